@@ -1,0 +1,357 @@
+"""Load: the first stage. A site file's bytes become plain data (dicts, lists, scalars)
+in which every mapping value and sequence item remembers its file:line:col.
+
+The data is built from the parser's event stream, not from PyYAML's constructor, so that
+duplicate keys, unknown tags, merge keys, alias bombs and deep nesting are diagnostics
+instead of silent surprises or exceptions, and nothing here recurses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import events
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path
+
+# Bounds that keep a hostile file from costing more than a real one ever could.
+# A site of 250 handsets is about 40 KiB and 6,000 nodes.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000  # counted after alias expansion: a billion-laughs file stops here
+MAX_DEPTH = 64
+
+try:  # libyaml's C parser is several times faster; the pure-Python one is the fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_MERGE_TAG = _TAG + "merge"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value starts (1-based). `raw` is the source text of a plain scalar, so that
+    a message can say `write "0000"` when YAML turned `0000` into the number 0."""
+
+    line: int
+    column: int
+    raw: str | None = None
+
+
+class LocatedDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where it, each key and each value start."""
+
+    loc: Loc
+    key_locs: dict[str, Loc]
+    value_locs: dict[str, Loc]
+
+
+class LocatedList(list):  # type: ignore[type-arg]
+    """A sequence that remembers where it and each item start."""
+
+    loc: Loc
+    item_locs: list[Loc]
+
+
+@dataclass
+class LoadResult:
+    data: LocatedDict | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def locate(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | None:
+    """The location of the value at `path`, or of its deepest existing ancestor."""
+    node, loc = root, getattr(root, "loc", None)
+    for part in path:
+        if isinstance(node, LocatedDict) and part in node:
+            loc, node = node.value_locs[part], node[part]  # type: ignore[index]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and 0 <= part < len(node):
+            loc, node = node.item_locs[part], node[part]
+        else:
+            break
+    return loc
+
+
+def locate_key(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | None:
+    """The location of the last key of `path` (for 'unknown key' and the like)."""
+    parent = root
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return locate(root, path)
+    if isinstance(parent, LocatedDict) and path and path[-1] in parent.key_locs:
+        return parent.key_locs[path[-1]]  # type: ignore[index]
+    return locate(root, path)
+
+
+def load_site(path: Path, display: str) -> LoadResult:
+    """Read one site file. `display` is how diagnostics name it (a path relative to the root)."""
+    problems = _Problems(display)
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        problems.add(None, "file-unreadable", f"cannot read the file: {err.strerror}")
+        return LoadResult(None, problems.items)
+    if len(data) > MAX_FILE_BYTES:
+        problems.add(
+            Loc(1, 1), "file-too-large",
+            f"the file is over {MAX_FILE_BYTES // 1024} KiB; a site file is never that large",
+        )
+        return LoadResult(None, problems.items)
+    text = _decode(data, problems)
+    if text is None:
+        return LoadResult(None, problems.items)
+    root = _Builder(problems).build(text)
+    if root is None and not problems.items:
+        problems.add(Loc(1, 1), "site-empty", "the file holds no site (it is empty)")
+    elif root is not None and not isinstance(root, LocatedDict):
+        loc = getattr(root, "loc", Loc(1, 1))
+        problems.add(loc, "site-not-mapping",
+                     "the top level must be a mapping of keys such as 'site:' and 'handsets:'")
+        root = None
+    return LoadResult(root if not problems.has_errors() else None, problems.items)
+
+
+class _Problems:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.items: list[Diagnostic] = []
+
+    def add(self, loc: Loc | None, rule: str, message: str,
+            path: tuple[PathPart, ...] = ()) -> None:
+        self.items.append(Diagnostic(
+            self.display, loc.line if loc else None, loc.column if loc else None,
+            Severity.ERROR, rule, format_path(path), message,
+        ))
+
+    def has_errors(self) -> bool:
+        return bool(self.items)
+
+
+def _decode(data: bytes, problems: _Problems) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        problems.add(Loc(line, column), "file-encoding",
+                     f"the file is not UTF-8 (byte 0x{data[err.start]:02X}); save it as UTF-8")
+        return None
+
+
+def _loc(mark: Any, raw: str | None = None) -> Loc:
+    return Loc(mark.line + 1, mark.column + 1, raw)
+
+
+class _Frame:
+    """A mapping or sequence being built, with what is needed to finish it."""
+
+    __slots__ = ("value", "anchor", "size", "key", "key_loc")
+
+    def __init__(self, value: LocatedDict | LocatedList, anchor: str | None) -> None:
+        self.value = value
+        self.anchor = anchor
+        self.size = 1
+        self.key: Any = _NO_KEY
+        self.key_loc: Loc | None = None
+
+
+_NO_KEY = object()  # the frame's next scalar is a key
+_BAD_KEY = object()  # the key was refused: drop its value
+_REFUSED = object()  # a scalar already reported (bad tag, merge key)
+
+
+class _Builder:
+    """Turns parser events into located data, iteratively, with bounds."""
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.resolver = Resolver()
+        self.constructor = SafeConstructor()
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.stack: list[_Frame] = []
+        self.path: list[PathPart] = []
+        self.nodes = 0
+        self.root: Any = None
+        self.documents = 0
+
+    def build(self, text: str) -> Any:
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                if not self._handle(event):
+                    return None
+        except yaml.MarkedYAMLError as err:
+            self._syntax_error(err)
+            return None
+        except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
+            self._reader_error(err, text)
+            return None
+        return self.root
+
+    def _handle(self, event: events.Event) -> bool:
+        if isinstance(event, events.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.problems.add(_loc(event.start_mark), "yaml-multiple-documents",
+                                  "a site file holds one YAML document; remove the second '---'")
+                return False
+        elif isinstance(event, events.ScalarEvent):
+            return self._scalar(event)
+        elif isinstance(event, events.AliasEvent):
+            return self._alias(event)
+        elif isinstance(event, (events.MappingStartEvent, events.SequenceStartEvent)):
+            return self._start(event)
+        elif isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
+            frame = self.stack.pop()
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.value, frame.size)
+            return self._add(frame.value, frame.value.loc, frame.size, event)
+        return True
+
+    def _scalar(self, event: events.ScalarEvent) -> bool:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
+        plain = not event.style  # the C parser says '', the Python one None
+        loc = _loc(event.start_mark, event.value if plain else None)
+        if tag == _MERGE_TAG:
+            self.problems.add(loc, "yaml-merge-key",
+                              "merge keys ('<<') are not supported; use 'defaults:' or "
+                              "write the keys out", tuple(self.path))
+            value: Any = _REFUSED
+        elif tag not in _SCALAR_TAGS:
+            self._bad_tag(event, tag, loc)
+            value = _REFUSED
+        elif tag == _TAG + "timestamp":
+            value = event.value  # dates stay text: the validator parses them with its own rules
+        else:
+            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            value = self.constructor.construct_object(node, deep=True)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, 1)
+        return self._add(value, loc, 1, event)
+
+    def _alias(self, event: events.AliasEvent) -> bool:
+        loc = _loc(event.start_mark)
+        if event.anchor not in self.anchors:
+            self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' names no anchor "
+                              "defined before it", tuple(self.path))
+            return False
+        value, size = self.anchors[event.anchor]
+        if any(frame.value is value for frame in self.stack):
+            self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' refers to itself",
+                              tuple(self.path))
+            return False
+        if isinstance(value, (LocatedDict, LocatedList)):
+            loc = Loc(loc.line, loc.column)
+        return self._add(value, loc, size, event)
+
+    def _start(self, event: events.CollectionStartEvent) -> bool:
+        is_map = isinstance(event, events.MappingStartEvent)
+        tag = event.tag
+        expected = _TAG + ("map" if is_map else "seq")
+        loc = _loc(event.start_mark)
+        if tag not in (None, "!", expected):
+            self._bad_tag(event, tag, loc)
+            return False
+        if len(self.stack) >= MAX_DEPTH:
+            self.problems.add(loc, "yaml-too-deep",
+                              f"the file nests deeper than {MAX_DEPTH} levels", tuple(self.path))
+            return False
+        value: LocatedDict | LocatedList
+        if is_map:
+            value = LocatedDict()
+            value.key_locs, value.value_locs = {}, {}
+        else:
+            value = LocatedList()
+            value.item_locs = []
+        value.loc = loc
+        self.stack.append(_Frame(value, event.anchor))
+        return True
+
+    def _add(self, value: Any, loc: Loc, size: int, event: events.Event) -> bool:
+        self.nodes += size
+        if self.nodes > MAX_NODES:
+            self.problems.add(loc, "yaml-too-large",
+                              f"the document expands to more than {MAX_NODES} values "
+                              "(aliases repeated too often?)", tuple(self.path))
+            return False
+        if not self.stack:
+            self.root = value
+            return True
+        frame = self.stack[-1]
+        frame.size += size
+        if isinstance(frame.value, LocatedList):
+            frame.value.item_locs.append(loc)
+            frame.value.append(value)
+        elif frame.key is _NO_KEY:
+            self._set_key(frame, value, loc, event)
+        else:
+            if frame.key is not _BAD_KEY:
+                frame.value[frame.key] = value
+                frame.value.value_locs[frame.key] = loc
+            frame.key = _NO_KEY
+        self._sync_path()
+        return True
+
+    def _set_key(self, frame: _Frame, key: Any, loc: Loc, event: events.Event) -> None:
+        mapping = frame.value
+        assert isinstance(mapping, LocatedDict)
+        frame.key = _BAD_KEY
+        if key is _REFUSED:
+            return  # already reported
+        if not isinstance(key, str):
+            shown = loc.raw if loc.raw is not None else type(key).__name__
+            self.problems.add(loc, "yaml-key", f"key {shown!r} is not text; "
+                              "quote it if it is meant as a name", tuple(self.path))
+        elif key in mapping.key_locs:
+            first = mapping.key_locs[key]
+            self.problems.add(loc, "duplicate-key",
+                              f"duplicate key '{key}' (first at line {first.line}); "
+                              "YAML would silently keep only the last one",
+                              tuple(self.path) + (key,))
+        else:
+            frame.key, frame.key_loc = key, loc
+            mapping.key_locs[key] = loc
+
+    def _sync_path(self) -> None:
+        """The YAML path of the value being read, for diagnostics raised while loading."""
+        path: list[PathPart] = []
+        for frame in self.stack:
+            if isinstance(frame.value, LocatedList):
+                path.append(len(frame.value))
+            elif isinstance(frame.key, str):
+                path.append(frame.key)
+        self.path = path
+
+    def _bad_tag(self, event: events.NodeEvent, tag: str | None, loc: Loc) -> None:
+        shown = (tag or "").replace(_TAG, "!!")
+        self.problems.add(loc, "yaml-tag", f"tag '{shown}' is not allowed in a site file; "
+                          "remove it", tuple(self.path))
+
+    def _syntax_error(self, err: yaml.MarkedYAMLError) -> None:
+        mark = err.problem_mark or err.context_mark
+        message = err.problem or "invalid YAML"
+        if err.context and err.context_mark and err.context_mark is not mark:
+            message += f" ({err.context} at line {err.context_mark.line + 1})"
+        self.problems.add(_loc(mark) if mark else Loc(1, 1), "yaml-syntax", message)
+
+    def _reader_error(self, err: yaml.YAMLError, text: str) -> None:
+        position = getattr(err, "position", 0) or 0
+        character = getattr(err, "character", None)
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        code = ord(character) if isinstance(character, str) else character
+        what = f"character #x{code:04X}" if isinstance(code, int) else "a character"
+        self.problems.add(Loc(line, column), "yaml-syntax",
+                          f"{what} is not allowed in a YAML file")
