@@ -1,0 +1,212 @@
+"""Model: validated site data becomes frozen dataclasses, with every default resolved here,
+once. Later stages never look at YAML again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from compiler.ipui import Ipui, parse_ipui
+
+DEFAULT_SIP_PORT = 5060
+DEFAULT_REREGISTER_SECONDS = 180
+DEFAULT_DEREGISTRATION_THRESHOLD = 30.0
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"([0-9]+)([smhd])")
+WINDOW_START_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> Endpoint:
+        host, _, port = text.partition(":")
+        return cls(host, int(port) if port else DEFAULT_SIP_PORT)
+
+
+@dataclass(frozen=True)
+class Provider:
+    index: int
+    name: str
+    domain: str
+    proxy: Endpoint
+    registrar: Endpoint
+    outbound_proxy: Endpoint | None
+    reregister_seconds: int
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    """When handsets with a provisioned IPUI may register by themselves (DM local time)."""
+
+    start: datetime
+    duration_seconds: int  # 0: the window never closes
+
+    @property
+    def always_open(self) -> bool:
+        return self.duration_seconds == 0
+
+
+@dataclass(frozen=True)
+class Pin:
+    """The registration PIN: four digits, or None for a random one chosen by the DM."""
+
+    digits: str | None
+
+    @property
+    def is_random(self) -> bool:
+        return self.digits is None
+
+
+@dataclass(frozen=True)
+class Handset:
+    """One entry of `handsets:`: a SIP account, and the handset bound to it by IPUI."""
+
+    position: int  # index in the file's list, for diagnostics
+    line: int
+    slot: int | None  # pinned with `slot:`; otherwise the plan assigns one
+    ipui: Ipui | None
+    login: str
+    password: str
+    user_id: str
+    display_name: str
+    account_name: str
+    provider: int  # index into Site.providers
+    voicemail: str | None  # mailbox number, None when off
+    enabled: bool
+
+
+ExtraValue = str | int | bool | tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ExtraParam:
+    id: str
+    value: ExtraValue
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    model: str
+    mac: str  # 12 upper-case hex digits
+    profile_name: str
+    firmware: int | None
+    timezone: str
+    providers: tuple[Provider, ...]
+    window: RegistrationWindow | None
+    pin: Pin | None  # None: the PIN is left as the device has it
+    handsets: tuple[Handset, ...]
+    extra: tuple[ExtraParam, ...]  # sorted by id
+    deregistration_threshold: float
+    source: str  # the site file, relative to the root
+
+
+def parse_duration(value: int | str) -> int:
+    """`72000`, `"90s"`, `"30m"`, `"20h"`, `"2d"`; `0` and `"always"` mean never closing."""
+    if isinstance(value, int):
+        return value
+    if value == "always":
+        return 0
+    match = _DURATION.fullmatch(value)
+    if match is None:
+        return int(value)
+    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def parse_window_start(text: str) -> datetime:
+    return datetime.strptime(text.replace("T", " "), WINDOW_START_FORMAT)
+
+
+def normalise_mac(text: str) -> str:
+    return re.sub(r"[:-]", "", text).upper()
+
+
+def build_site(data: dict[str, Any], source: str) -> Site:
+    """Only for data that passed validation: every value here is known to be well-formed."""
+    providers = tuple(_provider(i, p) for i, p in enumerate(data["providers"]))
+    registration = data.get("registration", {})
+    defaults = data.get("defaults", {})
+    provider_index = {p.name: p.index for p in providers}
+    handsets = tuple(
+        _handset(i, {**defaults, **entry}, provider_index, _line_of(data["handsets"], i))
+        for i, entry in enumerate(data.get("handsets", []))
+    )
+    return Site(
+        name=data["site"],
+        model=data["model"],
+        mac=normalise_mac(data["mac"]),
+        profile_name=data.get("profile_name", data["site"]),
+        firmware=data.get("firmware"),
+        timezone=data.get("timezone", "UTC"),
+        providers=providers,
+        window=_window(registration.get("window")),
+        pin=_pin(registration.get("pin")),
+        handsets=handsets,
+        extra=tuple(ExtraParam(k, _extra_value(v)) for k, v in sorted(data.get("extra", {}).items())),
+        deregistration_threshold=float(
+            data.get("deregistration_threshold", DEFAULT_DEREGISTRATION_THRESHOLD)),
+        source=source,
+    )
+
+
+def _line_of(items: Any, index: int) -> int:
+    locs = getattr(items, "item_locs", None)
+    return locs[index].line if locs else 0
+
+
+def _provider(index: int, data: dict[str, Any]) -> Provider:
+    proxy = Endpoint.parse(data.get("proxy", data["domain"]))
+    registrar = Endpoint.parse(data["registrar"]) if "registrar" in data else proxy
+    outbound = data.get("outbound_proxy")
+    return Provider(
+        index=index,
+        name=data["name"],
+        domain=data["domain"],
+        proxy=proxy,
+        registrar=registrar,
+        outbound_proxy=Endpoint.parse(outbound) if outbound else None,
+        reregister_seconds=data.get("reregister_seconds", DEFAULT_REREGISTER_SECONDS),
+    )
+
+
+def _handset(position: int, data: dict[str, Any], providers: dict[str, int], line: int) -> Handset:
+    login = data["login"]
+    ipui = parse_ipui(data["ipui"]) if "ipui" in data else None
+    voicemail = data.get("voicemail", False)
+    return Handset(
+        position=position,
+        line=line,
+        slot=data.get("slot"),
+        ipui=ipui if isinstance(ipui, Ipui) else None,
+        login=login,
+        password=data["password"],
+        user_id=data.get("user_id", login),
+        display_name=data.get("display_name", login),
+        account_name=data.get("account_name", login),
+        provider=providers[data["provider"]] if "provider" in data else 0,
+        voicemail=voicemail if isinstance(voicemail, str) else None,
+        enabled=data.get("enabled", True),
+    )
+
+
+def _window(data: dict[str, Any] | None) -> RegistrationWindow | None:
+    if data is None:
+        return None
+    return RegistrationWindow(parse_window_start(data["start"]), parse_duration(data["duration"]))
+
+
+def _pin(value: str | None) -> Pin | None:
+    if value is None:
+        return None
+    return Pin(None if value == "random" else value)
+
+
+def _extra_value(value: Any) -> ExtraValue:
+    return tuple(value) if isinstance(value, list) else value

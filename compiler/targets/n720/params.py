@@ -1,0 +1,111 @@
+"""The N720 DM PRO's vocabulary: every parameter ID the compiler writes, in one table.
+
+`verified` is False for IDs and encodings known only from third-party templates; they are
+kept here so that a correction is a one-line change. `field` names the site key that owns
+the ID, so that `extra:` cannot set it behind the model's back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    STRING = "string"  # value='"text"'
+    INT = "int"  # value="72000"
+    BIT = "bit"  # value="0" / value="1"
+    BYTES = "bytes"  # value="0x02,0xB6"
+
+
+@dataclass(frozen=True)
+class Param:
+    id: str  # `{slot}` and `{provider}` stand for the index
+    kind: Kind
+    field: str
+    verified: bool = True
+
+
+PIN_RANDOM = Param("BS_CUSTOM.bit.UseRandomRegistrationPIN", Kind.BIT, "registration.pin")
+PIN_CODE = Param("BS_CUSTOM.aucKdsPin[0]", Kind.BYTES, "registration.pin")
+WINDOW_START = Param("BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]", Kind.BYTES,
+                     "registration.window.start")
+WINDOW_DURATION = Param("BS_AE_Subscriber.ulIPUIRegistrationDuration", Kind.INT,
+                        "registration.window.duration")
+
+_P = "BS_VOIP_Data.astVoipProviders[{provider}]."
+PROVIDER_NAME = Param(_P + "aucSIP_PROVIDER_NAME[%]", Kind.STRING, "providers[].name")
+PROVIDER_DOMAIN = Param(_P + "aucSIP_DOMAIN[%]", Kind.STRING, "providers[].domain")
+PROVIDER_PROXY = Param(_P + "aucSIP_SERVER[%]", Kind.STRING, "providers[].proxy")
+PROVIDER_PROXY_PORT = Param(_P + "uiSIP_SERVER_PORT", Kind.INT, "providers[].proxy")
+PROVIDER_REGISTRAR = Param(_P + "aucSIP_REGISTRAR[%]", Kind.STRING, "providers[].registrar")
+PROVIDER_REGISTRAR_PORT = Param(_P + "uiSIP_REGISTRAR_PORT", Kind.INT, "providers[].registrar")
+PROVIDER_REREGISTER = Param(_P + "uiRE_REGISTRATION_TIMER", Kind.INT,
+                            "providers[].reregister_seconds")
+PROVIDER_OUTBOUND_MODE = Param(_P + "ucOUTBOUND_PROXY_MODE", Kind.INT,
+                               "providers[].outbound_proxy", verified=False)
+PROVIDER_OUTBOUND = Param(_P + "aucOUTBOUND_PROXY[%]", Kind.STRING, "providers[].outbound_proxy")
+PROVIDER_OUTBOUND_PORT = Param(_P + "uiOUTBOUND_PROXY_PORT", Kind.INT,
+                               "providers[].outbound_proxy")
+PROVIDER_TRANSPORT = Param(_P + "ucSIP_PREFERRED_TRANSPORT_LAYER", Kind.INT, "providers[]")
+
+_A = "BS_VOIP_Data.astVoipAccounts[{slot}]."
+ACCOUNT_ACTIVE = Param(_A + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", Kind.BIT, "handsets[].enabled")
+ACCOUNT_LOGIN = Param(_A + "aucS_SIP_LOGIN_ID[0]", Kind.STRING, "handsets[].login")
+ACCOUNT_PASSWORD = Param(_A + "aucS_SIP_PASSWORD[0]", Kind.STRING, "handsets[].password")
+ACCOUNT_USER_ID = Param(_A + "aucS_SIP_USER_ID[0]", Kind.STRING, "handsets[].user_id")
+ACCOUNT_DISPLAY_NAME = Param(_A + "aucS_SIP_DISPLAYNAME[0]", Kind.STRING,
+                             "handsets[].display_name")
+ACCOUNT_PROVIDER = Param(_A + "ucVoipProviderIndex", Kind.INT, "handsets[].provider")
+ACCOUNT_MAILBOX = Param(_A + "aucS_VOIP_NET_AM_NUMBER_1[0]", Kind.STRING, "handsets[].voicemail")
+ACCOUNT_MAILBOX_ON = Param(_A + "ucB_VOIP_NET_AM_ENABLED_1", Kind.BIT, "handsets[].voicemail")
+ACCOUNT_NAME = Param(_A + "aucS_SIP_ACCOUNT_NAME_1[0]", Kind.STRING, "handsets[].account_name")
+HANDSET_CODE = Param("BS_Accounts.astAccounts[{slot}].aucHandsetCode[0]", Kind.BYTES,
+                     "handsets[].ipui")
+
+SITE_PARAMS = (PIN_RANDOM, PIN_CODE, WINDOW_START, WINDOW_DURATION)
+PROVIDER_PARAMS = (
+    PROVIDER_NAME, PROVIDER_DOMAIN, PROVIDER_PROXY, PROVIDER_PROXY_PORT, PROVIDER_REGISTRAR,
+    PROVIDER_REGISTRAR_PORT, PROVIDER_REREGISTER, PROVIDER_OUTBOUND_MODE, PROVIDER_OUTBOUND,
+    PROVIDER_OUTBOUND_PORT, PROVIDER_TRANSPORT,
+)
+# The order in which a slot's items are written: the account, then the handset code.
+SLOT_PARAMS = (
+    ACCOUNT_ACTIVE, ACCOUNT_LOGIN, ACCOUNT_PASSWORD, ACCOUNT_USER_ID, ACCOUNT_DISPLAY_NAME,
+    ACCOUNT_PROVIDER, ACCOUNT_MAILBOX, ACCOUNT_MAILBOX_ON, ACCOUNT_NAME, HANDSET_CODE,
+)
+ALL_PARAMS = SITE_PARAMS + PROVIDER_PARAMS + SLOT_PARAMS
+
+# Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
+UNVERIFIED_FACTS = {
+    "outbound_proxy_mode": "0 = always use the outbound proxy, 2 = never (vendor default)",
+    "transport_codes": "17 = UDP is the vendor's; TCP and TLS codes are not known",
+    "provider_profiles": "the DM holds 10 provider profiles (indexes 0..9)",
+    "version_skip": "whether the DM skips a file whose VERSION it already applied",
+    "attribute_entities": "whether the DM decodes &amp; &apos; &lt; &gt; inside values",
+}
+
+TRANSPORT_UDP = 17
+OUTBOUND_PROXY_ALWAYS = 0
+OUTBOUND_PROXY_NEVER = 2
+PROVIDER_PROFILES = 10
+SLOTS = 100
+
+
+def _id_pattern(template: str) -> re.Pattern[str]:
+    text = re.escape(template.replace("[%]", "[0]"))
+    text = text.replace(re.escape("{slot}"), "[0-9]+").replace(re.escape("{provider}"), "[0-9]+")
+    return re.compile(text)
+
+
+_OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
+
+
+def owning_field(param_id: str) -> str | None:
+    """The site key that owns `param_id`, or None when `extra:` may set it."""
+    normalised = param_id.replace("[%]", "[0]")
+    for pattern, field in _OWNED:
+        if pattern.fullmatch(normalised):
+            return field
+    return None
