@@ -8,6 +8,7 @@ instead of silent surprises or exceptions, and nothing here recurses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from typing import Any
 import yaml
 from yaml import events
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
+from yaml.reader import Reader
 from yaml.resolver import Resolver
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path
@@ -34,6 +36,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _MERGE_TAG = _TAG + "merge"
+_NUMBER_TAGS = {_TAG + "int", _TAG + "float"}
+_MAX_NUMBER_CHARS = 100  # a longer 1:2:3... sexagesimal int costs quadratic time to build
+_NON_PRINTABLE = Reader.NON_PRINTABLE  # the characters both parsers refuse
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what the parsers count as one
 
 
 @dataclass(frozen=True)
@@ -67,16 +73,23 @@ class LoadResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def _child(node: Any, part: PathPart) -> tuple[Loc, Any] | None:
+    if isinstance(node, LocatedDict) and isinstance(part, str) and part in node:
+        return node.value_locs[part], node[part]
+    if (isinstance(node, LocatedList) and isinstance(part, int) and not isinstance(part, bool)
+            and 0 <= part < len(node)):
+        return node.item_locs[part], node[part]
+    return None
+
+
 def locate(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | None:
     """The location of the value at `path`, or of its deepest existing ancestor."""
     node, loc = root, getattr(root, "loc", None)
     for part in path:
-        if isinstance(node, LocatedDict) and part in node:
-            loc, node = node.value_locs[part], node[part]  # type: ignore[index]
-        elif isinstance(node, LocatedList) and isinstance(part, int) and 0 <= part < len(node):
-            loc, node = node.item_locs[part], node[part]
-        else:
+        child = _child(node, part)
+        if child is None:
             break
+        loc, node = child
     return loc
 
 
@@ -84,10 +97,10 @@ def locate_key(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | 
     """The location of the last key of `path` (for 'unknown key' and the like)."""
     parent = root
     for part in path[:-1]:
-        try:
-            parent = parent[part]
-        except (KeyError, IndexError, TypeError):
+        child = _child(parent, part)
+        if child is None:
             return locate(root, path)
+        parent = child[1]
     if isinstance(parent, LocatedDict) and path and path[-1] in parent.key_locs:
         return parent.key_locs[path[-1]]  # type: ignore[index]
     return locate(root, path)
@@ -100,7 +113,7 @@ def load_site(path: Path, display: str) -> LoadResult:
         with path.open("rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        problems.add(None, "file-unreadable", f"cannot read the file: {err.strerror}")
+        problems.add(None, "file-unreadable", f"cannot read the file: {err.strerror or err}")
         return LoadResult(None, problems.items)
     if len(data) > MAX_FILE_BYTES:
         problems.add(
@@ -111,14 +124,15 @@ def load_site(path: Path, display: str) -> LoadResult:
     text = _decode(data, problems)
     if text is None:
         return LoadResult(None, problems.items)
-    root = _Builder(problems).build(text)
-    if root is None and not problems.items:
-        problems.add(Loc(1, 1), "site-empty", "the file holds no site (it is empty)")
-    elif root is not None and not isinstance(root, LocatedDict):
-        loc = getattr(root, "loc", Loc(1, 1))
-        problems.add(loc, "site-not-mapping",
-                     "the top level must be a mapping of keys such as 'site:' and 'handsets:'")
-        root = None
+    builder = _Builder(problems)
+    root = builder.build(text)
+    if not problems.items:
+        if root is None and (builder.root_loc is None or builder.root_loc.raw == ""):
+            problems.add(Loc(1, 1), "site-empty", "the file holds no site (it is empty)")
+        elif not isinstance(root, LocatedDict):  # a list, a scalar, or an explicit null
+            problems.add(builder.root_loc or Loc(1, 1), "site-not-mapping",
+                         "the top level must be a mapping of keys such as 'site:' and "
+                         "'handsets:'")
     return LoadResult(root if not problems.has_errors() else None, problems.items)
 
 
@@ -140,13 +154,28 @@ class _Problems:
 
 def _decode(data: bytes, problems: _Problems) -> str | None:
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        problems.add(Loc(line, column), "file-encoding",
+        before = data[:err.start].decode("utf-8", errors="replace")
+        problems.add(_position(before, len(before)), "file-encoding",
                      f"the file is not UTF-8 (byte 0x{data[err.start]:02X}); save it as UTF-8")
         return None
+    bad = _NON_PRINTABLE.search(text)
+    if bad:  # checked here: libyaml reports a byte offset, PyYAML a character index
+        problems.add(_position(text, bad.start()), "yaml-syntax",
+                     f"character #x{ord(bad.group()):04X} is not allowed in a YAML file")
+        return None
+    return text
+
+
+def _position(text: str, index: int) -> Loc:
+    """Line and column of `text[index]`, counted the way both YAML parsers count them."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    if start == 0 and text.startswith("\ufeff"):
+        start = 1  # a byte order mark takes no column
+    return Loc(line, index - start + 1)
 
 
 def _loc(mark: Any, raw: str | None = None) -> Loc:
@@ -156,12 +185,13 @@ def _loc(mark: Any, raw: str | None = None) -> Loc:
 class _Frame:
     """A mapping or sequence being built, with what is needed to finish it."""
 
-    __slots__ = ("value", "anchor", "size", "key", "key_loc")
+    __slots__ = ("value", "anchor", "size", "height", "key", "key_loc")
 
     def __init__(self, value: LocatedDict | LocatedList, anchor: str | None) -> None:
         self.value = value
         self.anchor = anchor
-        self.size = 1
+        self.size = 1  # values in it, itself included, after alias expansion
+        self.height = 1  # levels of nesting in it, itself included, after alias expansion
         self.key: Any = _NO_KEY
         self.key_loc: Loc | None = None
 
@@ -178,11 +208,12 @@ class _Builder:
         self.problems = problems
         self.resolver = Resolver()
         self.constructor = SafeConstructor()
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, size, height
         self.stack: list[_Frame] = []
         self.path: list[PathPart] = []
         self.nodes = 0
         self.root: Any = None
+        self.root_loc: Loc | None = None
         self.documents = 0
 
     def build(self, text: str) -> Any:
@@ -193,8 +224,8 @@ class _Builder:
         except yaml.MarkedYAMLError as err:
             self._syntax_error(err)
             return None
-        except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
-            self._reader_error(err, text)
+        except yaml.YAMLError as err:  # ReaderError: _decode already refuses what it refuses
+            self.problems.add(Loc(1, 1), "yaml-syntax", str(err))
             return None
         return self.root
 
@@ -213,9 +244,10 @@ class _Builder:
             return self._start(event)
         elif isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
             frame = self.stack.pop()
+            self._sync_path()
             if frame.anchor is not None:
-                self.anchors[frame.anchor] = (frame.value, frame.size)
-            return self._add(frame.value, frame.value.loc, frame.size, event)
+                self.anchors[frame.anchor] = (frame.value, frame.size, frame.height)
+            return self._add(frame.value, frame.value.loc, frame.size, frame.height, event)
         return True
 
     def _scalar(self, event: events.ScalarEvent) -> bool:
@@ -235,11 +267,27 @@ class _Builder:
         elif tag == _TAG + "timestamp":
             value = event.value  # dates stay text: the validator parses them with its own rules
         else:
-            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-            value = self.constructor.construct_object(node, deep=True)
+            value = self._construct(event, tag, loc)
         if event.anchor is not None:
-            self.anchors[event.anchor] = (value, 1)
-        return self._add(value, loc, 1, event)
+            self.anchors[event.anchor] = (value, 1, 0)
+        return self._count(1, loc) and self._add(value, loc, 1, 0, event)
+
+    def _construct(self, event: events.ScalarEvent, tag: str, loc: Loc) -> Any:
+        """The scalar's value; a value its tag cannot read (`0x_`, `!!int abc`) is reported."""
+        kind = tag.replace(_TAG, "")
+        shown = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+        if tag in _NUMBER_TAGS and len(event.value) > _MAX_NUMBER_CHARS:
+            problem = f"'{shown}' is too long to be a number ({kind})"
+        else:
+            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except (ValueError, KeyError, IndexError, TypeError, yaml.YAMLError):
+                problem = f"'{shown}' is not a valid {kind}"
+        if event.tag is None:  # resolved from the text: quoting makes it a string
+            problem += "; quote it if it is meant as text"
+        self.problems.add(loc, "yaml-value", problem, tuple(self.path))
+        return _REFUSED
 
     def _alias(self, event: events.AliasEvent) -> bool:
         loc = _loc(event.start_mark)
@@ -247,14 +295,15 @@ class _Builder:
             self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' names no anchor "
                               "defined before it", tuple(self.path))
             return False
-        value, size = self.anchors[event.anchor]
+        value, size, height = self.anchors[event.anchor]
         if any(frame.value is value for frame in self.stack):
             self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' refers to itself",
                               tuple(self.path))
             return False
-        if isinstance(value, (LocatedDict, LocatedList)):
-            loc = Loc(loc.line, loc.column)
-        return self._add(value, loc, size, event)
+        if len(self.stack) + height > MAX_DEPTH:
+            self._too_deep(loc)
+            return False
+        return self._count(size, loc) and self._add(value, loc, size, height, event)
 
     def _start(self, event: events.CollectionStartEvent) -> bool:
         is_map = isinstance(event, events.MappingStartEvent)
@@ -262,11 +311,11 @@ class _Builder:
         expected = _TAG + ("map" if is_map else "seq")
         loc = _loc(event.start_mark)
         if tag not in (None, "!", expected):
-            self._bad_tag(event, tag, loc)
-            return False
+            self._bad_tag(event, tag, loc)  # read on: the data is dropped, other problems shown
         if len(self.stack) >= MAX_DEPTH:
-            self.problems.add(loc, "yaml-too-deep",
-                              f"the file nests deeper than {MAX_DEPTH} levels", tuple(self.path))
+            self._too_deep(loc)
+            return False
+        if not self._count(1, loc):
             return False
         value: LocatedDict | LocatedList
         if is_map:
@@ -277,20 +326,31 @@ class _Builder:
             value.item_locs = []
         value.loc = loc
         self.stack.append(_Frame(value, event.anchor))
+        self._sync_path()
         return True
 
-    def _add(self, value: Any, loc: Loc, size: int, event: events.Event) -> bool:
+    def _too_deep(self, loc: Loc) -> None:
+        self.problems.add(loc, "yaml-too-deep",
+                          f"the file nests deeper than {MAX_DEPTH} levels", tuple(self.path))
+
+    def _count(self, size: int, loc: Loc) -> bool:
+        """Count values as they are read (a collection when it starts, an alias in full)."""
         self.nodes += size
         if self.nodes > MAX_NODES:
             self.problems.add(loc, "yaml-too-large",
                               f"the document expands to more than {MAX_NODES} values "
                               "(aliases repeated too often?)", tuple(self.path))
             return False
+        return True
+
+    def _add(self, value: Any, loc: Loc, size: int, height: int, event: events.Event) -> bool:
+        """Put a finished value in its place: a list item, a key, or a key's value."""
         if not self.stack:
-            self.root = value
+            self.root, self.root_loc = value, loc
             return True
         frame = self.stack[-1]
         frame.size += size
+        frame.height = max(frame.height, height + 1)
         if isinstance(frame.value, LocatedList):
             frame.value.item_locs.append(loc)
             frame.value.append(value)
@@ -310,8 +370,12 @@ class _Builder:
         frame.key = _BAD_KEY
         if key is _REFUSED:
             return  # already reported
-        if not isinstance(key, str):
-            shown = loc.raw if loc.raw is not None else type(key).__name__
+        if isinstance(key, (LocatedDict, LocatedList)):
+            what = "mapping" if isinstance(key, LocatedDict) else "list"
+            self.problems.add(loc, "yaml-key", f"a {what} cannot be a key; keys are names",
+                              tuple(self.path))
+        elif not isinstance(key, str):
+            shown = loc.raw if loc.raw is not None else str(key)
             self.problems.add(loc, "yaml-key", f"key {shown!r} is not text; "
                               "quote it if it is meant as a name", tuple(self.path))
         elif key in mapping.key_locs:
@@ -345,13 +409,3 @@ class _Builder:
         if err.context and err.context_mark and err.context_mark is not mark:
             message += f" ({err.context} at line {err.context_mark.line + 1})"
         self.problems.add(_loc(mark) if mark else Loc(1, 1), "yaml-syntax", message)
-
-    def _reader_error(self, err: yaml.YAMLError, text: str) -> None:
-        position = getattr(err, "position", 0) or 0
-        character = getattr(err, "character", None)
-        line = text.count("\n", 0, position) + 1
-        column = position - (text.rfind("\n", 0, position) + 1) + 1
-        code = ord(character) if isinstance(character, str) else character
-        what = f"character #x{code:04X}" if isinstance(code, int) else "a character"
-        self.problems.add(Loc(line, column), "yaml-syntax",
-                          f"{what} is not allowed in a YAML file")

@@ -1,0 +1,41 @@
+# dectprov: the make targets engineers use. `make build` and `make test` work on a fresh
+# clone with nothing installed but Python 3.11 or newer.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DECTPROV := $(BIN)/dectprov
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+
+.PHONY: build test validate plan check clean golden lint
+
+build: $(INSTALLED)
+	$(DECTPROV) build
+
+validate: $(INSTALLED)
+	$(DECTPROV) validate
+
+plan: $(INSTALLED)
+	$(DECTPROV) plan
+
+check: $(INSTALLED)
+	$(DECTPROV) check
+
+test: $(TEST_INSTALLED)
+	$(BIN)/python -m pytest --cov --cov-report=term
+
+golden: $(TEST_INSTALLED)
+	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage .hypothesis
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
