@@ -12,8 +12,15 @@ from typing import Annotated
 
 import typer
 
-from compiler import __version__, pipeline
-from compiler.diagnostics import has_errors, render_json, render_text
+from compiler import __version__, pipeline, render_plan
+from compiler.diagnostics import (
+    Diagnostic,
+    has_errors,
+    render_json,
+    render_text,
+    sorted_diagnostics,
+)
+from compiler.plan import Options
 from compiler.validate import schema_text
 
 EXIT_OK = 0
@@ -67,44 +74,105 @@ def _err(text: str) -> None:
     sys.stderr.write(text)
 
 
+class PlanFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+AllowReregistration = Annotated[bool, typer.Option(
+    "--allow-reregistration",
+    help="Build even when handsets move between slots and must be registered again by "
+         "hand.")]
+Force = Annotated[bool, typer.Option("--force",
+                                     help="Build past the deregistration threshold.")]
+
+
+def _planned(root: Path, files: list[Path] | None, options: Options,
+             ) -> tuple[pipeline.Checked, list[pipeline.Planned]]:
+    checked = pipeline.check(pipeline.site_files(root, files or []))
+    if not checked.ok:
+        return checked, []
+    return checked, pipeline.plan(root, checked.sites, options)
+
+
+def _plan_diagnostics(planned: list[pipeline.Planned]) -> list[Diagnostic]:
+    return sorted_diagnostics(d for item in planned for d in item.plan.diagnostics)
+
+
 @app.command()
 def validate(files: Files = None, root: Root = Path("."),
              format: Annotated[DiagnosticFormat, typer.Option(
                  "--format", help="How to print the diagnostics.")] = DiagnosticFormat.text,
              ) -> int:
-    """Check site files; print every problem of every file."""
-    sources = pipeline.site_files(root, files or [])
-    checked = pipeline.check(sources)
+    """Check site files; print every problem of every file, and the plan's warnings."""
+    checked, planned = _planned(root, files, Options(now=_now(None)))
+    # Refusals belong to plan and build; validate reports the input and the warnings.
+    diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned)
+                                         if not d.is_error or d.rule == "state"]
     if format is DiagnosticFormat.json:
-        _out(render_json(checked.diagnostics))
+        _out(render_json(diagnostics))
     else:
-        _err(render_text(checked.diagnostics))
-        if checked.ok:
+        _err(render_text(diagnostics))
+        if not has_errors(diagnostics):
             _out(f"{len(checked.sites)} sites valid.\n")
-    return EXIT_OK if checked.ok else EXIT_INVALID
+    return EXIT_INVALID if has_errors(diagnostics) else EXIT_OK
+
+
+@app.command()
+def plan(files: Files = None, root: Root = Path("."), now: Now = None,
+         format: Annotated[PlanFormat, typer.Option(
+             "--format", help="text for people, markdown for a pull-request comment, json "
+             "for tools.")] = PlanFormat.text,
+         detailed_exitcode: Annotated[bool, typer.Option(
+             "--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")] = False,
+         allow_reregistration: AllowReregistration = False, force: Force = False,
+         ) -> int:
+    """Show what a build would change on each device, against build/<site>/state.json."""
+    options = Options(_now(now), allow_reregistration, force)
+    checked, planned = _planned(root, files, options)
+    if not checked.ok:
+        _err(render_text(checked.diagnostics))
+        return EXIT_INVALID
+    plans = [item.plan for item in planned]
+    renderer = {PlanFormat.text: render_plan.render_text,
+                PlanFormat.markdown: render_plan.render_markdown,
+                PlanFormat.json: render_plan.render_json}[format]
+    _out(renderer(plans))
+    if any(p.refused for p in plans):
+        return EXIT_INVALID
+    changed = any(p.content_changed for p in plans)
+    return EXIT_CHANGES if detailed_exitcode and changed else EXIT_OK
 
 
 @app.command()
 def build(files: Files = None, root: Root = Path("."), now: Now = None,
-          allow_reregistration: Annotated[bool, typer.Option(
-              "--allow-reregistration",
-              help="Build even when handsets move between slots and must be registered "
-                   "again by hand.")] = False,
-          force: Annotated[bool, typer.Option(
-              "--force", help="Build past the deregistration threshold.")] = False,
-          ) -> int:
-    """Validate the sites and write build/<site>/<MAC>.xml for each."""
-    _now(now)
-    sources = pipeline.site_files(root, files or [])
-    checked = pipeline.check(sources)
-    _err(render_text(checked.diagnostics))
-    if has_errors(checked.diagnostics):
+          allow_reregistration: AllowReregistration = False, force: Force = False) -> int:
+    """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
+    options = Options(_now(now), allow_reregistration, force)
+    checked, planned = _planned(root, files, options)
+    diagnostics = checked.diagnostics + _plan_diagnostics(planned)
+    _err(render_text(diagnostics))
+    if has_errors(diagnostics):
         _err("Nothing was written: fix the errors above.\n")
         return EXIT_INVALID
-    outputs = [pipeline.render(root, site) for site in checked.sites]
-    written = pipeline.write(outputs)
-    _out(f"Built {len(outputs)} sites: {len(written)} written, "
-         f"{len(outputs) - len(written)} unchanged.\n")
+    written = pipeline.write(planned)
+    changed = sum(1 for item in planned if item.plan.content_changed)
+    _out(f"Built {len(planned)} sites: {changed} changed, {len(planned) - changed} "
+         f"unchanged ({len(written)} files written).\n")
+    return EXIT_OK
+
+
+@app.command()
+def check(root: Root = Path(".")) -> int:
+    """For CI: fail when a site is invalid or build/ is not what a build would write."""
+    checked, planned = _planned(root, None, Options(now=_now(None)))
+    diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned) if d.is_error]
+    diagnostics += pipeline.stale(planned)
+    _err(render_text(diagnostics))
+    if has_errors(diagnostics):
+        return EXIT_INVALID
+    _out(f"{len(planned)} sites valid; build/ is up to date.\n")
     return EXIT_OK
 
 

@@ -106,6 +106,7 @@ class Site:
     extra: tuple[ExtraParam, ...]  # sorted by id
     deregistration_threshold: float
     source: str  # the site file, relative to the root
+    line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
 
 
 def parse_duration(value: int | str) -> int:
@@ -153,7 +154,13 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         deregistration_threshold=float(
             data.get("deregistration_threshold", DEFAULT_DEREGISTRATION_THRESHOLD)),
         source=source,
+        line=_key_line(data, "handsets"),
     )
+
+
+def _key_line(data: dict[str, Any], key: str) -> int:
+    locs = getattr(data, "key_locs", {})
+    return locs[key].line if key in locs else 1
 
 
 def _line_of(items: Any, index: int) -> int:

@@ -4,13 +4,28 @@ render each, and write. Each step calls one stage; the CLI calls these and print
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.load import load_site
 from compiler.model import Site, build_site
-from compiler.plan import assign_slots
+from compiler.plan import (
+    Options,
+    Revision,
+    SitePlan,
+    assign_slots,
+    cross_site_moves,
+    field_changes,
+    handset_changes,
+    new_state,
+    next_revision,
+    refusals,
+    slot_table,
+    warnings,
+)
+from compiler.state import STATE_FILE, read_state, state_path, to_json
 from compiler.targets import target_for
 from compiler.validate import Identity, validate_fleet, validate_site
 from compiler.write import write_atomic
@@ -41,9 +56,14 @@ class Checked:
 
 @dataclass(frozen=True)
 class Output:
-    site: Site
     path: Path  # build/<site>/<file name>
     content: bytes
+
+
+@dataclass
+class Planned:
+    plan: SitePlan
+    outputs: list[Output]  # the provisioning file, then the state
 
 
 def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
@@ -87,19 +107,82 @@ def check(files: list[SourceFile]) -> Checked:
     return result
 
 
-def render(root: Path, site: Site) -> Output:
+def plan(root: Path, sites: list[Site], options: Options) -> list[Planned]:
+    """Plan every site against its state, render what the plan decided, and say what
+    would be written. Nothing is written here."""
+    planned = [_plan_site(root, site, options) for site in sites]
+    moves = cross_site_moves([p.plan for p in planned])
+    for item in planned:
+        mine = tuple(d for d in moves if d.file == item.plan.site.source)
+        if mine:
+            item.plan = replace(item.plan, diagnostics=item.plan.diagnostics + mine)
+    return planned
+
+
+def _plan_site(root: Path, site: Site, options: Options) -> Planned:
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
-    content = target.render(site, assign_slots(site), None)
-    return Output(site, root / BUILD_DIR / site.name / target.file_name(site), content)
+    directory = root / BUILD_DIR / site.name
+    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac)
+    state = read.state
+    assigned = assign_slots(site, state)
+    slots = slot_table(assigned, state, state.revision + 1 if state else 1)
+    identity, refused = refusals(site, state, handset_changes(assigned, state), options)
+    previous = _read_bytes(directory / state.file) if state else None
+    content = target.render(site, slots, state) if state else b""
+    changed = state is None or hashlib.sha256(content).hexdigest() != state.sha256
+    revision = next_revision(site, state, options.now) if changed or state is None else \
+        Revision(state.revision, state.stamp)
+    if changed:
+        content = target.render(site, slots, revision)
+    changes = identity + field_changes(
+        target.read_items(previous) if previous else {}, target.read_items(content),
+        target.item_scope, identity)
+    diagnostics = (*read.diagnostics, *refused, *warnings(site, changes, options))
+    site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
+    file_name = target.file_name(site)
+    state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
+    return Planned(site_plan, [Output(directory / file_name, content),
+                               Output(state_path(directory), state_bytes)])
 
 
-def write(outputs: list[Output]) -> list[Output]:
-    """Write what differs from what is on disk; return the outputs that were written."""
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def stale(planned: list[Planned]) -> list[Diagnostic]:
+    """What `check` reports: outputs on disk that differ from what a build would write."""
+    found = []
+    for item in planned:
+        for output in item.outputs:
+            on_disk = _read_bytes(output.path)
+            if on_disk == output.content:
+                continue
+            what = "is missing" if on_disk is None else "is out of date"
+            if on_disk is not None and not item.plan.content_changed and \
+                    output.path.name != STATE_FILE:
+                what = "was edited by hand (its sha256 is not the one in the state)"
+            found.append(Diagnostic(
+                _display_build(output.path), None, None, Severity.ERROR, "stale", "",
+                f"{what}; run 'make build' and commit build/"))
+    return found
+
+
+def _display_build(path: Path) -> str:
+    return "/".join(path.parts[-3:])
+
+
+def write(planned: list[Planned]) -> list[Output]:
+    """Write what differs from what is on disk, the provisioning file before its state;
+    return the outputs that were written."""
     written = []
-    for output in outputs:
-        if output.path.is_file() and output.path.read_bytes() == output.content:
-            continue
-        write_atomic(output.path, output.content)
-        written.append(output)
+    for item in planned:
+        for output in item.outputs:
+            if _read_bytes(output.path) == output.content:
+                continue
+            write_atomic(output.path, output.content)
+            written.append(output)
     return written

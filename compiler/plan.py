@@ -1,15 +1,66 @@
-"""Plan: the model against what the last build gave the device. Decides which slot each
-handset takes and what changes; deciding only, printing is render_plan's job.
+"""Plan: the model against the state the last build left. Decides which slot each handset
+takes, what that does to real handsets, and what is refused; deciding only, the words are
+render_plan's job.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
 
+from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui
 from compiler.model import Handset, Site
+from compiler.state import HISTORY_LENGTH, HistoryEntry, SlotRecord, State
 
 SLOTS = 100
+STAMP_FORMAT = "%d%m%y%H%M"
+
+
+class ChangeKind(str, Enum):
+    REGISTER = "register"  # a new handset in a slot: registers in the window
+    ADD = "add"  # a new account without IPUI: its handset registers with the PIN
+    REPLACE = "replace"  # same slot, new IPUI: the old handset is deregistered
+    DEREGISTER = "deregister"  # an IPUI leaves its slot; with the entry gone, the account too
+    REMOVE = "remove"  # an account without IPUI is gone: disabled and emptied
+    MOVE = "move"  # an IPUI changes slot: the customer registers it again by hand
+    SWAP = "swap"  # two IPUIs trade slots: both must be registered again by hand
+    ACCOUNT = "account"  # SIP account fields of a slot changed
+    PROFILE = "profile"
+    PIN = "pin"
+    WINDOW = "window"
+    PROVIDER = "provider"
+    EXTRA = "extra"
+
+
+NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
+                          ChangeKind.SWAP})
+REREGISTRATION = frozenset({ChangeKind.MOVE, ChangeKind.SWAP})
+LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind.REMOVE,
+                           ChangeKind.MOVE, ChangeKind.SWAP})
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a slot holds, as the plan shows it: never a password."""
+
+    ipui: str | None
+    login: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    slot: int | None  # None for site-level changes
+    kind: ChangeKind
+    before: Holder | None = None
+    after: Holder | None = None
+    fields: tuple[str, ...] = ()
+    other_slot: int | None = None  # move: where the IPUI was; swap: the other slot
+    index: int | None = None  # provider changes: which profile
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -19,14 +70,349 @@ class SlotAssignment:
     slot: int
     handset: Handset | None  # None: the slot's entry is gone
     released_ipui: Ipui | None = None  # an IPUI the compiler deregistered here
+    released_in_revision: int | None = None
 
 
-def assign_slots(site: Site) -> tuple[SlotAssignment, ...]:
-    """Pinned slots first, then the lowest free slot, in file order, as the device does."""
-    taken = {handset.slot for handset in site.handsets if handset.slot is not None}
-    free = (slot for slot in range(SLOTS) if slot not in taken)
-    assignments = [
-        SlotAssignment(handset.slot if handset.slot is not None else next(free), handset)
-        for handset in site.handsets
-    ]
-    return tuple(sorted(assignments, key=lambda a: a.slot))
+@dataclass(frozen=True)
+class Revision:
+    number: int
+    stamp: str  # DDMMYYHHMM, DM local time
+
+
+@dataclass(frozen=True)
+class Options:
+    now: datetime  # aware
+    allow_reregistration: bool = False
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    site: Site
+    state: State | None
+    slots: tuple[SlotAssignment, ...]
+    changes: tuple[Change, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    revision: Revision | None = None  # set once the content is known
+    content_changed: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def registered_ipuis(self) -> set[Ipui]:
+        return {a.handset.ipui for a in self.slots
+                if a.handset is not None and a.handset.ipui is not None}
+
+
+# -- slot assignment ----------------------------------------------------------------------
+
+
+def assign_slots(site: Site, state: State | None) -> dict[int, Handset]:
+    """A handset keeps its slot for life: its pin, else its IPUI's slot, else its login's
+    slot (a replacement), else the lowest slot nobody holds, each rule in file order."""
+    previous = state.in_use() if state else {}
+    slot_of_ipui = {r.ipui: s for s, r in previous.items() if r.ipui is not None}
+    slot_of_login = {r.login: s for s, r in previous.items() if r.login is not None}
+    claimed = {h.ipui for h in site.handsets if h.ipui is not None}
+    taken: dict[int, Handset] = {h.slot: h for h in site.handsets if h.slot is not None}
+    waiting = [h for h in site.handsets if h.slot is None]
+    for rule in (
+        lambda h: slot_of_ipui.get(h.ipui) if h.ipui is not None else None,
+        lambda h: _login_slot(h, slot_of_login, previous, claimed),
+    ):
+        still_waiting = []
+        for handset in waiting:
+            slot = rule(handset)
+            if slot is not None and slot not in taken:
+                taken[slot] = handset
+            else:
+                still_waiting.append(handset)
+        waiting = still_waiting
+    free = (s for s in range(SLOTS) if s not in taken and s not in previous)
+    for handset in waiting:
+        taken[next(free)] = handset
+    return taken
+
+
+def _login_slot(handset: Handset, slot_of_login: dict[str, int],
+                previous: dict[int, SlotRecord], claimed: set[Ipui]) -> int | None:
+    slot = slot_of_login.get(handset.login)
+    if slot is None:
+        return None
+    held = previous[slot].ipui
+    if held is not None and held != handset.ipui and held in claimed:
+        return None  # that handset is still in the site: it keeps its slot
+    return slot
+
+
+def slot_table(assigned: dict[int, Handset], state: State | None,
+               revision_number: int) -> tuple[SlotAssignment, ...]:
+    """Every slot the next file writes: the assigned ones, and the ones the compiler freed
+    and keeps zeroed until a handset takes them again."""
+    records = {r.slot: r for r in state.slots} if state else {}
+    placed = {h.ipui for h in assigned.values() if h.ipui is not None}
+    table = []
+    for slot in sorted(set(assigned) | set(records)):
+        handset, record = assigned.get(slot), records.get(slot)
+        released, since = _released(handset, record, placed, revision_number)
+        table.append(SlotAssignment(slot, handset, released, since))
+    return tuple(table)
+
+
+def _released(handset: Handset | None, record: SlotRecord | None, placed: set[Ipui],
+              revision_number: int) -> tuple[Ipui | None, int | None]:
+    """The IPUI this slot deregisters, and since which revision."""
+    if handset is not None and handset.ipui is not None or record is None:
+        return None, None
+    if record.in_use and record.ipui is not None:
+        if record.ipui in placed:
+            return None, None  # it moved: the other slot overwrites its binding
+        return record.ipui, revision_number
+    if record.released is not None and record.released not in placed:
+        return record.released, record.released_in_revision
+    return None, None
+
+
+# -- changes ---------------------------------------------------------------------------
+
+
+def handset_changes(assigned: dict[int, Handset], state: State | None) -> list[Change]:
+    """What happens to real handsets, slot by slot, in the device's terms."""
+    previous = state.in_use() if state else {}
+    was_in = {r.ipui: s for s, r in previous.items() if r.ipui is not None}
+    now_in = {h.ipui: s for s, h in assigned.items() if h.ipui is not None}
+    moved = {ipui: (was_in[ipui], slot) for ipui, slot in now_in.items()
+             if ipui in was_in and was_in[ipui] != slot}
+    changes = _moves(moved, previous, assigned)
+    for slot in sorted(set(previous) | set(assigned)):
+        change = _slot_change(slot, previous.get(slot), assigned.get(slot), moved, now_in)
+        if change is not None:
+            changes.append(change)
+    return sorted(changes, key=lambda c: (c.slot if c.slot is not None else -1, c.kind.value))
+
+
+def _holder(record: SlotRecord | None = None, handset: Handset | None = None) -> Holder | None:
+    if handset is not None:
+        return Holder(handset.ipui.hex if handset.ipui else None, handset.login)
+    if record is not None:
+        return Holder(record.ipui.hex if record.ipui else None, record.login)
+    return None
+
+
+def _moves(moved: dict[Ipui, tuple[int, int]], previous: dict[int, SlotRecord],
+           assigned: dict[int, Handset]) -> list[Change]:
+    changes = []
+    for ipui, (source, target) in sorted(moved.items(), key=lambda item: item[1]):
+        partner = previous[target].ipui if target in previous else None
+        if partner is not None and moved.get(partner) == (target, source):
+            if source < target:
+                changes.append(Change(source, ChangeKind.SWAP, _holder(previous[source]),
+                                      _holder(handset=assigned[source]), other_slot=target))
+            continue
+        changes.append(Change(target, ChangeKind.MOVE, _holder(previous.get(target)),
+                              _holder(handset=assigned[target]), other_slot=source))
+    return changes
+
+
+def _slot_change(slot: int, record: SlotRecord | None, handset: Handset | None,
+                 moved: dict[Ipui, tuple[int, int]], now_in: dict[Ipui, int]) -> Change | None:
+    before, after = _holder(record), _holder(handset=handset)
+    old = record.ipui if record is not None else None
+    new = handset.ipui if handset is not None else None
+    old_gone = old is not None and old not in now_in  # not moved elsewhere either
+    if handset is None:
+        if record is None or (old is not None and not old_gone):
+            return None  # moved away: the move names it
+        return Change(slot, ChangeKind.DEREGISTER if old else ChangeKind.REMOVE, before, None)
+    if new is not None and new in moved:
+        return Change(slot, ChangeKind.DEREGISTER, before, after) if old_gone else None
+    if record is None:
+        return Change(slot, ChangeKind.REGISTER if new else ChangeKind.ADD, None, after)
+    if new == old:
+        return None
+    if new is None:
+        return Change(slot, ChangeKind.DEREGISTER, before, after) if old_gone else None
+    return Change(slot, ChangeKind.REPLACE if old_gone else ChangeKind.REGISTER, before, after)
+
+
+def field_changes(old_items: dict[str, str], new_items: dict[str, str],
+                  scope_of: object, identity: Iterable[Change]) -> list[Change]:
+    """What else the new file changes, item by item, grouped as the user thinks of it.
+    `scope_of(id)` gives (kind, index, field) for an item ID; slots whose identity change
+    already says everything (new, gone) are not repeated."""
+    implied = {c.slot for c in identity if c.kind in (
+        ChangeKind.REGISTER, ChangeKind.ADD, ChangeKind.REMOVE) or (
+        c.kind is ChangeKind.DEREGISTER and c.after is None)}
+    grouped: dict[tuple[str, int | None], set[str]] = {}
+    existed: set[tuple[str, int | None]] = set()
+    for item in sorted(set(old_items) | set(new_items)):
+        kind, index, name = scope_of(item)  # type: ignore[operator]
+        if item in old_items:
+            existed.add((kind, index))
+        if old_items.get(item) == new_items.get(item):
+            continue
+        if kind == "slot" and (index in implied or name == "ipui"):
+            continue
+        grouped.setdefault((kind, index), set()).add(name)
+    # A scope the old file did not have at all is new: its fields are not listed.
+    return [_field_change(kind, index, tuple(sorted(names)) if (kind, index) in existed else ())
+            for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
+
+
+def _scope_order(item: tuple[tuple[str, int | None], set[str]]) -> tuple[str, int]:
+    (kind, index), _ = item
+    return (kind, index if index is not None else -1)
+
+
+def _field_change(kind: str, index: int | None, names: tuple[str, ...]) -> Change:
+    if kind == "slot":
+        return Change(index, ChangeKind.ACCOUNT, fields=names)
+    if kind == "provider":
+        return Change(None, ChangeKind.PROVIDER, fields=names, index=index)
+    return Change(None, ChangeKind(kind), fields=names)
+
+
+# -- safety -------------------------------------------------------------------------------
+
+
+def refusals(site: Site, state: State | None, changes: list[Change],
+             options: Options) -> tuple[list[Change], list[Diagnostic]]:
+    """Mark what the device would make the customer redo by hand, unless allowed."""
+    diagnostics = []
+    marked = []
+    lines = {h.login: h.line for h in site.handsets}
+    for change in changes:
+        if change.kind in REREGISTRATION and not options.allow_reregistration:
+            change = replace(change, refused=True)
+            line = lines.get(change.after.login if change.after else "", 0) or None
+            diagnostics.append(_error(site, line, "reregistration", _reregistration(change)))
+        marked.append(change)
+    in_use = len(state.in_use()) if state else 0
+    lost = sum(1 for c in changes if c.kind in LOSES_HANDSET) + sum(
+        1 for c in changes if c.kind is ChangeKind.SWAP)
+    share = 100.0 * lost / in_use if in_use else 0.0
+    if in_use >= 4 and share > site.deregistration_threshold and not options.force:
+        diagnostics.append(_error(site, None, "deregistration-threshold",
+                                  f"{site.name}: {lost} of {in_use} handsets ({share:.1f}%) "
+                                  "would be deregistered, over the "
+                                  f"{site.deregistration_threshold:g}% threshold; use --force "
+                                  "(or set deregistration_threshold)"))
+    return marked, diagnostics
+
+
+def _reregistration(change: Change) -> str:
+    after = change.after or Holder(None, None)
+    if change.kind is ChangeKind.SWAP:
+        before = change.before or Holder(None, None)
+        what = (f"handsets {before.ipui} (login {before.login}) and {after.ipui} "
+                f"(login {after.login}) would swap slots {change.slot} and "
+                f"{change.other_slot}")
+    else:
+        what = (f"handset {after.ipui} (login {after.login}) would move from slot "
+                f"{change.other_slot} to slot {change.slot}")
+    return (f"{what}: the DM deregisters a handset whose IPUI changes slot, and the customer "
+            "must register it again by hand. Drop the 'slot:' pins and let the compiler keep "
+            "handsets where they are, or build with --allow-reregistration")
+
+
+def _error(site: Site, line: int | None, rule: str, message: str,
+           severity: Severity = Severity.ERROR) -> Diagnostic:
+    return Diagnostic(site.source, line or site.line, 1, severity, rule, "", message)
+
+
+# -- warnings ------------------------------------------------------------------------------
+
+
+def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagnostic]:
+    registering = [c for c in changes if c.kind in NEEDS_WINDOW]
+    found = []
+    window = site.window
+    if registering:
+        count = f"{len(registering)} handset{'s' if len(registering) != 1 else ''}"
+        if window is None:
+            found.append(_error(site, None, "window-missing",
+                                f"no registration window is set; {count} cannot register by "
+                                "themselves", Severity.WARNING))
+        elif not window.always_open:
+            now = options.now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None)
+            end = window.start + timedelta(seconds=window.duration_seconds)
+            if now >= end:
+                found.append(_error(site, None, "window-closed",
+                                    f"registration window closed at {end:%Y-%m-%d %H:%M}; "
+                                    f"{count} cannot register by themselves", Severity.WARNING))
+        if site.pin is not None and site.pin.digits != "0000":
+            how = "a random PIN (read it on the DM)" if site.pin.is_random else "the PIN"
+            found.append(_error(site, None, "pin-typed",
+                                f"the registration PIN is not 0000: {count} register only "
+                                f"after someone types {how} on each", Severity.WARNING))
+    if window is not None and window.always_open:
+        found.append(_error(site, None, "window-always-open",
+                            "the registration window never closes: any handset whose IPUI is "
+                            "provisioned can register at any time", Severity.WARNING))
+    return found
+
+
+def cross_site_moves(plans: list[SitePlan]) -> list[Diagnostic]:
+    """An IPUI that one site deregisters and another registers is a move between sites."""
+    registered = {ipui: plan for plan in plans for ipui in _newly_registered(plan)}
+    found = []
+    for plan in plans:
+        for change in plan.changes:
+            if change.kind not in LOSES_HANDSET or change.before is None:
+                continue
+            ipui = change.before.ipui
+            other = next((p for i, p in registered.items() if i.hex == ipui), None)
+            if other is not None and other is not plan:
+                found.append(_error(
+                    plan.site, None, "ipui-site-move",
+                    f"handset {ipui} leaves {plan.site.name} (slot {change.slot}) and is "
+                    f"registered by {other.site.name}: deploy {plan.site.name} first, so the "
+                    "handset is released before it registers again", Severity.WARNING))
+    return found
+
+
+def _newly_registered(plan: SitePlan) -> set[Ipui]:
+    new = {c.after.ipui for c in plan.changes if c.kind in NEEDS_WINDOW and c.after}
+    return {ipui for ipui in plan.registered_ipuis() if ipui.hex in new}
+
+
+# -- revisions -----------------------------------------------------------------------------
+
+
+def next_revision(site: Site, state: State | None, now: datetime) -> Revision:
+    """One more than the last, stamped with `now` in the DM's time, and always later than
+    the last stamp (the stamp is the device's only hint that the file is new)."""
+    local = now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None, second=0,
+                                                             microsecond=0)
+    if state is None:
+        return Revision(1, local.strftime(STAMP_FORMAT))
+    last = datetime.strptime(state.stamp, STAMP_FORMAT)
+    if local <= last:
+        local = last + timedelta(minutes=1)
+    return Revision(state.revision + 1, local.strftime(STAMP_FORMAT))
+
+
+def new_state(plan: SitePlan, file: str, sha256: str) -> State:
+    revision = plan.revision
+    assert revision is not None
+    records = []
+    for assignment in plan.slots:
+        handset = assignment.handset
+        if handset is not None:
+            records.append(SlotRecord(assignment.slot, True, handset.ipui, handset.login,
+                                      handset.enabled, assignment.released_ipui,
+                                      assignment.released_in_revision))
+        else:
+            records.append(SlotRecord(assignment.slot, False, released=assignment.released_ipui,
+                                      released_in_revision=assignment.released_in_revision))
+    history = plan.state.history if plan.state else ()
+    if plan.content_changed:
+        counts: dict[str, int] = {}
+        for change in plan.changes:
+            counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
+        history = (*history, HistoryEntry(revision.number, revision.stamp,
+                                          tuple(sorted(counts.items()))))[-HISTORY_LENGTH:]
+    return State(site=plan.site.name, mac=plan.site.mac, model=plan.site.model, file=file,
+                 revision=revision.number, stamp=revision.stamp, sha256=sha256,
+                 slots=tuple(records), history=history)

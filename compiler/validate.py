@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,10 @@ _SCHEMA_LOCATIONS = (
 )
 _HANDSET_TEXT = ("login", "password", "user_id", "display_name", "account_name", "voicemail")
 _PROVIDER_TEXT = ("name", "domain", "proxy", "registrar", "outbound_proxy")
+_ENDPOINTS = ("proxy", "registrar", "outbound_proxy")
+_PORT = re.compile(r"[0-9]{1,5}")
+# Fields left out take another field's value (model.py), which must then fit them too.
+_LOGIN_FILLS = ("user_id", "display_name", "account_name")
 _SECRET_KEYS = frozenset({"password"})
 MAX_DURATION_SECONDS = 0xFFFFFFFF  # ulIPUIRegistrationDuration is 32 bits
 
@@ -84,11 +89,13 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         report.error(("site",), "site-name", f"site '{data['site']}' must equal the file "
                      f"name '{stem}': rename one of them")
     _providers(report)
+    _ports(report)
     identities = _handsets(report, target)
     _registration(report)
     _timezone(report)
     if target is not None:
         _texts(report, target)
+        _defaulted_texts(report, target)
         _extra(report, target)
         _firmware(report, target, identities)
     return SiteCheck(report.items, identities)
@@ -128,19 +135,24 @@ def _schema_error(report: _Report, error: jsonschema.ValidationError) -> None:
                 report.error(path + (key,), "unknown-key", _unknown_key(key, allowed),
                              loc=locate_key(report.data, path + (key,)))
     elif keyword == "type":
-        report.error(path, "type", _wrong_type(report, path, instance, expected))
+        report.error(path, "type", _wrong_type(report, error, path))
     elif keyword == "pattern":
         _pattern_error(report, error, path)
     elif keyword == "enum":
         choices = ", ".join(str(choice) for choice in expected)
-        report.error(path, "enum", f"'{instance}' is not one of: {choices}")
+        if isinstance(instance, str):
+            report.error(path, "enum", f"'{instance}' is not one of: {choices}")
+        else:
+            report.error(path, "enum", f"must be one of: {choices}, not {_kind(instance)}")
     elif keyword in ("minimum", "maximum"):
         side = "at least" if keyword == "minimum" else "at most"
         report.error(path, "range", f"{_shown(path, instance)} is out of range: must be "
                      f"{side} {expected}")
     elif keyword in ("minItems", "maxItems"):
-        side = "at least" if keyword == "minItems" else "at most"
-        report.error(path, "count", f"has {len(instance)} entries; {side} {expected} allowed")
+        bound = f"at least {expected} needed" if keyword == "minItems" else (
+            f"at most {expected} allowed")
+        report.error(path, "count", f"has {_count(len(instance), 'entry', 'entries')}; "
+                     f"{bound}")
     elif keyword == "minLength":
         report.error(path, "empty", "must not be empty")
     else:  # pragma: no cover - a keyword the schema does not use yet
@@ -167,22 +179,45 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
 
 
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
-               "boolean": "true or false", "object": "a mapping", "array": "a list",
+               "boolean": "true/false", "object": "a mapping", "array": "a list",
                "null": "nothing"}
 
 
-def _wrong_type(report: _Report, path: tuple[PathPart, ...], instance: Any,
-                expected: str | list[str]) -> str:
-    wanted = [expected] if isinstance(expected, str) else list(expected)
-    names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
+def _type_names(expected: str | list[str]) -> str:
+    """`text`, `true or false`, `a whole number or text`, `text, true/false or a list`."""
+    if expected == "boolean":
+        return "true or false"
+    names = [_TYPE_NAMES.get(name, name) for name in _listed(expected)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _wrong_type(report: _Report, error: jsonschema.ValidationError,
+                path: tuple[PathPart, ...]) -> str:
+    """YAML 1.1 reads `0000`, `001122334455` and `yes` as numbers and booleans: where the
+    text as written is valid, say to quote it; where it is not, say what is expected."""
+    names, instance = _type_names(error.validator_value), error.instance
     loc = locate(report.data, path)
     raw = loc.raw if loc is not None else None
-    if "string" in wanted and raw is not None and isinstance(instance, (int, float, bool)):
+    if raw is None or not isinstance(instance, int | float | bool) or (
+            "string" not in _listed(error.validator_value)):
+        return f"must be {names}, not {_kind(instance)}"
+    if _validator().evolve(schema=error.schema).is_valid(raw):
         if _is_secret(path):
-            return f"must be {names}; YAML read it as {_kind(instance)}: quote the value"
+            return f"must be {names}, but YAML reads the value as {_kind(instance)}: quote it"
         return (f"must be {names}, but YAML reads {raw} as {_kind(instance)}: "
                 f"quote it, \"{raw}\"")
+    hint = error.schema.get("x-hint")
+    if hint is not None and not _is_secret(path):
+        return f"{raw} is not {hint}"
     return f"must be {names}, not {_kind(instance)}"
+
+
+def _listed(expected: str | list[str]) -> list[str]:
+    return [expected] if isinstance(expected, str) else list(expected)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def _kind(value: Any) -> str:
@@ -238,6 +273,16 @@ def _providers(report: _Report) -> None:
                          f"(providers: {', '.join(names)})")
 
 
+def _ports(report: _Report) -> None:
+    for index, provider in _entries(report.data, "providers"):
+        for key in _ENDPOINTS:
+            value = provider.get(key)
+            port = value.rpartition(":")[2] if isinstance(value, str) and ":" in value else ""
+            if _PORT.fullmatch(port) and not 1 <= int(port) <= 65535:
+                report.error(("providers", index, key), "range", f"port {int(port)} is out "
+                             "of range: must be 1 to 65535")
+
+
 def _get(data: Any, path: tuple[PathPart, ...]) -> Any:
     for part in path:
         if isinstance(data, dict) and isinstance(part, str):
@@ -252,38 +297,51 @@ def _get(data: Any, path: tuple[PathPart, ...]) -> Any:
 def _handsets(report: _Report, target: Target | None) -> list[Identity]:
     identities: list[Identity] = []
     seen: dict[tuple[str, Any], int] = {}
-    handsets = list(_entries(report.data, "handsets"))
-    for index, handset in handsets:
-        for key, rule, what in (("login", "login-duplicate", "login"),
-                                ("slot", "slot-duplicate", "slot")):
-            value = handset.get(key)
-            if isinstance(value, str | int) and not isinstance(value, bool):
-                first = seen.setdefault((key, value), index)
-                if first != index:
-                    report.error(("handsets", index, key), rule,
-                                 f"{what} {value} is already used by handsets[{first}]")
+    for index, handset in _entries(report.data, "handsets"):
+        _unique(report, seen, index, handset)
         if handset.get("voicemail") is True:
-            report.error(("handsets", index, "voicemail"), "voicemail-value",
-                         "voicemail: true names no mailbox; give its number, e.g. \"*2\", "
-                         "or false")
+            _voicemail_true(report, ("handsets", index, "voicemail"))
         identity = _ipui(report, index, handset)
-        if identity is not None:
-            first = seen.setdefault(("ipui", identity.ipui), index)
-            if first != index:
-                report.error(("handsets", index, "ipui"), "ipui-duplicate",
-                             f"IPUI {identity.ipui.hex} is already used by handsets[{first}]")
-            else:
-                identities.append(identity)
+        if identity is None:
+            continue
+        first = seen.setdefault(("ipui", identity.ipui), index)
+        if first == index:
+            identities.append(identity)
+        else:
+            report.error(("handsets", index, "ipui"), "ipui-duplicate",
+                         f"IPUI {identity.ipui.hex} (IPEI {identity.ipui.ipei}) is already "
+                         f"used by handsets[{first}]")
+    _capacity(report, target)
+    if _get(report.data, ("defaults", "voicemail")) is True:
+        _voicemail_true(report, ("defaults", "voicemail"))
+    return identities
+
+
+def _unique(report: _Report, seen: dict[tuple[str, Any], int], index: int,
+            handset: dict[str, Any]) -> None:
+    """A login is one SIP account and a slot one database entry: each at most once."""
+    for key, kind, rule, shown in (("login", str, "login-duplicate", "login '{}'"),
+                                   ("slot", int, "slot-duplicate", "slot {}")):
+        value = handset.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            continue  # the schema reports a wrong type
+        first = seen.setdefault((key, value), index)
+        if first != index:
+            report.error(("handsets", index, key), rule,
+                         f"{shown.format(value)} is already used by handsets[{first}]")
+
+
+def _voicemail_true(report: _Report, path: tuple[PathPart, ...]) -> None:
+    report.error(path, "voicemail-value", "voicemail: true names no mailbox; give its "
+                 "number, e.g. \"*2\", or false")
+
+
+def _capacity(report: _Report, target: Target | None) -> None:
     capacity = target.capacity.get(report.data["model"]) if target else None
     entries = report.data.get("handsets")
     if capacity is not None and isinstance(entries, list) and len(entries) > capacity:
-        report.error(("handsets",), "handset-capacity",
-                     f"{len(report.data['handsets'])} handsets, but an "
+        report.error(("handsets",), "handset-capacity", f"{len(entries)} handsets, but an "
                      f"{report.data['model']} holds {capacity}")
-    if report.data.get("defaults", {}) and _get(report.data, ("defaults", "voicemail")) is True:
-        report.error(("defaults", "voicemail"), "voicemail-value",
-                     "voicemail: true names no mailbox; give its number, e.g. \"*2\", or false")
-    return identities
 
 
 def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | None:
@@ -365,6 +423,38 @@ def _texts(report: _Report, target: Target) -> None:
                          f"{report.data['model']} takes at most {limit}")
 
 
+def _defaulted_texts(report: _Report, target: Target) -> None:
+    """The site name is the profile name when none is given, and a handset's login its
+    user_id, display_name and account_name (unless defaults: sets them)."""
+    fills: list[tuple[tuple[PathPart, ...], list[str]]] = []
+    if "profile_name" not in report.data:
+        fills.append((("site",), ["profile_name"]))
+    defaults = report.data.get("defaults")
+    given = set(defaults) if isinstance(defaults, dict) else set()
+    for index, handset in _entries(report.data, "handsets"):
+        fills.append((("handsets", index, "login"),
+                      [key for key in _LOGIN_FILLS if key not in handset and key not in given]))
+    for path, fields in fills:
+        value = _get(report.data, path)
+        if isinstance(value, str):
+            _filled_length(report, target, path, value, fields)
+
+
+def _filled_length(report: _Report, target: Target, path: tuple[PathPart, ...], value: str,
+                   fields: list[str]) -> None:
+    field_prefix = "" if path == ("site",) else "handsets."
+    if field_prefix and len(value) > target.text_limit(field_prefix + str(path[-1])):
+        return  # too long for its own field: reported once, by _texts
+    too_short = [key for key in fields if len(value) > target.text_limit(field_prefix + key)]
+    if not too_short:
+        return
+    limit = min(target.text_limit(field_prefix + key) for key in too_short)
+    names = " and ".join(too_short)
+    report.error(path, "text-length", f"is {len(value)} characters long and also fills "
+                 f"{names}, where the {report.data['model']} takes at most {limit}: set "
+                 f"{names} explicitly")
+
+
 def _extra(report: _Report, target: Target) -> None:
     extra = report.data.get("extra")
     if not isinstance(extra, dict):
@@ -383,7 +473,8 @@ def _extra(report: _Report, target: Target) -> None:
 def _firmware(report: _Report, target: Target, identities: list[Identity]) -> None:
     firmware = report.data.get("firmware")
     minimum = target.min_ipui_firmware
-    if isinstance(firmware, int) and minimum is not None and firmware < minimum and identities:
+    if (isinstance(firmware, int) and not isinstance(firmware, bool) and minimum is not None
+            and firmware < minimum and identities):
         report.error(("firmware",), "firmware-ipui", f"firmware {firmware} cannot take "
                      f"handset IPUIs (they need {minimum} or newer), and {len(identities)} "
                      "handsets set one: update the DM, or remove the ipui lines and "

@@ -31,7 +31,7 @@ class Target(Protocol):
         """The longest text the device takes for a site field (`login`, `profile_name` ...)."""
         ...
 
-    def text_problem(self, text: str) -> str | None:
+    def text_problem(self, text: str, secret: bool = False) -> str | None:
         """Why the device cannot take this text, or None."""
         ...
 
@@ -40,6 +40,14 @@ class Target(Protocol):
         ...
 
     def file_name(self, site: Site) -> str: ...
+
+    def read_items(self, content: bytes) -> dict[str, str]:
+        """The settings in a file this target wrote, by ID, for the plan's comparison."""
+        ...
+
+    def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
+        """(slot|provider|pin|window|profile|extra, index, field) of a setting's ID."""
+        ...
 
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes: ...

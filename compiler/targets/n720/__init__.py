@@ -5,6 +5,7 @@ and keeps handsets in a positional database of 100 slots (slot x = SIP account x
 from __future__ import annotations
 
 import unicodedata
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,6 +125,21 @@ class N720:
 
     def file_name(self, site: Site) -> str:
         return f"{site.mac}.xml"
+
+    def read_items(self, content: bytes) -> dict[str, str]:
+        """The settings of a file this target wrote (ID -> value as written), for the plan's
+        comparison; a file that does not parse has none."""
+        try:
+            root = ElementTree.fromstring(content)
+        except ElementTree.ParseError:
+            return {}
+        items = {item.get("ID", ""): item.get("value", "") for item in root.iter("SYMB_ITEM")}
+        for element in root.iter("PROFILE_NAME"):
+            items["PROFILE_NAME"] = element.get("value", "")
+        return items
+
+    def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
+        return P.scope(item_id)
 
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:

@@ -95,17 +95,41 @@ SLOTS = 100
 
 def _id_pattern(template: str) -> re.Pattern[str]:
     text = re.escape(template.replace("[%]", "[0]"))
-    text = text.replace(re.escape("{slot}"), "[0-9]+").replace(re.escape("{provider}"), "[0-9]+")
+    text = text.replace(re.escape("{slot}"), "(?P<slot>[0-9]+)")
+    text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
     return re.compile(text)
 
 
 _OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
 
 
-def owning_field(param_id: str) -> str | None:
-    """The site key that owns `param_id`, or None when `extra:` may set it."""
+def _match(param_id: str) -> tuple[re.Match[str], str] | None:
     normalised = param_id.replace("[%]", "[0]")
     for pattern, field in _OWNED:
-        if pattern.fullmatch(normalised):
-            return field
+        match = pattern.fullmatch(normalised)
+        if match is not None:
+            return match, field
     return None
+
+
+def owning_field(param_id: str) -> str | None:
+    """The site key that owns `param_id`, or None when `extra:` may set it."""
+    found = _match(param_id)
+    return found[1] if found else None
+
+
+def scope(param_id: str) -> tuple[str, int | None, str]:
+    """How the plan groups a changed item: (slot|provider|pin|window|profile|extra, index,
+    field). `profile_name` is the PROFILE_NAME element, not an item."""
+    if param_id == "PROFILE_NAME":
+        return "profile", None, "profile_name"
+    found = _match(param_id)
+    if found is None:
+        return "extra", None, param_id
+    match, field = found
+    name = field.rsplit(".", 1)[-1].removeprefix("handsets[]").removeprefix("providers[]")
+    if "slot" in match.groupdict():
+        return "slot", int(match["slot"]), name or "handset"
+    if "provider" in match.groupdict():
+        return "provider", int(match["provider"]), name or "transport"
+    return ("pin" if field == "registration.pin" else "window"), None, name

@@ -1,0 +1,223 @@
+"""Render a plan for people and programs: text for the terminal, Markdown for a
+pull-request comment, JSON for tools. The plan is data; this module only prints it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.plan import Change, ChangeKind, Holder, SitePlan
+
+JSON_FORMAT_VERSION = 1
+MARKDOWN_MARKER = "<!-- dectprov-plan -->"
+
+_SUMMARY = (
+    ("register", (ChangeKind.REGISTER, ChangeKind.ADD)),
+    ("replace", (ChangeKind.REPLACE,)),
+    ("change", (ChangeKind.ACCOUNT, ChangeKind.PROFILE, ChangeKind.PIN, ChangeKind.WINDOW,
+                ChangeKind.PROVIDER, ChangeKind.EXTRA)),
+    ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
+    ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
+)
+
+
+def summary(plans: Iterable[SitePlan]) -> dict[str, int]:
+    counts = {name: 0 for name, _ in _SUMMARY}
+    refused = 0
+    for plan in plans:
+        for change in plan.changes:
+            for name, kinds in _SUMMARY:
+                if change.kind in kinds:
+                    counts[name] += 1
+            refused += change.refused
+        refused += sum(1 for d in plan.diagnostics if d.rule == "deregistration-threshold")
+    counts["refused"] = refused
+    return counts
+
+
+def summary_line(plans: list[SitePlan]) -> str:
+    counts = summary(plans)
+    parts = [f"{counts[name]} to {name}" for name, _ in _SUMMARY if counts[name]]
+    text = "Plan: " + (", ".join(parts) if parts else "no changes")
+    if counts["refused"]:
+        text += f"; {counts['refused']} refused"
+    return text
+
+
+def _who(holder: Holder | None) -> str:
+    if holder is None:
+        return ""
+    if holder.ipui and holder.login:
+        return f"{holder.ipui} ({holder.login})"
+    return holder.ipui or f"login {holder.login}"
+
+
+def _login_of(plan: SitePlan, slot: int | None) -> str | None:
+    for assignment in plan.slots:
+        if assignment.slot == slot and assignment.handset is not None:
+            return assignment.handset.login
+    return None
+
+
+def describe(plan: SitePlan, change: Change) -> str:
+    """What a change does to the device and its handsets, in one sentence."""
+    kind, before, after = change.kind, change.before, change.after
+    fields = ", ".join(change.fields)
+    text = {
+        ChangeKind.REGISTER: lambda: f"{_who(after)}: new handset, registers by itself in "
+                                     "the window",
+        ChangeKind.ADD: lambda: f"{_who(after)}: new account without IPUI; its handset "
+                                "registers with the PIN",
+        ChangeKind.REPLACE: lambda: f"{_who(before)} -> {_who(after)}: the old handset is "
+                                    "deregistered, the new one registers in the window",
+        ChangeKind.DEREGISTER: lambda: f"{_who(before)}: handset deregistered (code zeroed); "
+                                       + ("account disabled and emptied" if after is None
+                                          else "the account stays"),
+        ChangeKind.REMOVE: lambda: f"{_who(before)}: account disabled and emptied",
+        ChangeKind.MOVE: lambda: f"{_who(after)}: moves from slot {change.other_slot}; the DM "
+                                 "deregisters it and it must be registered again by hand",
+        ChangeKind.SWAP: lambda: f"{_who(before)} <-> {_who(after)} with slot "
+                                 f"{change.other_slot}: both must be registered again by hand",
+        ChangeKind.ACCOUNT: lambda: f"login {_login_of(plan, change.slot)}: {fields} changed",
+        ChangeKind.PROFILE: lambda: f"profile name: now '{plan.site.profile_name}'",
+        ChangeKind.PIN: lambda: "registration PIN: " + _pin(plan),
+        ChangeKind.WINDOW: lambda: "registration window: " + _window(plan),
+        ChangeKind.PROVIDER: lambda: f"provider {change.index} ({_provider(plan, change)}): "
+                                     + (f"{fields} changed" if fields else "new"),
+        ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
+    }[kind]()
+    return text + (" [refused]" if change.refused else "")
+
+
+def _provider(plan: SitePlan, change: Change) -> str:
+    providers = plan.site.providers
+    index = change.index if change.index is not None else -1
+    return providers[index].name if 0 <= index < len(providers) else "removed"
+
+
+def _pin(plan: SitePlan) -> str:
+    pin = plan.site.pin
+    if pin is None:
+        return "no longer managed"
+    return "now random" if pin.is_random else "now fixed"
+
+
+def _window(plan: SitePlan) -> str:
+    window = plan.site.window
+    if window is None:
+        return "removed"
+    length = "never closes" if window.always_open else f"for {_duration(window.duration_seconds)}"
+    return f"from {window.start:%Y-%m-%d %H:%M}, {length}"
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _where(change: Change) -> str:
+    return f"slot {change.slot}" if change.slot is not None else "site"
+
+
+def _revision(plan: SitePlan) -> str:
+    before = plan.state.revision if plan.state else None
+    after = plan.revision.number if plan.revision else None
+    if before is None:
+        return f"first build, revision {after}"
+    return f"revision {before} -> {after}" if before != after else f"revision {before}"
+
+
+def _shown(plans: list[SitePlan]) -> list[SitePlan]:
+    return [p for p in plans if p.changes or p.diagnostics]
+
+
+# -- text --------------------------------------------------------------------------------
+
+
+def render_text(plans: list[SitePlan]) -> str:
+    lines = []
+    for plan in _shown(plans):
+        lines.append(f"{plan.site.name} ({plan.site.source}, {_revision(plan)})")
+        for change in plan.changes:
+            lines.append(f"  {_where(change):8} {change.kind.value:11} {describe(plan, change)}")
+        for diagnostic in plan.diagnostics:
+            lines.append(f"  {diagnostic.severity.value}: {diagnostic.message} "
+                         f"[{diagnostic.rule}]")
+        lines.append("")
+    lines.append(summary_line(plans) + ".")
+    return "\n".join(lines) + "\n"
+
+
+# -- Markdown ------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell that cannot break the table or inject markup."""
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
+                         ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+        text = text.replace(raw, escaped)
+    return " ".join(text.split())
+
+
+def render_markdown(plans: list[SitePlan]) -> str:
+    lines = [MARKDOWN_MARKER, "## dectprov plan", "", _cell(summary_line(plans)) + ".", ""]
+    for plan in _shown(plans):
+        lines += [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})", ""]
+        if plan.changes:
+            lines += ["| where | change | what happens |", "|---|---|---|"]
+            lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
+                      f"| {_cell(describe(plan, c))} |" for c in plan.changes]
+            lines.append("")
+        for diagnostic in plan.diagnostics:
+            label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
+            lines.append(f"- **{label}**: {_cell(diagnostic.message)} "
+                         f"({_cell(diagnostic.rule)})")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _holder(holder: Holder | None) -> dict[str, Any] | None:
+    return None if holder is None else {"ipui": holder.ipui, "login": holder.login}
+
+
+def _change(plan: SitePlan, change: Change) -> dict[str, Any]:
+    return {
+        "site": plan.site.name,
+        "slot": change.slot,
+        "kind": change.kind.value,
+        "before": _holder(change.before),
+        "after": _holder(change.after),
+        "fields": list(change.fields),
+        "other_slot": change.other_slot,
+        "provider": change.index,
+        "refused": change.refused,
+        "description": describe(plan, change),
+    }
+
+
+def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+    return diagnostic.to_json()
+
+
+def render_json(plans: list[SitePlan]) -> str:
+    document = {
+        "format_version": JSON_FORMAT_VERSION,
+        "sites": [{
+            "site": plan.site.name,
+            "source": plan.site.source,
+            "revision": {"before": plan.state.revision if plan.state else None,
+                         "after": plan.revision.number if plan.revision else None},
+            "changes": [_change(plan, change) for change in plan.changes],
+            "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
+        } for plan in plans],
+        "summary": summary(plans),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

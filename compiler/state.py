@@ -1,0 +1,170 @@
+"""State: what the last build gave the device, read from and written to
+build/<site>/state.json. It holds no secret: slots by IPUI and login, revisions, hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.ipui import Ipui, parse_ipui
+
+FORMAT_VERSION = 1
+STATE_FILE = "state.json"
+HISTORY_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class SlotRecord:
+    """A slot the compiler manages: in use by an entry, or freed by a build. A slot whose
+    IPUI was deregistered keeps `released` (its code is written as zeros) until a handset
+    takes the slot again, so that a device that skipped a revision still deregisters it."""
+
+    slot: int
+    in_use: bool
+    ipui: Ipui | None = None  # in use: the handset bound to the slot
+    login: str | None = None  # in use only
+    enabled: bool = True
+    released: Ipui | None = None  # the IPUI deregistered here
+    released_in_revision: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    revision: int
+    stamp: str
+    changes: tuple[tuple[str, int], ...]  # (kind, count), sorted by kind
+
+
+@dataclass(frozen=True)
+class State:
+    site: str
+    mac: str
+    model: str
+    file: str  # the provisioning file's name beside the state
+    revision: int
+    stamp: str  # DDMMYYHHMM
+    sha256: str  # of the provisioning file written with this state
+    slots: tuple[SlotRecord, ...]  # sorted by slot
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def number(self) -> int:  # a State is the previous build's revision, for the targets
+        return self.revision
+
+    def in_use(self) -> dict[int, SlotRecord]:
+        return {record.slot: record for record in self.slots if record.in_use}
+
+    def freed(self) -> dict[int, SlotRecord]:
+        return {record.slot: record for record in self.slots if not record.in_use}
+
+
+@dataclass(frozen=True)
+class StateRead:
+    state: State | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def state_path(site_directory: Path) -> Path:
+    return site_directory / STATE_FILE
+
+
+def read_state(site_directory: Path, display: str, site: str, mac: str) -> StateRead:
+    """The previous state, or None for a first build; a state that cannot be trusted is an
+    error (the plan would otherwise redo slots that real handsets hold)."""
+    path = state_path(site_directory)
+    shown = f"{display}/{STATE_FILE}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StateRead(None)
+    except (OSError, UnicodeDecodeError) as err:
+        return _unreadable(shown, f"cannot read the state: {err}")
+    try:
+        state = _from_json(json.loads(text))
+    except (ValueError, KeyError, TypeError) as err:
+        return _unreadable(shown, f"the state is damaged ({err}); restore it from git "
+                           "(git checkout -- build/) rather than deleting it, or every "
+                           "handset is planned anew")
+    if state.site != site:
+        return _unreadable(shown, f"the state belongs to site '{state.site}', not '{site}'")
+    if state.mac != mac:
+        return _unreadable(shown, f"the state is for the DM with MAC {state.mac}, but the "
+                           f"site now says {mac}. A new MAC is a new device: its database is "
+                           "empty, so every handset must be registered again. If that is "
+                           f"intended, delete {shown} and build (the plan then shows every "
+                           "handset as new); if not, fix the MAC")
+    return StateRead(state)
+
+
+def _unreadable(display: str, message: str) -> StateRead:
+    return StateRead(None, (Diagnostic(display, None, None, Severity.ERROR, "state", "",
+                                       message),))
+
+
+def _ipui(text: str | None) -> Ipui | None:
+    if text is None:
+        return None
+    parsed = parse_ipui(text)
+    if not isinstance(parsed, Ipui):
+        raise ValueError(f"bad IPUI {text!r}")
+    return parsed
+
+
+def _from_json(data: dict[str, Any]) -> State:
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"format_version {data.get('format_version')!r} is not "
+                         f"{FORMAT_VERSION}")
+    slots = tuple(sorted((
+        SlotRecord(
+            slot=int(item["slot"]),
+            in_use=item["status"] == "in-use",
+            ipui=_ipui(item.get("ipui")),
+            login=item.get("login"),
+            enabled=bool(item.get("enabled", True)),
+            released=_ipui(item.get("deregistered_ipui")),
+            released_in_revision=item.get("deregistered_in_revision"),
+        ) for item in data["slots"]), key=lambda record: record.slot))
+    history = tuple(
+        HistoryEntry(int(item["revision"]), str(item["stamp"]),
+                     tuple(sorted((str(k), int(v)) for k, v in item["changes"].items())))
+        for item in data.get("history", []))
+    return State(
+        site=str(data["site"]), mac=str(data["mac"]), model=str(data["model"]),
+        file=str(data["file"]), revision=int(data["revision"]), stamp=str(data["stamp"]),
+        sha256=str(data["sha256"]), slots=slots, history=history,
+    )
+
+
+def _slot_json(record: SlotRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {"slot": record.slot}
+    if record.in_use:
+        data.update(status="in-use", ipui=record.ipui.hex if record.ipui else None,
+                    login=record.login, enabled=record.enabled)
+    else:
+        data.update(status="freed")
+    if record.released is not None:
+        data.update(deregistered_ipui=record.released.hex,
+                    deregistered_in_revision=record.released_in_revision)
+    return data
+
+
+def to_json(state: State) -> bytes:
+    """Sorted keys, slots in order, one value a line: a diff that reads well in review."""
+    data = {
+        "format_version": FORMAT_VERSION,
+        "site": state.site,
+        "mac": state.mac,
+        "model": state.model,
+        "file": state.file,
+        "revision": state.revision,
+        "stamp": state.stamp,
+        "sha256": state.sha256,
+        "slots": [_slot_json(record) for record in state.slots],
+        "history": [{"revision": entry.revision, "stamp": entry.stamp,
+                     "changes": dict(entry.changes)} for entry in state.history],
+    }
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
