@@ -82,6 +82,10 @@ def _display(root: Path, path: Path) -> str:
 def check(files: list[SourceFile]) -> Checked:
     """Load, validate and model every site; every problem of every file is collected."""
     result = Checked()
+    if not files:
+        result.diagnostics.append(Diagnostic(
+            f"{SITES_DIR}/", None, None, Severity.ERROR, "no-sites",
+            "", "no site files found (sites/*.yaml under the root); is --root right?"))
     identities: list[Identity] = []
     names: dict[str, SourceFile] = {}
     for source in files:

@@ -1,0 +1,166 @@
+"""The command line: one exit-code table for every command, usage errors as 64, and
+output that is quiet on success."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+
+REPO = Path(__file__).resolve().parents[1]
+NOW = "2026-11-26 12:00"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "sites", tmp_path / "sites")
+    return tmp_path
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    build = root / "build"
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file()} if build.exists() else {}
+
+
+def _break(root: Path) -> None:
+    path = root / "sites" / "vendor-example.yaml"
+    path.write_text(path.read_text().replace('ipui: "02B6EC8AA5"', 'ipui: "02B6EC8AA"'))
+
+
+def test_validate_valid_sites(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(root)]) == EXIT_OK
+    assert capsys.readouterr().out == "2 sites valid.\n"
+
+
+def test_validate_invalid_site_exits_1_with_located_diagnostic(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _break(root)
+    assert main(["validate", "--root", str(root)]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "sites/vendor-example.yaml:25:11: error: handsets[0].ipui: '02B6EC8AA' is not an IPUI "
+        "(10 hex digits, or a 13-digit IPEI) [ipui-format]\n")
+
+
+def test_validate_json_format(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _break(root)
+    assert main(["validate", "--root", str(root), "--format", "json"]) == EXIT_INVALID
+    assert json.loads(capsys.readouterr().out) == [{
+        "file": "sites/vendor-example.yaml", "line": 25, "column": 11, "severity": "error",
+        "rule": "ipui-format", "path": "handsets[0].ipui",
+        "message": "'02B6EC8AA' is not an IPUI (10 hex digits, or a 13-digit IPEI)"}]
+
+
+def test_validate_named_file_only(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _break(root)
+    care_home = str(root / "sites" / "care-home.yaml")
+    assert main(["validate", "--root", str(root), care_home]) == EXIT_OK
+    assert capsys.readouterr().out == "1 sites valid.\n"
+
+
+def test_missing_file_is_a_diagnostic(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(root), str(root / "sites" / "nope.yaml")]) == 1
+    assert capsys.readouterr().err == (
+        "sites/nope.yaml: error: cannot read the file: No such file or directory "
+        "[file-unreadable]\n")
+
+
+def test_no_sites_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(tmp_path)]) == EXIT_INVALID
+    assert "no site files found" in capsys.readouterr().err
+
+
+def test_build_writes_files_and_one_summary_line(root: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out == "Built 2 sites: 2 changed, 0 unchanged (4 files written).\n"
+    assert sorted(_tree(root)) == ["care-home/7C2F80123456.xml", "care-home/state.json",
+                                   "vendor-example/7C2F80CA21E4.xml",
+                                   "vendor-example/state.json"]
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert capsys.readouterr().out == "Built 2 sites: 0 changed, 2 unchanged (0 files written).\n"
+
+
+def test_build_of_invalid_site_writes_nothing(root: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    before = _tree(root)
+    _break(root)
+    (root / "sites" / "care-home.yaml").write_text(
+        (root / "sites" / "care-home.yaml").read_text().replace("Night Nurse", "Night Nurse 2"))
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
+    assert "Nothing was written" in capsys.readouterr().err
+    assert _tree(root) == before
+
+
+def test_check_fails_when_stale_and_passes_after_build(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--root", str(root)]) == EXIT_INVALID
+    assert "is missing; run 'make build' and commit build/" in capsys.readouterr().err
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert main(["check", "--root", str(root)]) == EXIT_OK
+    xml = root / "build" / "care-home" / "7C2F80123456.xml"
+    xml.write_bytes(xml.read_bytes().replace(b"Caretaker", b"Janitor"))
+    capsys.readouterr()
+    assert main(["check", "--root", str(root)]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "build/care-home/7C2F80123456.xml: error: was edited by hand (its sha256 is not the "
+        "one in the state); run 'make build' and commit build/ [stale]\n")
+
+
+def test_plan_detailed_exitcode(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert main(["plan", "--root", str(root), "--now", NOW, "--detailed-exitcode"]) == \
+        EXIT_CHANGES
+    main(["build", "--root", str(root), "--now", NOW])
+    assert main(["plan", "--root", str(root), "--now", NOW, "--detailed-exitcode"]) == EXIT_OK
+    assert capsys.readouterr().out.endswith("Plan: no changes.\n")
+
+
+def test_plan_of_invalid_site_exits_1(root: Path) -> None:
+    _break(root)
+    assert main(["plan", "--root", str(root), "--now", NOW, "--detailed-exitcode"]) == \
+        EXIT_INVALID
+
+
+def test_schema_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == EXIT_OK
+    assert capsys.readouterr().out == (REPO / "schemas" / "site.schema.json").read_text()
+
+
+@pytest.mark.parametrize("argv", [
+    ["bogus"],
+    ["validate", "--bogus"],
+    ["build", "--now", "yesterday"],
+    ["plan", "--format", "yaml"],
+    [],
+])
+def test_usage_errors_exit_64(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("dectprov: error: ") or err.startswith("Usage:")
+
+
+def test_now_with_offset_is_converted_to_utc(root: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--root", str(root), "--now", "2026-11-26 13:00+01:00",
+                 str(root / "sites" / "vendor-example.yaml")]) == EXIT_OK
+    state = json.loads((root / "build" / "vendor-example" / "state.json").read_text())
+    assert state["stamp"] == "2611261200"  # the vendor example's DM runs on UTC
+
+
+def test_python_dash_m_compiler_is_the_same_command(root: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "compiler", "validate", "--root", str(root)],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, "2 sites valid.\n")
+    result = subprocess.run([sys.executable, "-m", "compiler", "frobnicate"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == EXIT_USAGE
