@@ -131,7 +131,8 @@ def _plan_site(root: Path, site: Site, options: Options) -> Planned:
     state = read.state
     assigned = assign_slots(site, state)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1)
-    identity, refused = refusals(site, state, handset_changes(assigned, state), options)
+    identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
+                                 options)
     previous = _read_bytes(directory / state.file) if state else None
     content = target.render(site, slots, state) if state else b""
     changed = state is None or hashlib.sha256(content).hexdigest() != state.sha256
@@ -141,7 +142,7 @@ def _plan_site(root: Path, site: Site, options: Options) -> Planned:
         content = target.render(site, slots, revision)
     changes = identity + field_changes(
         target.read_items(previous) if previous else {}, target.read_items(content),
-        target.item_scope, identity)
+        target.item_scope, identity, state, assigned)
     diagnostics = (*read.diagnostics, *refused, *warnings(site, changes, options))
     site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     file_name = target.file_name(site)

@@ -5,7 +5,7 @@ render_plan's job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -39,8 +39,8 @@ class ChangeKind(str, Enum):
 NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
                           ChangeKind.SWAP})
 REREGISTRATION = frozenset({ChangeKind.MOVE, ChangeKind.SWAP})
-LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind.REMOVE,
-                           ChangeKind.MOVE, ChangeKind.SWAP})
+LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind.MOVE,
+                           ChangeKind.SWAP})
 
 
 @dataclass(frozen=True)
@@ -222,9 +222,11 @@ def _slot_change(slot: int, record: SlotRecord | None, handset: Handset | None,
     new = handset.ipui if handset is not None else None
     old_gone = old is not None and old not in now_in  # not moved elsewhere either
     if handset is None:
-        if record is None or (old is not None and not old_gone):
-            return None  # moved away: the move names it
-        return Change(slot, ChangeKind.DEREGISTER if old else ChangeKind.REMOVE, before, None)
+        if record is None:
+            return None
+        # An IPUI that moved away is named by its move; the account left here is emptied.
+        return Change(slot, ChangeKind.DEREGISTER if old_gone else ChangeKind.REMOVE,
+                      before, None)
     if new is not None and new in moved:
         return Change(slot, ChangeKind.DEREGISTER, before, after) if old_gone else None
     if record is None:
@@ -237,17 +239,17 @@ def _slot_change(slot: int, record: SlotRecord | None, handset: Handset | None,
 
 
 def field_changes(old_items: dict[str, str], new_items: dict[str, str],
-                  scope_of: object, identity: Iterable[Change]) -> list[Change]:
+                  scope_of: Callable[[str], tuple[str, int | None, str]],
+                  identity: Iterable[Change], state: State | None,
+                  assigned: dict[int, Handset]) -> list[Change]:
     """What else the new file changes, item by item, grouped as the user thinks of it.
-    `scope_of(id)` gives (kind, index, field) for an item ID; slots whose identity change
-    already says everything (new, gone) are not repeated."""
-    implied = {c.slot for c in identity if c.kind in (
-        ChangeKind.REGISTER, ChangeKind.ADD, ChangeKind.REMOVE) or (
-        c.kind is ChangeKind.DEREGISTER and c.after is None)}
+    Slots whose identity change already says everything (new, gone, moved) are not
+    repeated; a handset code is an identity change, never a field."""
+    implied = _implied_slots(identity)
     grouped: dict[tuple[str, int | None], set[str]] = {}
     existed: set[tuple[str, int | None]] = set()
     for item in sorted(set(old_items) | set(new_items)):
-        kind, index, name = scope_of(item)  # type: ignore[operator]
+        kind, index, name = scope_of(item)
         if item in old_items:
             existed.add((kind, index))
         if old_items.get(item) == new_items.get(item):
@@ -255,9 +257,23 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
         if kind == "slot" and (index in implied or name == "ipui"):
             continue
         grouped.setdefault((kind, index), set()).add(name)
+    previous = state.in_use() if state else {}
     # A scope the old file did not have at all is new: its fields are not listed.
-    return [_field_change(kind, index, tuple(sorted(names)) if (kind, index) in existed else ())
+    return [_field_change(kind, index, tuple(sorted(names)) if (kind, index) in existed else (),
+                          previous, assigned)
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
+
+
+def _implied_slots(identity: Iterable[Change]) -> set[int | None]:
+    implied: set[int | None] = set()
+    for change in identity:
+        if change.kind in (ChangeKind.REGISTER, ChangeKind.ADD, ChangeKind.REMOVE,
+                           ChangeKind.MOVE, ChangeKind.SWAP) or (
+                change.kind is ChangeKind.DEREGISTER and change.after is None):
+            implied.add(change.slot)
+        if change.kind is ChangeKind.SWAP:
+            implied.add(change.other_slot)
+    return implied
 
 
 def _scope_order(item: tuple[tuple[str, int | None], set[str]]) -> tuple[str, int]:
@@ -265,9 +281,11 @@ def _scope_order(item: tuple[tuple[str, int | None], set[str]]) -> tuple[str, in
     return (kind, index if index is not None else -1)
 
 
-def _field_change(kind: str, index: int | None, names: tuple[str, ...]) -> Change:
-    if kind == "slot":
-        return Change(index, ChangeKind.ACCOUNT, fields=names)
+def _field_change(kind: str, index: int | None, names: tuple[str, ...],
+                  previous: dict[int, SlotRecord], assigned: dict[int, Handset]) -> Change:
+    if kind == "slot" and index is not None:
+        return Change(index, ChangeKind.ACCOUNT, _holder(previous.get(index)),
+                      _holder(handset=assigned.get(index)), fields=names)
     if kind == "provider":
         return Change(None, ChangeKind.PROVIDER, fields=names, index=index)
     return Change(None, ChangeKind(kind), fields=names)
@@ -276,8 +294,8 @@ def _field_change(kind: str, index: int | None, names: tuple[str, ...]) -> Chang
 # -- safety -------------------------------------------------------------------------------
 
 
-def refusals(site: Site, state: State | None, changes: list[Change],
-             options: Options) -> tuple[list[Change], list[Diagnostic]]:
+def refusals(site: Site, state: State | None, assigned: dict[int, Handset],
+             changes: list[Change], options: Options) -> tuple[list[Change], list[Diagnostic]]:
     """Mark what the device would make the customer redo by hand, unless allowed."""
     diagnostics = []
     marked = []
@@ -288,32 +306,49 @@ def refusals(site: Site, state: State | None, changes: list[Change],
             line = lines.get(change.after.login if change.after else "", 0) or None
             diagnostics.append(_error(site, line, "reregistration", _reregistration(change)))
         marked.append(change)
-    in_use = len(state.in_use()) if state else 0
-    lost = sum(1 for c in changes if c.kind in LOSES_HANDSET) + sum(
-        1 for c in changes if c.kind is ChangeKind.SWAP)
-    share = 100.0 * lost / in_use if in_use else 0.0
-    if in_use >= 4 and share > site.deregistration_threshold and not options.force:
-        diagnostics.append(_error(site, None, "deregistration-threshold",
-                                  f"{site.name}: {lost} of {in_use} handsets ({share:.1f}%) "
-                                  "would be deregistered, over the "
-                                  f"{site.deregistration_threshold:g}% threshold; use --force "
-                                  "(or set deregistration_threshold)"))
-    return marked, diagnostics
+    if diagnostics:
+        diagnostics.append(_error(site, None, "reregistration", _REREGISTRATION_ADVICE))
+    threshold = _threshold(site, state, assigned, options)
+    return marked, diagnostics + threshold
+
+
+_REREGISTRATION_ADVICE = (
+    "the DM deregisters a handset whose IPUI changes slot, and the customer must then "
+    "register it again by hand. Drop the 'slot:' pins and let the compiler keep handsets "
+    "where they are, or build with --allow-reregistration")
+
+
+def _threshold(site: Site, state: State | None, assigned: dict[int, Handset],
+               options: Options) -> list[Diagnostic]:
+    """octoDNS-style: a build that takes too many handsets off a site needs --force."""
+    previous = state.in_use() if state else {}
+    lost = sum(1 for slot, record in previous.items() if _loses_handset(record, assigned.get(slot)))
+    share = 100.0 * lost / len(previous) if previous else 0.0
+    if len(previous) < 4 or share <= site.deregistration_threshold or options.force:
+        return []
+    return [_error(site, None, "deregistration-threshold",
+                   f"{site.name}: {lost} of {len(previous)} handsets ({share:.1f}%) would be "
+                   f"deregistered, over the {site.deregistration_threshold:g}% threshold; use "
+                   "--force (or set deregistration_threshold)")]
+
+
+def _loses_handset(record: SlotRecord, handset: Handset | None) -> bool:
+    """A slot loses its handset when its entry goes, or its IPUI is no longer bound there."""
+    if handset is None:
+        return True
+    return record.ipui is not None and handset.ipui != record.ipui
 
 
 def _reregistration(change: Change) -> str:
     after = change.after or Holder(None, None)
     if change.kind is ChangeKind.SWAP:
         before = change.before or Holder(None, None)
-        what = (f"handsets {before.ipui} (login {before.login}) and {after.ipui} "
+        return (f"handsets {before.ipui} (login {before.login}) and {after.ipui} "
                 f"(login {after.login}) would swap slots {change.slot} and "
-                f"{change.other_slot}")
-    else:
-        what = (f"handset {after.ipui} (login {after.login}) would move from slot "
-                f"{change.other_slot} to slot {change.slot}")
-    return (f"{what}: the DM deregisters a handset whose IPUI changes slot, and the customer "
-            "must register it again by hand. Drop the 'slot:' pins and let the compiler keep "
-            "handsets where they are, or build with --allow-reregistration")
+                f"{change.other_slot}, and both must then be registered again by hand")
+    return (f"handset {after.ipui} (login {after.login}) would move from slot "
+            f"{change.other_slot} to slot {change.slot}, and must then be registered again "
+            "by hand")
 
 
 def _error(site: Site, line: int | None, rule: str, message: str,

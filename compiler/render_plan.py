@@ -55,11 +55,10 @@ def _who(holder: Holder | None) -> str:
     return holder.ipui or f"login {holder.login}"
 
 
-def _login_of(plan: SitePlan, slot: int | None) -> str | None:
-    for assignment in plan.slots:
-        if assignment.slot == slot and assignment.handset is not None:
-            return assignment.handset.login
-    return None
+def _account(before: Holder | None, after: Holder | None) -> str:
+    old = before.login if before else None
+    new = after.login if after else None
+    return f"login {old} -> {new}" if old and new and old != new else f"login {new or old}"
 
 
 def describe(plan: SitePlan, change: Change) -> str:
@@ -76,12 +75,14 @@ def describe(plan: SitePlan, change: Change) -> str:
         ChangeKind.DEREGISTER: lambda: f"{_who(before)}: handset deregistered (code zeroed); "
                                        + ("account disabled and emptied" if after is None
                                           else "the account stays"),
-        ChangeKind.REMOVE: lambda: f"{_who(before)}: account disabled and emptied",
+        ChangeKind.REMOVE: lambda: f"{_who(before)}: account disabled and emptied"
+                                   + (" (its handset moves to another slot)"
+                                      if before and before.ipui else ""),
         ChangeKind.MOVE: lambda: f"{_who(after)}: moves from slot {change.other_slot}; the DM "
                                  "deregisters it and it must be registered again by hand",
         ChangeKind.SWAP: lambda: f"{_who(before)} <-> {_who(after)} with slot "
                                  f"{change.other_slot}: both must be registered again by hand",
-        ChangeKind.ACCOUNT: lambda: f"login {_login_of(plan, change.slot)}: {fields} changed",
+        ChangeKind.ACCOUNT: lambda: f"{_account(before, after)}: {fields} changed",
         ChangeKind.PROFILE: lambda: f"profile name: now '{plan.site.profile_name}'",
         ChangeKind.PIN: lambda: "registration PIN: " + _pin(plan),
         ChangeKind.WINDOW: lambda: "registration window: " + _window(plan),

@@ -540,9 +540,6 @@ def test_extra_owner_free(param_id: str) -> None:
     assert TARGET.extra_owner(param_id) is None
 
 
-@pytest.mark.xfail(strict=True, reason="owning_field only matches offset [0]/[%]; an extra ID "
-                   "writing an owned field from another offset (e.g. aucHandsetCode[2]) is "
-                   "treated as free, so extra: can change it behind the model's back")
 @pytest.mark.parametrize(("param_id", "owner"), [
     ("BS_Accounts.astAccounts[0].aucHandsetCode[2]", "handsets[].ipui"),
     ("BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_PASSWORD[4]", "handsets[].password"),

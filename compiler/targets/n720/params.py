@@ -104,7 +104,9 @@ _OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
 
 
 def _match(param_id: str) -> tuple[re.Match[str], str] | None:
-    normalised = param_id.replace("[%]", "[0]")
+    # `[0]` and `[%]` write a field from its start, `[n]` from offset n: each writes the
+    # field, so every one of them is owned when the field is.
+    normalised = re.sub(r"\[[0-9]+\]$", "[0]", param_id.replace("[%]", "[0]"))
     for pattern, field in _OWNED:
         match = pattern.fullmatch(normalised)
         if match is not None:
