@@ -103,7 +103,11 @@ def _pin(plan: SitePlan) -> str:
     pin = plan.site.pin
     if pin is None:
         return "no longer managed"
-    return "now random" if pin.is_random else "now fixed"
+    if pin.is_random:
+        return "random: read it on the DM and type it on each handset"
+    if pin.digits == "0000":
+        return "fixed 0000: a factory-fresh handset registers without typing anything"
+    return "fixed, not 0000: it must be typed on each handset"
 
 
 def _window(plan: SitePlan) -> str:
