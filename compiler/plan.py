@@ -9,15 +9,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui
 from compiler.model import Handset, Site
-from compiler.state import HISTORY_LENGTH, HistoryEntry, SlotRecord, State
+from compiler.state import HISTORY_LENGTH, STAMP_FORMAT, HistoryEntry, SlotRecord, State
 
 SLOTS = 100
-STAMP_FORMAT = "%d%m%y%H%M"
 
 
 class ChangeKind(str, Enum):
@@ -129,7 +129,10 @@ def assign_slots(site: Site, state: State | None) -> dict[int, Handset]:
             else:
                 still_waiting.append(handset)
         waiting = still_waiting
-    free = (s for s in range(SLOTS) if s not in taken and s not in previous)
+    # Slots this build frees come last: reusing one at once replaces a handset just
+    # removed, and without them a site that renews every handset would run out of slots.
+    free = chain((s for s in range(SLOTS) if s not in taken and s not in previous),
+                 (s for s in range(SLOTS) if s not in taken))
     for handset in waiting:
         taken[next(free)] = handset
     return taken
@@ -360,26 +363,28 @@ def _error(site: Site, line: int | None, rule: str, message: str,
 
 
 def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagnostic]:
-    registering = [c for c in changes if c.kind in NEEDS_WINDOW]
+    """What the people at the site will run into: handsets that cannot register now, PINs
+    they must type, a window that never closes."""
+    registering = sum(2 if c.kind is ChangeKind.SWAP else 1
+                      for c in changes if c.kind in NEEDS_WINDOW)
     found = []
     window = site.window
     if registering:
-        count = f"{len(registering)} handset{'s' if len(registering) != 1 else ''}"
+        handsets = f"{registering} handset{'s' if registering != 1 else ''}"
+        cannot = f"{handsets} cannot register by {'themselves' if registering != 1 else 'itself'}"
         if window is None:
             found.append(_error(site, None, "window-missing",
-                                f"no registration window is set; {count} cannot register by "
-                                "themselves", Severity.WARNING))
+                                f"no registration window is set; {cannot}", Severity.WARNING))
         elif not window.always_open:
             now = options.now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None)
             end = window.start + timedelta(seconds=window.duration_seconds)
             if now >= end:
-                found.append(_error(site, None, "window-closed",
-                                    f"registration window closed at {end:%Y-%m-%d %H:%M}; "
-                                    f"{count} cannot register by themselves", Severity.WARNING))
+                found.append(_error(site, None, "window-closed", "registration window closed "
+                                    f"at {end:%Y-%m-%d %H:%M}; {cannot}", Severity.WARNING))
         if site.pin is not None and site.pin.digits != "0000":
             how = "a random PIN (read it on the DM)" if site.pin.is_random else "the PIN"
             found.append(_error(site, None, "pin-typed",
-                                f"the registration PIN is not 0000: {count} register only "
+                                f"the registration PIN is not 0000: {handsets} register only "
                                 f"after someone types {how} on each", Severity.WARNING))
     if window is not None and window.always_open:
         found.append(_error(site, None, "window-always-open",
