@@ -38,7 +38,9 @@ _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "times
 _MERGE_TAG = _TAG + "merge"
 _NUMBER_TAGS = {_TAG + "int", _TAG + "float"}
 _MAX_NUMBER_CHARS = 100  # a longer 1:2:3... sexagesimal int costs quadratic time to build
-_NON_PRINTABLE = Reader.NON_PRINTABLE  # the characters both parsers refuse
+# The characters both parsers refuse, and a byte order mark past the start (PyYAML gives it
+# no column, libyaml one; in a key it would be an invisible difference).
+_NOT_ALLOWED = re.compile(f"{Reader.NON_PRINTABLE.pattern}|\ufeff")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what the parsers count as one
 
 
@@ -160,10 +162,13 @@ def _decode(data: bytes, problems: _Problems) -> str | None:
         problems.add(_position(before, len(before)), "file-encoding",
                      f"the file is not UTF-8 (byte 0x{data[err.start]:02X}); save it as UTF-8")
         return None
-    bad = _NON_PRINTABLE.search(text)
-    if bad:  # checked here: libyaml reports a byte offset, PyYAML a character index
+    # Checked here rather than left to the parser: libyaml reports a byte offset, PyYAML a
+    # character index.
+    bad = _NOT_ALLOWED.search(text, 1 if text.startswith("\ufeff") else 0)
+    if bad:
+        where = " except at the very start" if bad.group() == "\ufeff" else ""
         problems.add(_position(text, bad.start()), "yaml-syntax",
-                     f"character #x{ord(bad.group()):04X} is not allowed in a YAML file")
+                     f"character #x{ord(bad.group()):04X} is not allowed in a YAML file{where}")
         return None
     return text
 
@@ -296,10 +301,6 @@ class _Builder:
                               "defined before it", tuple(self.path))
             return False
         value, size, height = self.anchors[event.anchor]
-        if any(frame.value is value for frame in self.stack):
-            self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' refers to itself",
-                              tuple(self.path))
-            return False
         if len(self.stack) + height > MAX_DEPTH:
             self._too_deep(loc)
             return False

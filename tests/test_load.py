@@ -172,7 +172,8 @@ def test_locate_key_refuses_negative_index(tmp_path: Path) -> None:
 
 
 def test_dates_and_times_stay_strings(tmp_path: Path, loader: str) -> None:
-    data = load_text(tmp_path, "at: 2017-04-24 10:00:00\nday: 2017-04-24\nt: 2001-12-14t21:59:43.10-05:00\n").data
+    content = "at: 2017-04-24 10:00:00\nday: 2017-04-24\nt: 2001-12-14t21:59:43.10-05:00\n"
+    data = load_text(tmp_path, content).data
     assert data == {"at": "2017-04-24 10:00:00", "day": "2017-04-24",
                     "t": "2001-12-14t21:59:43.10-05:00"}
     assert data.value_locs["at"] == Loc(1, 5, "2017-04-24 10:00:00")
@@ -235,7 +236,8 @@ def test_several_problems_all_reported(tmp_path: Path, loader: str) -> None:
     assert errors(tmp_path, "a: 1\na: 2\n1013: x\nb: !foo {c: 1, c: 2}\nd: 0x_\n") == [
         "site.yaml:2:1: error: a: duplicate key 'a' (first at line 1); "
         "YAML would silently keep only the last one [duplicate-key]",
-        "site.yaml:3:1: error: key '1013' is not text; quote it if it is meant as a name [yaml-key]",
+        "site.yaml:3:1: error: key '1013' is not text; quote it if it is meant as a name "
+        "[yaml-key]",
         "site.yaml:4:4: error: b: tag '!foo' is not allowed in a site file; remove it [yaml-tag]",
         "site.yaml:4:16: error: b.c: duplicate key 'c' (first at line 4); "
         "YAML would silently keep only the last one [duplicate-key]",
@@ -263,7 +265,9 @@ def test_tab_used_for_indentation(tmp_path: Path, loader: str) -> None:
         "libyaml": "found character that cannot start any token "
                    "(while scanning for the next token at line 2)",
     }[loader]
-    assert errors(tmp_path, "site:\n\tname: x\n") == [f"site.yaml:2:1: error: {expected} [yaml-syntax]"]
+    assert errors(tmp_path, "site:\n\tname: x\n") == [
+        f"site.yaml:2:1: error: {expected} [yaml-syntax]",
+    ]
 
 
 def test_nul_byte(tmp_path: Path, loader: str) -> None:
@@ -279,15 +283,24 @@ def test_control_character_after_non_ascii_is_placed_by_character(tmp_path: Path
     ]
 
 
+def test_byte_order_mark_inside_the_file(tmp_path: Path, loader: str) -> None:
+    assert errors(tmp_path, "\ufeffa: 1\nb\ufeff: 2\n") == [
+        "site.yaml:2:2: error: character #xFEFF is not allowed in a YAML file except at the "
+        "very start [yaml-syntax]",
+    ]
+
+
 def test_non_utf8_byte(tmp_path: Path) -> None:
     assert errors(tmp_path, b"site:\n  name: caf\xe9\n") == [
-        "site.yaml:2:12: error: the file is not UTF-8 (byte 0xE9); save it as UTF-8 [file-encoding]",
+        "site.yaml:2:12: error: the file is not UTF-8 (byte 0xE9); save it as UTF-8 "
+        "[file-encoding]",
     ]
 
 
 def test_non_utf8_byte_column_counts_characters(tmp_path: Path) -> None:
     assert errors(tmp_path, "a: 1\r\nname: café".encode() + b"\xff\n") == [
-        "site.yaml:2:11: error: the file is not UTF-8 (byte 0xFF); save it as UTF-8 [file-encoding]",
+        "site.yaml:2:11: error: the file is not UTF-8 (byte 0xFF); save it as UTF-8 "
+        "[file-encoding]",
     ]
 
 
@@ -335,7 +348,8 @@ def test_two_documents(tmp_path: Path, loader: str) -> None:
 ])
 def test_custom_tag(tmp_path: Path, loader: str, content: str, where: str, tag: str) -> None:
     assert errors(tmp_path, content) == [
-        f"site.yaml:{where}: error: x: tag '{tag}' is not allowed in a site file; remove it [yaml-tag]",
+        f"site.yaml:{where}: error: x: tag '{tag}' is not allowed in a site file; remove it "
+        "[yaml-tag]",
     ]
 
 
