@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from compiler.ipui import Ipui, parse_ipui
 FORMAT_VERSION = 1
 STATE_FILE = "state.json"
 HISTORY_LENGTH = 20
+STAMP_FORMAT = "%d%m%y%H%M"  # DDMMYYHHMM, DM local time
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def read_state(site_directory: Path, display: str, site: str, mac: str) -> State
         return _unreadable(shown, f"cannot read the state: {err}")
     try:
         state = _from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
         return _unreadable(shown, f"the state is damaged ({err}); restore it from git "
                            "(git checkout -- build/) rather than deleting it, or every "
                            "handset is planned anew")
@@ -132,9 +134,11 @@ def _from_json(data: dict[str, Any]) -> State:
         HistoryEntry(int(item["revision"]), str(item["stamp"]),
                      tuple(sorted((str(k), int(v)) for k, v in item["changes"].items())))
         for item in data.get("history", []))
+    stamp = str(data["stamp"])
+    datetime.strptime(stamp, STAMP_FORMAT)  # the next stamp is computed from it
     return State(
         site=str(data["site"]), mac=str(data["mac"]), model=str(data["model"]),
-        file=str(data["file"]), revision=int(data["revision"]), stamp=str(data["stamp"]),
+        file=str(data["file"]), revision=int(data["revision"]), stamp=stamp,
         sha256=str(data["sha256"]), slots=slots, history=history,
     )
 
