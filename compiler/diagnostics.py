@@ -13,6 +13,13 @@ from enum import Enum
 
 PathPart = str | int
 
+# Keys whose values are secrets: no diagnostic may show them, whatever is wrong.
+SECRET_KEYS = frozenset({"password"})
+
+
+def is_secret(path: Sequence[PathPart]) -> bool:
+    return bool(path) and path[-1] in SECRET_KEYS
+
 
 class Severity(str, Enum):
     ERROR = "error"

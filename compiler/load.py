@@ -20,7 +20,7 @@ from yaml.nodes import ScalarNode
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
-from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path
+from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
 
 # Bounds that keep a hostile file from costing more than a real one ever could.
 # A site of 250 handsets is about 40 KiB and 6,000 nodes.
@@ -183,6 +183,10 @@ def _position(text: str, index: int) -> Loc:
     return Loc(line, index - start + 1)
 
 
+def _quoted(shown: str) -> str:
+    return shown if shown == "the value" else f"'{shown}'"
+
+
 def _loc(mark: Any, raw: str | None = None) -> Loc:
     return Loc(mark.line + 1, mark.column + 1, raw)
 
@@ -281,14 +285,16 @@ class _Builder:
         """The scalar's value; a value its tag cannot read (`0x_`, `!!int abc`) is reported."""
         kind = tag.replace(_TAG, "")
         shown = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+        if is_secret(self.path):
+            shown = "the value"
         if tag in _NUMBER_TAGS and len(event.value) > _MAX_NUMBER_CHARS:
-            problem = f"'{shown}' is too long to be a number ({kind})"
+            problem = f"{_quoted(shown)} is too long to be a number ({kind})"
         else:
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
             try:
                 return self.constructor.construct_object(node, deep=True)
             except (ValueError, KeyError, IndexError, TypeError, yaml.YAMLError):
-                problem = f"'{shown}' is not a valid {kind}"
+                problem = f"{_quoted(shown)} is not a valid {kind}"
         if event.tag is None:  # resolved from the text: quoting makes it a string
             problem += "; quote it if it is meant as text"
         self.problems.add(loc, "yaml-value", problem, tuple(self.path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
-from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path
+from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import WINDOW_START_FORMAT, parse_duration
@@ -34,7 +35,6 @@ _ENDPOINTS = ("proxy", "registrar", "outbound_proxy")
 _PORT = re.compile(r"[0-9]{1,5}")
 # Fields left out take another field's value (model.py), which must then fit them too.
 _LOGIN_FILLS = ("user_id", "display_name", "account_name")
-_SECRET_KEYS = frozenset({"password"})
 MAX_DURATION_SECONDS = 0xFFFFFFFF  # ulIPUIRegistrationDuration is 32 bits
 
 
@@ -45,9 +45,23 @@ def schema_text() -> str:
     raise FileNotFoundError("site.schema.json is not installed with the compiler")
 
 
+def _is_integer(_: Any, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(_: Any, value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not (
+        isinstance(value, float) and math.isnan(value))
+
+
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(schema_text()))
+    """Draft 2020-12 with YAML's numbers kept apart: 7200.0 is no integer here (the model
+    would carry the float to the device), and .nan is no number (it passes every limit)."""
+    types = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_number})
+    validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=types)
+    return validator(json.loads(schema_text()))
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,16 @@ class _Report:
         where = loc or locate(self.data, path)
         self.items.append(Diagnostic(self.file, where.line if where else None,
                                      where.column if where else None, severity, rule,
-                                     format_path(path), message))
+                                     _one_line(format_path(path)), _one_line(message)))
+
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """A diagnostic is one line: a control character in a quoted value is shown escaped."""
+    return _LINE_BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode(),
+                              text)
 
 
 def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
@@ -113,7 +136,8 @@ def validate_fleet(identities: Iterable[Identity]) -> list[Diagnostic]:
                 identity.file, identity.loc.line if identity.loc else None,
                 identity.loc.column if identity.loc else None, Severity.ERROR,
                 "ipui-duplicate-site", identity.path,
-                f"IPUI {identity.ipui.hex} is also in {other.file}{line} ({other.path}); "
+                f"IPUI {identity.ipui.hex} (IPEI {identity.ipui.ipei}) is also in "
+                f"{other.file}{line} ({other.path}); "
                 "a handset registers with one DECT manager only"))
     return problems
 
@@ -201,15 +225,12 @@ def _wrong_type(report: _Report, error: jsonschema.ValidationError,
     if raw is None or not isinstance(instance, int | float | bool) or (
             "string" not in _listed(error.validator_value)):
         return f"must be {names}, not {_kind(instance)}"
+    if is_secret(path):
+        return f"must be {names}, but YAML reads the value as {_kind(instance)}: quote it"
     if _validator().evolve(schema=error.schema).is_valid(raw):
-        if _is_secret(path):
-            return f"must be {names}, but YAML reads the value as {_kind(instance)}: quote it"
         return (f"must be {names}, but YAML reads {raw} as {_kind(instance)}: "
                 f"quote it, \"{raw}\"")
-    hint = error.schema.get("x-hint")
-    if hint is not None and not _is_secret(path):
-        return f"{raw} is not {hint}"
-    return f"must be {names}, not {_kind(instance)}"
+    return f"{raw} is not {error.schema.get('x-hint', 'valid here')}"
 
 
 def _listed(expected: str | list[str]) -> list[str]:
@@ -225,7 +246,11 @@ def _kind(value: Any) -> str:
         return "true/false"
     if value is None:
         return "nothing (an empty value)"
-    if isinstance(value, int | float):
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float):
+        return "infinity" if math.isinf(value) else "a decimal number"
+    if isinstance(value, int):
         return "a number"
     if isinstance(value, dict):
         return "a mapping"
@@ -234,12 +259,8 @@ def _kind(value: Any) -> str:
     return "text"
 
 
-def _is_secret(path: tuple[PathPart, ...]) -> bool:
-    return bool(path) and path[-1] in _SECRET_KEYS
-
-
 def _shown(path: tuple[PathPart, ...], value: Any) -> str:
-    if _is_secret(path):
+    if is_secret(path):
         return "the value"
     return f"'{value}'" if isinstance(value, str) else str(value)
 
@@ -414,7 +435,7 @@ def _texts(report: _Report, target: Target) -> None:
         value = _get(report.data, path)
         if not isinstance(value, str):
             continue
-        problem = target.text_problem(value, secret=_is_secret(path))
+        problem = target.text_problem(value, secret=is_secret(path))
         if problem is not None:
             report.error(path, "text-charset", problem)
         limit = target.text_limit(field)
@@ -462,8 +483,8 @@ def _extra(report: _Report, target: Target) -> None:
     for key, value in extra.items():
         owner = target.extra_owner(key)
         if owner is not None:
-            report.error(("extra", key), "extra-owned", f"{key} is written by the compiler "
-                         f"from '{owner}'; set it there instead",
+            report.error(("extra", key), "extra-owned", "is written by the compiler from "
+                         f"'{owner}'; set it there instead",
                          loc=locate_key(report.data, ("extra", key)))
         elif value == []:
             report.error(("extra", key), "extra-value", "an empty list is no byte array; "

@@ -468,7 +468,8 @@ def test_double_quote_refused() -> None:
 
 def test_double_quote_refused_in_secret() -> None:
     assert TARGET.text_problem('pa"ss', secret=True) == (
-        "contains '\"', which the N720 cannot store inside its quoted strings")
+        "contains a character the N720 cannot store (a double quote, a control character, or a "
+        "letter outside ISO-8859-1)")
 
 
 @pytest.mark.parametrize(("text", "code_point"), [
@@ -482,7 +483,8 @@ def test_control_character_refused(text: str, code_point: str) -> None:
 
 def test_control_character_in_secret_not_shown() -> None:
     assert TARGET.text_problem("pa\nss", secret=True) == (
-        "contains a control character; use plain text on one line")
+        "contains a character the N720 cannot store (a double quote, a control character, or a "
+        "letter outside ISO-8859-1)")
 
 
 @pytest.mark.parametrize(("text", "character", "code_point"), [
@@ -495,9 +497,9 @@ def test_outside_latin1_refused(text: str, character: str, code_point: str) -> N
 
 
 def test_outside_latin1_in_secret_not_shown() -> None:
-    problem = TARGET.text_problem("geheim€", secret=True)
-    assert problem == ("contains a character outside ISO-8859-1, the only character set of "
-                       "the N720 file")
+    assert TARGET.text_problem("geheim€", secret=True) == (
+        "contains a character the N720 cannot store (a double quote, a control character, or a "
+        "letter outside ISO-8859-1)")
 
 
 def test_first_problem_wins() -> None:

@@ -54,6 +54,10 @@ class Section:
     items: tuple[Item, ...]
 
 
+def _unstorable(character: str) -> bool:
+    return character == '"' or ord(character) > 0xFF or unicodedata.category(character) == "Cc"
+
+
 def _comment(text: str) -> str:
     """XML comments may not hold '--' nor end in '-'."""
     while "--" in text:
@@ -108,7 +112,10 @@ class N720:
 
     def text_problem(self, text: str, secret: bool = False) -> str | None:
         for character in text:
-            shown = "a character" if secret else f"'{character}'"
+            if secret and _unstorable(character):
+                return ("contains a character the N720 cannot store (a double quote, a "
+                        "control character, or a letter outside ISO-8859-1)")
+            shown = f"'{character}'"
             if character == '"':
                 return ("contains '\"', which the N720 cannot store inside its quoted strings")
             if unicodedata.category(character) == "Cc":

@@ -1,0 +1,617 @@
+"""Validate, through the real pipeline (load, validate, model): one small site file per
+problem under tests/fixtures/invalid/, named for what is wrong with it, and the exact
+diagnostics it gives, every one of them, at its file:line:col.
+
+Each fixture is otherwise valid, and its `site:` equals its file name (the site-name rule),
+so a fixture shows its own problem and nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import random
+import re
+import runpy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import load, validate
+from compiler.diagnostics import Diagnostic
+from compiler.ipui import parse_ipui
+from compiler.pipeline import check, site_files
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+INVALID = FIXTURES / "invalid"
+CROSS_SITE = FIXTURES / "cross-site"
+VALID = FIXTURES / "valid"
+RULE = re.compile(r"\[([a-z0-9-]+)\]$")
+
+
+def run(*paths: Path, root: Path = ROOT) -> list[Diagnostic]:
+    return check(site_files(root, list(paths))).diagnostics
+
+
+def texts(*paths: Path, root: Path = ROOT) -> list[str]:
+    return [d.to_text() for d in run(*paths, root=root)]
+
+
+# fixture name -> what `dectprov validate tests/fixtures/invalid/<name>.yaml` prints
+EXPECTED: dict[str, list[str]] = {
+    # -- The schema: required and unknown keys
+    "required-missing": [
+        "tests/fixtures/invalid/required-missing.yaml:2:1: error: 'mac' is required here [required]",
+        "tests/fixtures/invalid/required-missing.yaml:9:5: error: handsets[0]: 'password' is required here [required]",
+    ],
+    "unknown-key-typo": [
+        "tests/fixtures/invalid/unknown-key-typo.yaml:5:1: error: profil_name: unknown key 'profil_name'; did you mean 'profile_name'? [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-typo.yaml:10:5: error: handsets[0]: 'password' is required here [required]",
+        "tests/fixtures/invalid/unknown-key-typo.yaml:11:5: error: handsets[0].pasword: unknown key 'pasword'; did you mean 'password'? [unknown-key]",
+    ],
+    "unknown-key-no-match": [
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, providers, registration, defaults, handsets, extra [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].transport: unknown key 'transport'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds [unknown-key]",
+    ],
+
+    # -- The schema: types; where YAML 1.1 made a number of a string, the message says to quote it
+    "login-unquoted-number": [
+        "tests/fixtures/invalid/login-unquoted-number.yaml:10:12: error: handsets[0].login: must be text, but YAML reads 1013 as a number: quote it, \"1013\" [type]",
+    ],
+    "pin-unquoted-number": [
+        "tests/fixtures/invalid/pin-unquoted-number.yaml:10:8: error: registration.pin: must be text, but YAML reads 0000 as a number: quote it, \"0000\" [type]",
+    ],
+    "mac-unquoted-number": [
+        "tests/fixtures/invalid/mac-unquoted-number.yaml:4:6: error: mac: must be text, but YAML reads 001122334455 as a number: quote it, \"001122334455\" [type]",
+    ],
+    "mac-unquoted-sexagesimal": [
+        "tests/fixtures/invalid/mac-unquoted-sexagesimal.yaml:4:6: error: mac: must be text, but YAML reads 10:22:33:44:55:59 as a number: quote it, \"10:22:33:44:55:59\" [type]",
+    ],
+    "ipui-unquoted-number": [
+        "tests/fixtures/invalid/ipui-unquoted-number.yaml:10:11: error: handsets[0].ipui: must be text, but YAML reads 0301000000 as a number: quote it, \"0301000000\" [type]",
+    ],
+    "password-unquoted-number": [
+        "tests/fixtures/invalid/password-unquoted-number.yaml:11:15: error: handsets[0].password: must be text, but YAML reads the value as a number: quote it [type]",
+    ],
+    "window-start-not-text": [
+        "tests/fixtures/invalid/window-start-not-text.yaml:11:12: error: registration.window.start: 2017 is not a date and time 'YYYY-MM-DD HH:MM' [type]",
+        "tests/fixtures/invalid/window-start-not-text.yaml:12:15: error: registration.window.duration: yes is not a duration: seconds, or a number followed by s, m, h or d, or 'always' [type]",
+        "tests/fixtures/invalid/window-start-not-text.yaml:13:8: error: registration.pin: 1234567 is not a PIN of 4 digits (quoted, e.g. \"0000\") or 'random' [type]",
+    ],
+    "handsets-not-list": [
+        "tests/fixtures/invalid/handsets-not-list.yaml:9:11: error: handsets: must be a list, not a number [type]",
+    ],
+    "providers-not-mappings": [
+        "tests/fixtures/invalid/providers-not-mappings.yaml:6:13: error: providers[0]: must be a mapping, not a number [type]",
+        "tests/fixtures/invalid/providers-not-mappings.yaml:6:16: error: providers[1]: must be a mapping, not a number [type]",
+    ],
+    "registration-list": [
+        "tests/fixtures/invalid/registration-list.yaml:9:15: error: registration: must be a mapping, not a list [type]",
+    ],
+    "defaults-null": [
+        "tests/fixtures/invalid/defaults-null.yaml:9:11: error: defaults: must be a mapping, not nothing (an empty value) [type]",
+    ],
+    "decimal-where-whole-number": [
+        "tests/fixtures/invalid/decimal-where-whole-number.yaml:6:11: error: firmware: must be a whole number, not infinity [type]",
+        "tests/fixtures/invalid/decimal-where-whole-number.yaml:10:25: error: providers[0].reregister_seconds: must be a whole number, not a decimal number [type]",
+        "tests/fixtures/invalid/decimal-where-whole-number.yaml:14:15: error: registration.window.duration: 7200.0 is not a duration: seconds, or a number followed by s, m, h or d, or 'always' [type]",
+        "tests/fixtures/invalid/decimal-where-whole-number.yaml:16:11: error: handsets[0].slot: must be a whole number, not a decimal number [type]",
+    ],
+    "threshold-not-a-number": [
+        "tests/fixtures/invalid/threshold-not-a-number.yaml:6:27: error: deregistration_threshold: must be a number, not NaN [type]",
+    ],
+    "line-break-in-value": [
+        "tests/fixtures/invalid/line-break-in-value.yaml:6:11: error: timezone: 'Europe/\\nBerlin' is not an IANA time zone (such as 'Europe/Berlin' or 'UTC') [timezone]",
+        "tests/fixtures/invalid/line-break-in-value.yaml:13:15: error: handsets[0].provider: no provider is named 'PBX\\t' (providers: PBX) [provider-unknown]",
+    ],
+    "quoted-number-and-boolean": [
+        "tests/fixtures/invalid/quoted-number-and-boolean.yaml:6:11: error: firmware: must be a whole number, not text [type]",
+        "tests/fixtures/invalid/quoted-number-and-boolean.yaml:13:14: error: handsets[0].enabled: must be true or false, not text [type]",
+    ],
+
+    # -- The schema: formats (with the schema's x-hint), enums, ranges, counts, empty texts
+    "mac-bad-format": [
+        "tests/fixtures/invalid/mac-bad-format.yaml:4:6: error: mac: '7C:2F:80:12:34' is not a MAC address (12 hex digits, with ':' or '-' between pairs or no separators) [format]",
+    ],
+    "site-bad-format": [
+        "tests/fixtures/invalid/site-bad-format.yaml:2:7: error: site: 'Site_Bad_Format' is not a site name (lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters) [format]",
+        "tests/fixtures/invalid/site-bad-format.yaml:2:7: error: site: site 'Site_Bad_Format' must equal the file name 'site-bad-format': rename one of them [site-name]",
+    ],
+    "host-bad-format": [
+        "tests/fixtures/invalid/host-bad-format.yaml:9:12: error: providers[0].proxy: 'pbx example.net' is not a host name or IPv4 address, optionally with ':port' [format]",
+        "tests/fixtures/invalid/host-bad-format.yaml:10:21: error: providers[0].outbound_proxy: 'sbc.example.net:sip' is not a host name or IPv4 address, optionally with ':port' [format]",
+    ],
+    "extra-id-format": [
+        "tests/fixtures/invalid/extra-id-format.yaml:10:3: error: extra.ntp_server: 'ntp_server' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' [format]",
+        "tests/fixtures/invalid/extra-id-format.yaml:11:3: error: extra.BS_IP_Data..ucB: 'BS_IP_Data..ucB' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' [format]",
+    ],
+    "model-unknown": [
+        "tests/fixtures/invalid/model-unknown.yaml:3:8: error: model: 'N870' is not one of: N720 [enum]",
+    ],
+    "out-of-range": [
+        "tests/fixtures/invalid/out-of-range.yaml:6:27: error: deregistration_threshold: 150 is out of range: must be at most 100 [range]",
+        "tests/fixtures/invalid/out-of-range.yaml:10:25: error: providers[0].reregister_seconds: 5 is out of range: must be at least 10 [range]",
+        "tests/fixtures/invalid/out-of-range.yaml:12:11: error: handsets[0].slot: 100 is out of range: must be at most 99 [range]",
+    ],
+    "extra-byte-too-large": [
+        "tests/fixtures/invalid/extra-byte-too-large.yaml:10:38: error: extra.BS_IP_Data.aucSomething[0][1]: 256 is out of range: must be at most 255 [range]",
+        "tests/fixtures/invalid/extra-byte-too-large.yaml:10:43: error: extra.BS_IP_Data.aucSomething[0][2]: must be a whole number, not text [type]",
+    ],
+    "port-out-of-range": [
+        "tests/fixtures/invalid/port-out-of-range.yaml:9:12: error: providers[0].proxy: port 65536 is out of range: must be 1 to 65535 [range]",
+        "tests/fixtures/invalid/port-out-of-range.yaml:10:16: error: providers[0].registrar: port 0 is out of range: must be 1 to 65535 [range]",
+    ],
+    "providers-none": [
+        "tests/fixtures/invalid/providers-none.yaml:6:12: error: providers: has 0 entries; at least 1 needed [count]",
+    ],
+    "providers-eleven": [
+        "tests/fixtures/invalid/providers-eleven.yaml:7:3: error: providers: has 11 entries; at most 10 allowed [count]",
+    ],
+    "empty-text": [
+        "tests/fixtures/invalid/empty-text.yaml:5:15: error: profile_name: must not be empty [empty]",
+        "tests/fixtures/invalid/empty-text.yaml:10:12: error: handsets[0].login: must not be empty [empty]",
+    ],
+
+    # -- Identities: the site's name, IPUIs and IPEIs, logins, slots, capacity
+    "site-name-mismatch": [
+        "tests/fixtures/invalid/site-name-mismatch.yaml:2:7: error: site: site 'acme-hq' must equal the file name 'site-name-mismatch': rename one of them [site-name]",
+    ],
+    "ipui-wrong-length": [
+        "tests/fixtures/invalid/ipui-wrong-length.yaml:10:11: error: handsets[0].ipui: '02B6EC8AA' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+        "tests/fixtures/invalid/ipui-wrong-length.yaml:13:11: error: handsets[1].ipui: '02B6EC8AA5A' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+    ],
+    "ipui-not-hex": [
+        "tests/fixtures/invalid/ipui-not-hex.yaml:10:11: error: handsets[0].ipui: '02B6EC8AAG' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+    ],
+    "ipui-first-digit-not-zero": [
+        "tests/fixtures/invalid/ipui-first-digit-not-zero.yaml:10:11: error: handsets[0].ipui: '12B6EC8AA5' is not an IPUI: an IPUI of type N starts with the digit 0 [ipui-format]",
+    ],
+    "ipui-ipei-too-large": [
+        "tests/fixtures/invalid/ipui-ipei-too-large.yaml:10:11: error: handsets[0].ipui: '99999 0821925 6' is not an IPEI: the first 5 digits must be at most 65535 and the next 7 at most 1048575 [ipui-format]",
+    ],
+    "ipui-star-misplaced": [
+        "tests/fixtures/invalid/ipui-star-misplaced.yaml:10:11: error: handsets[0].ipui: '11118 082192* 6' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+        "tests/fixtures/invalid/ipui-star-misplaced.yaml:13:11: error: handsets[1].ipui: '02B6EC8AA*' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+    ],
+    "ipui-empty": [
+        "tests/fixtures/invalid/ipui-empty.yaml:10:11: error: handsets[0].ipui: '' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+    ],
+    "ipui-zero": [
+        "tests/fixtures/invalid/ipui-zero.yaml:10:11: error: handsets[0].ipui: the all-zero IPUI is not a handset: it is the value that deregisters one (remove the entry instead) [ipui-zero]",
+        "tests/fixtures/invalid/ipui-zero.yaml:13:11: error: handsets[1].ipui: the all-zero IPUI is not a handset: it is the value that deregisters one (remove the entry instead) [ipui-zero]",
+    ],
+    "ipui-bad-check-digit": [
+        "tests/fixtures/invalid/ipui-bad-check-digit.yaml:10:11: error: handsets[0].ipui: '11118 0821925 5' has check digit 5, but its digits give 6: one of the 13 digits is mistyped [ipei-check-digit]",
+        "tests/fixtures/invalid/ipui-bad-check-digit.yaml:13:11: error: handsets[1].ipui: '11118 0821925 *' has check digit *, but its digits give 6: one of the 13 digits is mistyped [ipei-check-digit]",
+    ],
+    "ipui-duplicate": [
+        "tests/fixtures/invalid/ipui-duplicate.yaml:13:11: error: handsets[1].ipui: IPUI 02B6EC8AA5 (IPEI 11118 0821925 6) is already used by handsets[0] [ipui-duplicate]",
+    ],
+    "login-duplicate": [
+        "tests/fixtures/invalid/login-duplicate.yaml:12:12: error: handsets[1].login: login '1013' is already used by handsets[0] [login-duplicate]",
+    ],
+    "slot-duplicate": [
+        "tests/fixtures/invalid/slot-duplicate.yaml:13:11: error: handsets[1].slot: slot 3 is already used by handsets[0] [slot-duplicate]",
+    ],
+    "handset-capacity": [
+        "tests/fixtures/invalid/handset-capacity.yaml:10:3: error: handsets: 101 handsets, but an N720 holds 100 [handset-capacity]",
+    ],
+    "firmware-ipui": [
+        "tests/fixtures/invalid/firmware-ipui.yaml:6:11: error: firmware: firmware 107 cannot take handset IPUIs (they need 108 or newer), and 2 handsets set one: update the DM, or remove the ipui lines and register those handsets with the PIN [firmware-ipui]",
+    ],
+
+    # -- References and values
+    "provider-duplicate": [
+        "tests/fixtures/invalid/provider-duplicate.yaml:9:11: error: providers[1].name: provider 'PBX' is already defined as providers[0] [provider-duplicate]",
+    ],
+    "provider-unknown": [
+        "tests/fixtures/invalid/provider-unknown.yaml:10:13: error: defaults.provider: no provider is named 'PXB' (providers: PBX) [provider-unknown]",
+        "tests/fixtures/invalid/provider-unknown.yaml:14:15: error: handsets[0].provider: no provider is named 'Trunk' (providers: PBX) [provider-unknown]",
+    ],
+    "voicemail-true": [
+        "tests/fixtures/invalid/voicemail-true.yaml:10:14: error: defaults.voicemail: voicemail: true names no mailbox; give its number, e.g. \"*2\", or false [voicemail-value]",
+        "tests/fixtures/invalid/voicemail-true.yaml:14:16: error: handsets[0].voicemail: voicemail: true names no mailbox; give its number, e.g. \"*2\", or false [voicemail-value]",
+    ],
+    "window-start-not-a-date": [
+        "tests/fixtures/invalid/window-start-not-a-date.yaml:11:12: error: registration.window.start: '2017-02-30 10:00' is not a real date and time [window-start]",
+    ],
+    "window-start-year-1999": [
+        "tests/fixtures/invalid/window-start-year-1999.yaml:11:12: error: registration.window.start: year 1999 is out of range: the DM stores a 2-digit year, so 2000..2099 [window-start]",
+    ],
+    "window-duration-too-long": [
+        "tests/fixtures/invalid/window-duration-too-long.yaml:12:15: error: registration.window.duration: 4295030400 seconds is longer than the DM can store (4294967295); use 'always' for a window that never closes [window-duration]",
+    ],
+    "timezone-unknown": [
+        "tests/fixtures/invalid/timezone-unknown.yaml:6:11: error: timezone: 'Europe/Berlinn' is not an IANA time zone (such as 'Europe/Berlin' or 'UTC') [timezone]",
+    ],
+
+    # -- What the N720 can store: its character set, text lengths, the parameters it owns
+    "text-double-quote": [
+        "tests/fixtures/invalid/text-double-quote.yaml:12:19: error: handsets[0].display_name: contains '\"', which the N720 cannot store inside its quoted strings [text-charset]",
+    ],
+    "text-control-character": [
+        "tests/fixtures/invalid/text-control-character.yaml:12:19: error: handsets[0].display_name: contains a control character (U+0009); use plain text on one line [text-charset]",
+    ],
+    "text-not-latin1": [
+        "tests/fixtures/invalid/text-not-latin1.yaml:5:15: error: profile_name: contains 'Ł' (U+0141) outside ISO-8859-1, the only character set of the N720 file [text-charset]",
+        "tests/fixtures/invalid/text-not-latin1.yaml:12:19: error: handsets[0].display_name: contains '😀' (U+1F600) outside ISO-8859-1, the only character set of the N720 file [text-charset]",
+    ],
+    "password-bad-characters": [
+        "tests/fixtures/invalid/password-bad-characters.yaml:11:15: error: handsets[0].password: contains a character the N720 cannot store (a double quote, a control character, or a letter outside ISO-8859-1) [text-charset]",
+        "tests/fixtures/invalid/password-bad-characters.yaml:13:15: error: handsets[1].password: contains a character the N720 cannot store (a double quote, a control character, or a letter outside ISO-8859-1) [text-charset]",
+    ],
+    "text-too-long": [
+        "tests/fixtures/invalid/text-too-long.yaml:5:15: error: profile_name: is 25 characters long; the N720 takes at most 20 [text-length]",
+        "tests/fixtures/invalid/text-too-long.yaml:12:19: error: handsets[0].display_name: is 36 characters long; the N720 takes at most 32 [text-length]",
+    ],
+    "site-name-too-long-for-profile": [
+        "tests/fixtures/invalid/site-name-too-long-for-profile.yaml:2:7: error: site: is 30 characters long and also fills profile_name, where the N720 takes at most 20: set profile_name explicitly [text-length]",
+    ],
+    "login-too-long-for-names": [
+        "tests/fixtures/invalid/login-too-long-for-names.yaml:10:12: error: handsets[0].login: is 41 characters long and also fills display_name and account_name, where the N720 takes at most 32: set display_name and account_name explicitly [text-length]",
+    ],
+    "extra-owned": [
+        "tests/fixtures/invalid/extra-owned.yaml:10:3: error: extra.BS_CUSTOM.aucKdsPin[0]: is written by the compiler from 'registration.pin'; set it there instead [extra-owned]",
+        "tests/fixtures/invalid/extra-owned.yaml:11:3: error: extra.BS_VOIP_Data.astVoipAccounts[7].aucS_SIP_LOGIN_ID[0]: is written by the compiler from 'handsets[].login'; set it there instead [extra-owned]",
+    ],
+    "extra-empty-list": [
+        "tests/fixtures/invalid/extra-empty-list.yaml:10:31: error: extra.BS_IP_Data.aucSomething[0]: an empty list is no byte array; give at least one byte [extra-value]",
+    ],
+
+    # -- YAML: what the loader refuses
+    "duplicate-key": [
+        "tests/fixtures/invalid/duplicate-key.yaml:12:5: error: handsets[0].login: duplicate key 'login' (first at line 10); YAML would silently keep only the last one [duplicate-key]",
+    ],
+    "yaml-syntax": [
+        "tests/fixtures/invalid/yaml-syntax.yaml:12:1: error: found unexpected end of stream (while scanning a quoted scalar at line 10) [yaml-syntax]",
+    ],
+    "yaml-syntax-indentation": [
+        "tests/fixtures/invalid/yaml-syntax-indentation.yaml:11:4: error: did not find expected '-' indicator (while parsing a block collection at line 10) [yaml-syntax]",
+    ],
+    "yaml-tag": [
+        "tests/fixtures/invalid/yaml-tag.yaml:11:15: error: handsets[0].password: tag '!vault' is not allowed in a site file; remove it [yaml-tag]",
+    ],
+    "yaml-merge-key": [
+        "tests/fixtures/invalid/yaml-merge-key.yaml:10:5: error: providers[1]: merge keys ('<<') are not supported; use 'defaults:' or write the keys out [yaml-merge-key]",
+    ],
+    "yaml-key-not-text": [
+        "tests/fixtures/invalid/yaml-key-not-text.yaml:12:5: error: handsets[0]: key '1013' is not text; quote it if it is meant as a name [yaml-key]",
+    ],
+    "yaml-value": [
+        "tests/fixtures/invalid/yaml-value.yaml:9:25: error: providers[0].reregister_seconds: '0x_' is not a valid int; quote it if it is meant as text [yaml-value]",
+    ],
+    "yaml-multiple-documents": [
+        "tests/fixtures/invalid/yaml-multiple-documents.yaml:12:1: error: a site file holds one YAML document; remove the second '---' [yaml-multiple-documents]",
+    ],
+    "yaml-too-deep": [
+        "tests/fixtures/invalid/yaml-too-deep.yaml:10:93: error: extra.BS_IP_Data.aucSomething[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: the file nests deeper than 64 levels [yaml-too-deep]",
+    ],
+    "yaml-too-large": [
+        "tests/fixtures/invalid/yaml-too-large.yaml:15:30: error: extra.BS.l5[3]: the document expands to more than 100000 values (aliases repeated too often?) [yaml-too-large]",
+    ],
+    "site-empty": [
+        "tests/fixtures/invalid/site-empty.yaml:1:1: error: the file holds no site (it is empty) [site-empty]",
+    ],
+    "site-not-mapping": [
+        "tests/fixtures/invalid/site-not-mapping.yaml:2:1: error: the top level must be a mapping of keys such as 'site:' and 'handsets:' [site-not-mapping]",
+    ],
+    "file-encoding": [
+        "tests/fixtures/invalid/file-encoding.yaml:12:20: error: the file is not UTF-8 (byte 0xFC); save it as UTF-8 [file-encoding]",
+    ],
+
+    # -- Several problems in one file: all of them, in one run
+    "several-problems": [
+        "tests/fixtures/invalid/several-problems.yaml:6:11: error: timezone: 'Europe/Berln' is not an IANA time zone (such as 'Europe/Berlin' or 'UTC') [timezone]",
+        "tests/fixtures/invalid/several-problems.yaml:10:12: error: providers[0].proxy: port 99999 is out of range: must be 1 to 65535 [range]",
+        "tests/fixtures/invalid/several-problems.yaml:13:12: error: registration.window.start: '2017-02-29 10:00' is not a real date and time [window-start]",
+        "tests/fixtures/invalid/several-problems.yaml:15:8: error: registration.pin: must be text, but YAML reads 0000 as a number: quote it, \"0000\" [type]",
+        "tests/fixtures/invalid/several-problems.yaml:20:15: error: handsets[0].provider: no provider is named 'PBX2' (providers: PBX) [provider-unknown]",
+        "tests/fixtures/invalid/several-problems.yaml:21:11: error: handsets[1].ipui: IPUI 02B6EC8AA5 (IPEI 11118 0821925 6) is already used by handsets[0] [ipui-duplicate]",
+        "tests/fixtures/invalid/several-problems.yaml:22:12: error: handsets[1].login: login '1013' is already used by handsets[0] [login-duplicate]",
+        "tests/fixtures/invalid/several-problems.yaml:23:15: error: handsets[1].password: must be text, but YAML reads the value as a number: quote it [type]",
+        "tests/fixtures/invalid/several-problems.yaml:24:5: error: handsets[1].voicemial: unknown key 'voicemial'; did you mean 'voicemail'? [unknown-key]",
+        "tests/fixtures/invalid/several-problems.yaml:25:11: error: handsets[2].ipui: '02B6EC8AA' is not an IPUI (10 hex digits, or a 13-digit IPEI) [ipui-format]",
+        "tests/fixtures/invalid/several-problems.yaml:28:19: error: handsets[2].display_name: contains '\"', which the N720 cannot store inside its quoted strings [text-charset]",
+    ],
+}
+
+# Problems a committed file cannot show well: built into tmp_path, checked with it as root.
+GENERATED: dict[str, tuple[Callable[[Path], Path], list[str]]] = {
+    "file-too-large": (
+        lambda directory: _write(directory / "file-too-large.yaml",
+                                 b"# padding\n" * (load.MAX_FILE_BYTES // 10 + 1)),
+        ["file-too-large.yaml:1:1: error: the file is over 1024 KiB; a site file is never that large [file-too-large]"],
+    ),
+    "file-unreadable": (
+        lambda directory: directory / "file-unreadable.yaml",  # never written
+        ["file-unreadable.yaml: error: cannot read the file: No such file or directory [file-unreadable]"],
+    ),
+}
+
+# Both files claim one handset (as IPUI in the first, as IPEI in the second).
+CROSS_SITE_EXPECTED = [
+    "tests/fixtures/cross-site/south-wing.yaml:12:11: error: handsets[1].ipui: IPUI 02B6EC8AA5 (IPEI 11118 0821925 6) is also in tests/fixtures/cross-site/north-wing.yaml:9 (handsets[0].ipui); a handset registers with one DECT manager only [ipui-duplicate-site]",
+]
+
+# Rule ids the sources can produce but no input reaches, each with the reason.
+UNREACHABLE_RULES = {
+    "schema": "the fallback for a JSON Schema keyword that site.schema.json does not use",
+}
+RULE_SOURCES = ("compiler/validate.py", "compiler/ipui.py", "compiler/load.py")
+# The argument that is the rule id, in the calls that make a diagnostic.
+RULE_ARGUMENT = {"error": 1, "add": 1, "IpuiError": 0, "Diagnostic": 4}
+RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+NOT_RULES = {"utf-8", "x-hint"}
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def fixture(name: str) -> Path:
+    return INVALID / f"{name}.yaml"
+
+
+def _rule(line: str) -> str:
+    match = RULE.search(line)
+    assert match is not None, line
+    return match.group(1)
+
+
+# --- every fixture, exactly -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_fixture_gives_exactly_its_diagnostics(name: str) -> None:
+    assert texts(fixture(name)) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generated_file_gives_exactly_its_diagnostics(name: str, tmp_path: Path) -> None:
+    make, expected = GENERATED[name]
+    assert texts(make(tmp_path), root=tmp_path) == expected
+
+
+def test_ipui_claimed_by_two_sites() -> None:
+    paths = sorted(CROSS_SITE.glob("*.yaml"))
+    assert texts(*paths) == CROSS_SITE_EXPECTED
+    assert texts(*reversed(paths)) == [
+        "tests/fixtures/cross-site/north-wing.yaml:9:11: error: handsets[0].ipui: IPUI 02B6EC8AA5 (IPEI 11118 0821925 6) is also in tests/fixtures/cross-site/south-wing.yaml:12 (handsets[1].ipui); a handset registers with one DECT manager only [ipui-duplicate-site]",
+    ]
+
+
+def test_every_fixture_file_has_an_expectation() -> None:
+    assert sorted(path.stem for path in INVALID.glob("*.yaml")) == sorted(EXPECTED)
+    assert sorted(path.name for path in INVALID.iterdir()) == sorted(
+        f"{name}.yaml" for name in EXPECTED), "only .yaml fixtures belong in invalid/"
+
+
+def test_fixture_site_names_equal_their_file_names() -> None:
+    """So that each fixture shows its own problem, not also the site-name rule."""
+    for name in EXPECTED:
+        match = re.search(r"^site: (\S+)$", fixture(name).read_text(encoding="latin-1"),
+                          re.MULTILINE)
+        if match is not None and name not in ("site-name-mismatch", "site-bad-format"):
+            assert match.group(1) == name
+
+
+def test_capacity_fixture_is_what_its_script_writes() -> None:
+    script = runpy.run_path(str(FIXTURES / "make_capacity_fixture.py"))
+    assert fixture("handset-capacity").read_text(encoding="utf-8") == script["capacity_fixture"]()
+    assert script["HANDSETS"] == 101
+
+
+def _rule_ids(source: Path) -> set[str]:
+    """The rule ids a source module can produce: its hyphenated string literals (`ipui-zero`,
+    wherever they are written), and the literal rule argument of its diagnostic calls (`type`)."""
+    found = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and "-" in node.value
+                and RULE_ID.fullmatch(node.value)):
+            found.add(node.value)
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+                node.func, "id", "")
+            position = RULE_ARGUMENT.get(name)
+            if position is not None and len(node.args) > position:
+                argument = node.args[position]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    found.add(argument.value)
+    return {rule for rule in found if RULE_ID.fullmatch(rule)} - NOT_RULES
+
+
+def test_every_rule_has_a_fixture() -> None:
+    produced = set().union(*(_rule_ids(ROOT / source) for source in RULE_SOURCES))
+    expected = [*CROSS_SITE_EXPECTED, *(line for _, lines in GENERATED.values() for line in lines),
+                *(line for lines in EXPECTED.values() for line in lines)]
+    covered = {_rule(line) for line in expected}
+    assert {"type", "range", "timezone", "ipui-zero", "yaml-tag"} <= produced  # the grep works
+    assert produced - covered - set(UNREACHABLE_RULES) == set(), "rules without a fixture"
+    assert set(UNREACHABLE_RULES) <= produced - covered, "an exemption that is no longer needed"
+
+
+# --- what a run as a whole promises ---------------------------------------------------------
+
+
+def test_one_run_reports_every_problem_of_every_file_in_order() -> None:
+    paths = sorted([*INVALID.glob("*.yaml"), *CROSS_SITE.glob("*.yaml")], reverse=True)
+    diagnostics = run(*paths)
+    assert diagnostics == sorted(diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0))
+    assert [d for d in diagnostics if len(d.to_text().splitlines()) != 1] == []
+    # Fixtures share IPUIs, so together they also claim each other's handsets.
+    others = [d for d in diagnostics if d.rule == "ipui-duplicate-site"]
+    assert {d.file for d in others} > {"tests/fixtures/cross-site/south-wing.yaml"}
+    for name, expected in EXPECTED.items():
+        file = f"tests/fixtures/invalid/{name}.yaml"
+        assert [d.to_text() for d in diagnostics if d.file == file and d not in others] == expected
+
+
+def test_several_problems_are_all_reported_at_once() -> None:
+    rules = [_rule(line) for line in EXPECTED["several-problems"]]
+    assert len(rules) == 11 and len(set(rules)) == 10
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_both_yaml_parsers_place_problems_alike(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml words some syntax errors its own way; where they are and what rule is the same."""
+    monkeypatch.setattr(load, "_Loader", yaml.SafeLoader)
+    python = [(d.file, d.line, d.column, d.rule, d.path) for d in run(fixture(name))]
+    assert python == [_place(line) for line in EXPECTED[name]]
+
+
+def _place(line: str) -> tuple[str, int | None, int | None, str, str]:
+    match = re.fullmatch(r"(.+?):(\d+):(\d+): error: (?:(\S+): )?.*\[([a-z0-9-]+)\]", line)
+    assert match is not None, line
+    file, row, column, path, rule = match.groups()
+    return file, int(row), int(column), rule, path or ""
+
+
+def test_example_sites_are_valid() -> None:
+    result = check(site_files(ROOT, []))
+    assert result.diagnostics == []
+    assert sorted(site.name for site in result.sites) == sorted(
+        path.stem for path in (ROOT / "sites").glob("*.yaml"))
+
+
+def test_valid_fixtures_are_valid() -> None:
+    result = check(site_files(ROOT, sorted(VALID.glob("*.yaml"))))
+    assert result.diagnostics == []
+    assert len(result.sites) == len(list(VALID.glob("*.yaml"))) >= 2
+
+
+def test_ipei_with_check_digit_ten_is_accepted() -> None:
+    """A check digit of 10 is printed '*': 11118 0821929 * is a handset, IPUI 02B6EC8AA9."""
+    result = check(site_files(ROOT, [VALID / "ipei-check-digit-star.yaml"]))
+    assert result.diagnostics == []
+    [site] = result.sites
+    assert [str(handset.ipui) for handset in site.handsets] == ["02B6EC8AA9"]
+    assert parse_ipui("11118 0821929 *") == site.handsets[0].ipui
+    assert site.handsets[0].ipui is not None and site.handsets[0].ipui.ipei == "11118 0821929 *"
+
+
+# --- passwords stay secret ------------------------------------------------------------------
+
+SITE = """\
+site: secret
+model: N720
+mac: 7C:2F:80:12:34:56
+providers:
+  - name: PBX
+    domain: pbx.example.net
+handsets:
+  - login: "1013"
+    password: {password}
+"""
+
+
+@pytest.mark.parametrize(("written", "secret", "telling"), [
+    ("9372", "9372", ["9372"]),  # YAML reads a number
+    ("yes", "yes", ["yes"]),  # YAML reads true
+    ("0x_", "0x_", ["0x_"]),  # no number YAML can read
+    (json.dumps("Zażółć"), "Zażółć", ["ż", "ł", "ć", "017C", "0142", "0107"]),
+    (json.dumps("pass\x07word"), "pass\x07word", ["\x07", "0007"]),
+    (json.dumps("s3cr3t-" * 8), "s3cr3t-" * 8, ["s3cr3t"]),  # too long
+    (json.dumps('pa"ss'), 'pa"ss', ['"']),
+])
+def test_password_problems_do_not_show_the_password(tmp_path: Path, written: str, secret: str,
+                                                    telling: list[str]) -> None:
+    path = _write(tmp_path / "secret.yaml", SITE.format(password=written).encode("utf-8"))
+    [diagnostic] = run(path, root=tmp_path)
+    assert diagnostic.path == "handsets[0].password"
+    assert secret not in diagnostic.to_text()
+    assert secret not in json.dumps(diagnostic.to_json(), ensure_ascii=False)
+    assert [shown for shown in telling if shown in diagnostic.message] == []
+
+
+def test_a_password_is_never_shown_by_range_or_format_messages() -> None:
+    """The schema gives passwords no pattern or range today; if it ever does, the message
+    still names no value."""
+    assert validate._shown(("handsets", 3, "password"), "hunter2") == "the value"
+    assert validate._shown(("handsets", 3, "login"), "1013") == "'1013'"
+
+
+# --- never an exception ---------------------------------------------------------------------
+
+_DELETE = object()
+ODD_VALUES: list[Any] = [
+    None, True, False, 0, -1, 2**40, 1.5, 2.0, float("nan"),
+    "", "x", "0000", "Łódź \"\x07", "a" * 300,
+    [], [1, 2], [None], {}, {"a": 1}, {"site": "x"}, _DELETE,
+]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every path into plain YAML data, the outer ones first."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
+        value, list) else ()
+    for key, child in items:
+        yield (*prefix, key)
+        yield from _paths(child, (*prefix, key))
+
+
+def _replaced(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    if isinstance(data, dict):
+        copy = dict(data)
+        if value is _DELETE and len(path) == 1:
+            del copy[path[0]]
+        else:
+            copy[path[0]] = _replaced(data[path[0]], path[1:], value)
+        return copy
+    copy_list = list(data)
+    if value is _DELETE and len(path) == 1:
+        del copy_list[path[0]]
+    else:
+        copy_list[path[0]] = _replaced(data[path[0]], path[1:], value)
+    return copy_list
+
+
+def _assert_located(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        assert diagnostic.line is not None and diagnostic.column is not None, diagnostic
+        assert diagnostic.line >= 1 and diagnostic.column >= 1, diagnostic
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES,
+                         ids=lambda odd: "delete" if odd is _DELETE else repr(odd)[:16])
+def test_any_value_anywhere_gives_diagnostics_not_exceptions(tmp_path: Path, odd: Any) -> None:
+    """Every value of a site that uses every key, in turn, replaced by something odd (or
+    deleted): `handsets: 5`, `providers: [1, 2]`, `registration: []`, `defaults: null` ..."""
+    example = yaml.safe_load((VALID / "every-field.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "every-field.yaml"
+    refused = 0
+    for where in _paths(example):
+        content = yaml.safe_dump(_replaced(example, where, odd), allow_unicode=True)
+        path.write_text(content, encoding="utf-8")
+        diagnostics = run(path, root=tmp_path)
+        _assert_located(diagnostics)
+        refused += bool(diagnostics)
+    assert refused > 0
+
+
+def _mutations(seed: int, base: bytes, count: int) -> Iterator[bytes]:
+    rng = random.Random(seed)
+    alphabet = b"[]{}:,-?!&*|>'\"#@\t\n 0159xa_.\xc5\x81"
+    for _ in range(count):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data) + 1)
+            if rng.random() < 0.6:
+                data[at:at] = bytes([rng.choice(alphabet)])
+            else:
+                del data[at:at + rng.randint(1, 6)]
+        yield bytes(data)
+
+
+@pytest.mark.parametrize("name", ["several-problems", "ipui-duplicate", "window-start-not-text"])
+def test_mutated_fixtures_give_diagnostics_not_exceptions(tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.yaml"
+    for content in _mutations(sum(map(ord, name)), fixture(name).read_bytes(), 150):
+        path.write_bytes(content)
+        _assert_located(run(path, root=tmp_path))
