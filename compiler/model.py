@@ -107,6 +107,7 @@ class Site:
     deregistration_threshold: float
     source: str  # the site file, relative to the root
     line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
+    authoritative: bool = False  # Nx70: the DM removes every handset the file does not list
 
 
 def parse_duration(value: int | str) -> int:
@@ -155,6 +156,7 @@ def build_site(data: dict[str, Any], source: str) -> Site:
             data.get("deregistration_threshold", DEFAULT_DEREGISTRATION_THRESHOLD)),
         source=source,
         line=_key_line(data, "handsets"),
+        authoritative=data.get("authoritative", False),
     )
 
 

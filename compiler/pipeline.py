@@ -11,11 +11,13 @@ from pathlib import Path
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.load import load_site
 from compiler.model import Site, build_site
+from compiler.ipui import Ipui
 from compiler.plan import (
     Options,
     Revision,
     SitePlan,
-    assign_slots,
+    SlotAssignment,
+    assign,
     cross_site_moves,
     field_changes,
     handset_changes,
@@ -25,8 +27,8 @@ from compiler.plan import (
     slot_table,
     warnings,
 )
-from compiler.state import STATE_FILE, read_state, state_path, to_json
-from compiler.targets import target_for
+from compiler.state import STATE_FILE, State, read_state, state_path, to_json
+from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
 from compiler.write import write_atomic
 
@@ -63,7 +65,8 @@ class Output:
 @dataclass
 class Planned:
     plan: SitePlan
-    outputs: list[Output]  # the provisioning file, then the state
+    outputs: list[Output]  # the provisioning file, then the state; none when refused
+    strays: list[Path] = field(default_factory=list)  # files to remove from build/<site>/
 
 
 def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
@@ -114,7 +117,8 @@ def check(files: list[SourceFile]) -> Checked:
 def plan(root: Path, sites: list[Site], options: Options) -> list[Planned]:
     """Plan every site against its state, render what the plan decided, and say what
     would be written. Nothing is written here."""
-    planned = [_plan_site(root, site, options) for site in sites]
+    owners = {h.ipui: site.name for site in sites for h in site.handsets if h.ipui}
+    planned = [_plan_site(root, site, options, owners) for site in sites]
     moves = cross_site_moves([p.plan for p in planned])
     for item in planned:
         mine = tuple(d for d in moves if d.file == item.plan.site.source)
@@ -123,32 +127,50 @@ def plan(root: Path, sites: list[Site], options: Options) -> list[Planned]:
     return planned
 
 
-def _plan_site(root: Path, site: Site, options: Options) -> Planned:
+def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]) -> Planned:
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
     directory = root / BUILD_DIR / site.name
     read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac)
+    if read.diagnostics:  # nothing is planned against a state that cannot be trusted
+        return Planned(SitePlan(site, None, (), (), read.diagnostics), [])
     state = read.state
-    assigned = assign_slots(site, state)
-    slots = slot_table(assigned, state, state.revision + 1 if state else 1)
+    assigned = assign(site, state, target.keyed_by, target.capacity[site.model])
+    slots = slot_table(assigned, state, state.revision + 1 if state else 1,
+                       lambda ipui: owners.get(ipui, site.name) != site.name)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
-                                 options)
+                                 options, target.refused_kinds)
+    content, revision, changed = _content(target, site, slots, state, options)
     previous = _read_bytes(directory / state.file) if state else None
-    content = target.render(site, slots, state) if state else b""
-    changed = state is None or hashlib.sha256(content).hexdigest() != state.sha256
-    revision = next_revision(site, state, options.now) if changed or state is None else \
-        Revision(state.revision, state.stamp)
-    if changed:
-        content = target.render(site, slots, revision)
     changes = identity + field_changes(
         target.read_items(previous) if previous else {}, target.read_items(content),
         target.item_scope, identity, state, assigned)
-    diagnostics = (*read.diagnostics, *refused, *warnings(site, changes, options))
+    diagnostics = (*refused, *warnings(site, changes, options))
     site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     file_name = target.file_name(site)
     state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
-    return Planned(site_plan, [Output(directory / file_name, content),
-                               Output(state_path(directory), state_bytes)])
+    outputs = [Output(directory / file_name, content), Output(state_path(directory), state_bytes)]
+    return Planned(site_plan, outputs, _strays(directory, {file_name, STATE_FILE}))
+
+
+def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
+             state: State | None, options: Options) -> tuple[bytes, Revision, bool]:
+    """The file, its revision, and whether its content changed. Rendering with the last
+    revision shows whether anything but the revision would change."""
+    if state is not None:
+        content = target.render(site, slots, state)
+        if hashlib.sha256(content).hexdigest() == state.sha256:
+            return content, Revision(state.revision, state.stamp), False
+    revision = next_revision(site, state, options.now)
+    return target.render(site, slots, revision), revision, True
+
+
+def _strays(directory: Path, keep: set[str]) -> list[Path]:
+    """Files a build no longer writes: a file named for an old MAC, a crashed write's
+    temporary file."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.name not in keep)
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -159,7 +181,8 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def stale(planned: list[Planned]) -> list[Diagnostic]:
-    """What `check` reports: outputs on disk that differ from what a build would write."""
+    """What `check` reports: outputs on disk that differ from what a build would write,
+    and files a build would remove."""
     found = []
     for item in planned:
         for output in item.outputs:
@@ -170,19 +193,21 @@ def stale(planned: list[Planned]) -> list[Diagnostic]:
             if on_disk is not None and not item.plan.content_changed and \
                     output.path.name != STATE_FILE:
                 what = "was edited by hand (its sha256 is not the one in the state)"
-            found.append(Diagnostic(
-                _display_build(output.path), None, None, Severity.ERROR, "stale", "",
-                f"{what}; run 'make build' and commit build/"))
+            found.append(_stale(output.path, f"{what}; run 'make build' and commit build/"))
+        found += [_stale(path, "is not written by the build (an old MAC, or a crashed "
+                         "write); run 'make build', which removes it, and commit build/")
+                  for path in item.strays]
     return found
 
 
-def _display_build(path: Path) -> str:
-    return "/".join(path.parts[-3:])
+def _stale(path: Path, message: str) -> Diagnostic:
+    return Diagnostic("/".join(path.parts[-3:]), None, None, Severity.ERROR, "stale", "",
+                      message)
 
 
 def write(planned: list[Planned]) -> list[Output]:
-    """Write what differs from what is on disk, the provisioning file before its state;
-    return the outputs that were written."""
+    """Write what differs from what is on disk, the provisioning file before its state,
+    and remove what the build no longer writes; return the outputs that were written."""
     written = []
     for item in planned:
         for output in item.outputs:
@@ -190,4 +215,6 @@ def write(planned: list[Planned]) -> list[Output]:
                 continue
             write_atomic(output.path, output.content)
             written.append(output)
+        for path in item.strays:
+            path.unlink(missing_ok=True)
     return written

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui
 from compiler.model import Handset, Site
-from compiler.state import HISTORY_LENGTH, STAMP_FORMAT, HistoryEntry, SlotRecord, State
+from compiler.state import HISTORY_LENGTH, STAMP_FORMAT, HistoryEntry, Key, SlotRecord, State
 
 SLOTS = 100
 
@@ -34,11 +34,11 @@ class ChangeKind(str, Enum):
     WINDOW = "window"
     PROVIDER = "provider"
     EXTRA = "extra"
+    AUTHORITATIVE = "authoritative"  # Nx70: the DM removes handsets the file does not list
 
 
 NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
                           ChangeKind.SWAP})
-REREGISTRATION = frozenset({ChangeKind.MOVE, ChangeKind.SWAP})
 LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind.MOVE,
                            ChangeKind.SWAP})
 
@@ -53,21 +53,22 @@ class Holder:
 
 @dataclass(frozen=True)
 class Change:
-    slot: int | None  # None for site-level changes
+    slot: Key | None  # the slot, or the IPUI on targets keyed by IPUI; None: site-level
     kind: ChangeKind
     before: Holder | None = None
     after: Holder | None = None
     fields: tuple[str, ...] = ()
-    other_slot: int | None = None  # move: where the IPUI was; swap: the other slot
+    other_slot: Key | None = None  # move: where the IPUI was; swap: the other slot
     index: int | None = None  # provider changes: which profile
     refused: bool = False
 
 
 @dataclass(frozen=True)
 class SlotAssignment:
-    """One database slot as the next file writes it."""
+    """One handset place as the next file writes it: a database slot, or an IPUI on
+    targets keyed by IPUI."""
 
-    slot: int
+    slot: Key
     handset: Handset | None  # None: the slot's entry is gone
     released_ipui: Ipui | None = None  # an IPUI the compiler deregistered here
     released_in_revision: int | None = None
@@ -108,11 +109,14 @@ class SitePlan:
 # -- slot assignment ----------------------------------------------------------------------
 
 
-def assign_slots(site: Site, state: State | None) -> dict[int, Handset]:
+def assign_slots(site: Site, state: State | None, slots: int = SLOTS) -> dict[int, Handset]:
     """A handset keeps its slot for life: its pin, else its IPUI's slot, else its login's
     slot (a replacement), else the lowest slot nobody holds, each rule in file order."""
     previous = state.in_use() if state else {}
-    slot_of_ipui = {r.ipui: s for s, r in previous.items() if r.ipui is not None}
+    # An IPUI that comes back takes back the slot that was zeroed for it.
+    slot_of_ipui = {r.released: r.key for r in (state.slots if state else ())
+                    if r.released is not None and isinstance(r.key, int)}
+    slot_of_ipui.update({r.ipui: s for s, r in previous.items() if r.ipui is not None})
     slot_of_login = {r.login: s for s, r in previous.items() if r.login is not None}
     claimed = {h.ipui for h in site.handsets if h.ipui is not None}
     taken: dict[int, Handset] = {h.slot: h for h in site.handsets if h.slot is not None}
@@ -131,8 +135,8 @@ def assign_slots(site: Site, state: State | None) -> dict[int, Handset]:
         waiting = still_waiting
     # Slots this build frees come last: reusing one at once replaces a handset just
     # removed, and without them a site that renews every handset would run out of slots.
-    free = chain((s for s in range(SLOTS) if s not in taken and s not in previous),
-                 (s for s in range(SLOTS) if s not in taken))
+    free = chain((s for s in range(slots) if s not in taken and s not in previous),
+                 (s for s in range(slots) if s not in taken))
     for handset in waiting:
         taken[next(free)] = handset
     return taken
@@ -149,38 +153,56 @@ def _login_slot(handset: Handset, slot_of_login: dict[str, int],
     return slot
 
 
-def slot_table(assigned: dict[int, Handset], state: State | None,
-               revision_number: int) -> tuple[SlotAssignment, ...]:
-    """Every slot the next file writes: the assigned ones, and the ones the compiler freed
-    and keeps zeroed until a handset takes them again."""
-    records = {r.slot: r for r in state.slots} if state else {}
-    placed = {h.ipui for h in assigned.values() if h.ipui is not None}
+def assign(site: Site, state: State | None, keyed_by: str, capacity: int) -> dict[Key, Handset]:
+    """Where each handset goes: a slot of a positional database of `capacity` slots, or
+    its own IPUI."""
+    if keyed_by == "ipui":
+        return {h.ipui.hex: h for h in site.handsets if h.ipui is not None}
+    return dict(assign_slots(site, state, capacity))
+
+
+def slot_table(assigned: dict[Key, Handset], state: State | None, revision_number: int,
+               elsewhere: Callable[[Ipui], bool] = lambda ipui: False,
+               ) -> tuple[SlotAssignment, ...]:
+    """Every place the next file writes: the assigned ones, and the ones whose IPUI the
+    compiler deregistered, written again until a handset takes the place or the IPUI is
+    provisioned again in another site of the run (`elsewhere`)."""
+    records = {r.key: r for r in state.slots} if state else {}
     table = []
-    for slot in sorted(set(assigned) | set(records)):
-        handset, record = assigned.get(slot), records.get(slot)
-        released, since = _released(handset, record, placed, revision_number)
-        table.append(SlotAssignment(slot, handset, released, since))
+    for key in sorted(set(assigned) | set(records)):
+        handset, record = assigned.get(key), records.get(key)
+        released, since = _released(handset, record, elsewhere, revision_number)
+        if handset is None and released is None and isinstance(key, str):
+            continue  # an identity-keyed place exists only while something is written
+        table.append(SlotAssignment(key, handset, released, since))
     return tuple(table)
 
 
-def _released(handset: Handset | None, record: SlotRecord | None, placed: set[Ipui],
+def _released(handset: Handset | None, record: SlotRecord | None,
+              elsewhere: Callable[[Ipui], bool],
               revision_number: int) -> tuple[Ipui | None, int | None]:
-    """The IPUI this slot deregisters, and since which revision."""
+    """The IPUI this place deregisters, and since which revision. An IPUI that leaves a
+    place is deregistered there, even when it moves to another slot."""
     if handset is not None and handset.ipui is not None or record is None:
         return None, None
     if record.in_use and record.ipui is not None:
-        if record.ipui in placed:
-            return None, None  # it moved: the other slot overwrites its binding
         return record.ipui, revision_number
-    if record.released is not None and record.released not in placed:
+    if record.released is not None and not elsewhere(record.released):
         return record.released, record.released_in_revision
     return None, None
+
+
+def _order(key: Key | None) -> tuple[int, int, str]:
+    """Site-level first, then slots by number, then IPUIs: a total order for any mix."""
+    if key is None:
+        return (0, 0, "")
+    return (1, key, "") if isinstance(key, int) else (2, 0, key)
 
 
 # -- changes ---------------------------------------------------------------------------
 
 
-def handset_changes(assigned: dict[int, Handset], state: State | None) -> list[Change]:
+def handset_changes(assigned: dict[Key, Handset], state: State | None) -> list[Change]:
     """What happens to real handsets, slot by slot, in the device's terms."""
     previous = state.in_use() if state else {}
     was_in = {r.ipui: s for s, r in previous.items() if r.ipui is not None}
@@ -192,7 +214,7 @@ def handset_changes(assigned: dict[int, Handset], state: State | None) -> list[C
         change = _slot_change(slot, previous.get(slot), assigned.get(slot), moved, now_in)
         if change is not None:
             changes.append(change)
-    return sorted(changes, key=lambda c: (c.slot if c.slot is not None else -1, c.kind.value))
+    return sorted(changes, key=lambda c: (_order(c.slot), c.kind.value))
 
 
 def _holder(record: SlotRecord | None = None, handset: Handset | None = None) -> Holder | None:
@@ -203,8 +225,8 @@ def _holder(record: SlotRecord | None = None, handset: Handset | None = None) ->
     return None
 
 
-def _moves(moved: dict[Ipui, tuple[int, int]], previous: dict[int, SlotRecord],
-           assigned: dict[int, Handset]) -> list[Change]:
+def _moves(moved: dict[Ipui, tuple[Key, Key]], previous: dict[Key, SlotRecord],
+           assigned: dict[Key, Handset]) -> list[Change]:
     changes = []
     for ipui, (source, target) in sorted(moved.items(), key=lambda item: item[1]):
         partner = previous[target].ipui if target in previous else None
@@ -218,8 +240,8 @@ def _moves(moved: dict[Ipui, tuple[int, int]], previous: dict[int, SlotRecord],
     return changes
 
 
-def _slot_change(slot: int, record: SlotRecord | None, handset: Handset | None,
-                 moved: dict[Ipui, tuple[int, int]], now_in: dict[Ipui, int]) -> Change | None:
+def _slot_change(slot: Key, record: SlotRecord | None, handset: Handset | None,
+                 moved: dict[Ipui, tuple[Key, Key]], now_in: dict[Ipui, Key]) -> Change | None:
     before, after = _holder(record), _holder(handset=handset)
     old = record.ipui if record is not None else None
     new = handset.ipui if handset is not None else None
@@ -242,15 +264,15 @@ def _slot_change(slot: int, record: SlotRecord | None, handset: Handset | None,
 
 
 def field_changes(old_items: dict[str, str], new_items: dict[str, str],
-                  scope_of: Callable[[str], tuple[str, int | None, str]],
+                  scope_of: Callable[[str], tuple[str, Key | None, str]],
                   identity: Iterable[Change], state: State | None,
-                  assigned: dict[int, Handset]) -> list[Change]:
+                  assigned: dict[Key, Handset]) -> list[Change]:
     """What else the new file changes, item by item, grouped as the user thinks of it.
     Slots whose identity change already says everything (new, gone, moved) are not
     repeated; a handset code is an identity change, never a field."""
     implied = _implied_slots(identity)
-    grouped: dict[tuple[str, int | None], set[str]] = {}
-    existed: set[tuple[str, int | None]] = set()
+    grouped: dict[tuple[str, Key | None], set[str]] = {}
+    existed: set[tuple[str, Key | None]] = set()
     for item in sorted(set(old_items) | set(new_items)):
         kind, index, name = scope_of(item)
         if item in old_items:
@@ -267,8 +289,8 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
 
 
-def _implied_slots(identity: Iterable[Change]) -> set[int | None]:
-    implied: set[int | None] = set()
+def _implied_slots(identity: Iterable[Change]) -> set[Key | None]:
+    implied: set[Key | None] = set()
     for change in identity:
         if change.kind in (ChangeKind.REGISTER, ChangeKind.ADD, ChangeKind.REMOVE,
                            ChangeKind.MOVE, ChangeKind.SWAP) or (
@@ -279,32 +301,35 @@ def _implied_slots(identity: Iterable[Change]) -> set[int | None]:
     return implied
 
 
-def _scope_order(item: tuple[tuple[str, int | None], set[str]]) -> tuple[str, int]:
+def _scope_order(item: tuple[tuple[str, Key | None], set[str]]) -> tuple[str, tuple[int, int, str]]:
     (kind, index), _ = item
-    return (kind, index if index is not None else -1)
+    return (kind, _order(index))
 
 
-def _field_change(kind: str, index: int | None, names: tuple[str, ...],
-                  previous: dict[int, SlotRecord], assigned: dict[int, Handset]) -> Change:
+def _field_change(kind: str, index: Key | None, names: tuple[str, ...],
+                  previous: dict[Key, SlotRecord], assigned: dict[Key, Handset]) -> Change:
     if kind == "slot" and index is not None:
         return Change(index, ChangeKind.ACCOUNT, _holder(previous.get(index)),
                       _holder(handset=assigned.get(index)), fields=names)
     if kind == "provider":
-        return Change(None, ChangeKind.PROVIDER, fields=names, index=index)
+        return Change(None, ChangeKind.PROVIDER, fields=names,
+                      index=index if isinstance(index, int) else None)
     return Change(None, ChangeKind(kind), fields=names)
 
 
 # -- safety -------------------------------------------------------------------------------
 
 
-def refusals(site: Site, state: State | None, assigned: dict[int, Handset],
-             changes: list[Change], options: Options) -> tuple[list[Change], list[Diagnostic]]:
-    """Mark what the device would make the customer redo by hand, unless allowed."""
+def refusals(site: Site, state: State | None, assigned: dict[Key, Handset],
+             changes: list[Change], options: Options,
+             refused_kinds: frozenset[str]) -> tuple[list[Change], list[Diagnostic]]:
+    """Mark what the device would make the customer redo by hand, unless allowed: the
+    target says which kinds of change those are."""
     diagnostics = []
     marked = []
     lines = {h.login: h.line for h in site.handsets}
     for change in changes:
-        if change.kind in REREGISTRATION and not options.allow_reregistration:
+        if change.kind.value in refused_kinds and not options.allow_reregistration:
             change = replace(change, refused=True)
             line = lines.get(change.after.login if change.after else "", 0) or None
             diagnostics.append(_error(site, line, "reregistration", _reregistration(change)))
@@ -321,7 +346,7 @@ _REREGISTRATION_ADVICE = (
     "where they are, or build with --allow-reregistration")
 
 
-def _threshold(site: Site, state: State | None, assigned: dict[int, Handset],
+def _threshold(site: Site, state: State | None, assigned: dict[Key, Handset],
                options: Options) -> list[Diagnostic]:
     """octoDNS-style: a build that takes too many handsets off a site needs --force."""
     previous = state.in_use() if state else {}
@@ -386,6 +411,11 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
             found.append(_error(site, None, "pin-typed",
                                 f"the registration PIN is not 0000: {handsets} register only "
                                 f"after someone types {how} on each", Severity.WARNING))
+    if site.authoritative and changes:
+        found.append(_error(site, None, "authoritative",
+                            "authoritative: the DM removes every handset this file does not "
+                            "list, handsets registered by hand included; how many that is "
+                            "cannot be seen from here", Severity.WARNING))
     if window is not None and window.always_open:
         found.append(_error(site, None, "window-always-open",
                             "the registration window never closes: any handset whose IPUI is "
@@ -439,12 +469,13 @@ def new_state(plan: SitePlan, file: str, sha256: str) -> State:
     records = []
     for assignment in plan.slots:
         handset = assignment.handset
+        slot = assignment.slot if isinstance(assignment.slot, int) else None
         if handset is not None:
-            records.append(SlotRecord(assignment.slot, True, handset.ipui, handset.login,
+            records.append(SlotRecord(slot, True, handset.ipui, handset.login,
                                       handset.enabled, assignment.released_ipui,
                                       assignment.released_in_revision))
         else:
-            records.append(SlotRecord(assignment.slot, False, released=assignment.released_ipui,
+            records.append(SlotRecord(slot, False, released=assignment.released_ipui,
                                       released_in_revision=assignment.released_in_revision))
     history = plan.state.history if plan.state else ()
     if plan.content_changed:

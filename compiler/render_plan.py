@@ -72,7 +72,7 @@ def describe(plan: SitePlan, change: Change) -> str:
                                 "registers with the PIN",
         ChangeKind.REPLACE: lambda: f"{_who(before)} -> {_who(after)}: the old handset is "
                                     "deregistered, the new one registers in the window",
-        ChangeKind.DEREGISTER: lambda: f"{_who(before)}: handset deregistered (code zeroed); "
+        ChangeKind.DEREGISTER: lambda: f"{_who(before)}: handset deregistered; "
                                        + ("account disabled and emptied" if after is None
                                           else "the account stays"),
         ChangeKind.REMOVE: lambda: f"{_who(before)}: account disabled and emptied"
@@ -89,6 +89,9 @@ def describe(plan: SitePlan, change: Change) -> str:
         ChangeKind.PROVIDER: lambda: f"provider {change.index} ({_provider(plan, change)}): "
                                      + (f"{fields} changed" if fields else "new"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
+        ChangeKind.AUTHORITATIVE: lambda: (
+            "on: the DM removes every handset this file does not list (how many: unknown)"
+            if plan.site.authoritative else "off: handsets the file does not list stay"),
     }[kind]()
     return text + (" [refused]" if change.refused else "")
 
@@ -126,12 +129,16 @@ def _duration(seconds: int) -> str:
 
 
 def _where(change: Change) -> str:
-    return f"slot {change.slot}" if change.slot is not None else "site"
+    if change.slot is None:
+        return "site"
+    return f"slot {change.slot}" if isinstance(change.slot, int) else "handset"
 
 
 def _revision(plan: SitePlan) -> str:
     before = plan.state.revision if plan.state else None
     after = plan.revision.number if plan.revision else None
+    if after is None:
+        return "not planned"
     if before is None:
         return f"first build, revision {after}"
     return f"revision {before} -> {after}" if before != after else f"revision {before}"
@@ -196,12 +203,12 @@ def _holder(holder: Holder | None) -> dict[str, Any] | None:
 def _change(plan: SitePlan, change: Change) -> dict[str, Any]:
     return {
         "site": plan.site.name,
-        "slot": change.slot,
+        "slot": change.slot if isinstance(change.slot, int) else None,
         "kind": change.kind.value,
         "before": _holder(change.before),
         "after": _holder(change.after),
         "fields": list(change.fields),
-        "other_slot": change.other_slot,
+        "other_slot": change.other_slot if isinstance(change.other_slot, int) else None,
         "provider": change.index,
         "refused": change.refused,
         "description": describe(plan, change),

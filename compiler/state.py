@@ -19,19 +19,32 @@ HISTORY_LENGTH = 20
 STAMP_FORMAT = "%d%m%y%H%M"  # DDMMYYHHMM, DM local time
 
 
+Key = int | str  # a database slot, or an IPUI's hex digits for targets keyed by IPUI
+
+
 @dataclass(frozen=True)
 class SlotRecord:
-    """A slot the compiler manages: in use by an entry, or freed by a build. A slot whose
-    IPUI was deregistered keeps `released` (its code is written as zeros) until a handset
-    takes the slot again, so that a device that skipped a revision still deregisters it."""
+    """A handset place the compiler manages: a database slot (N720), or an IPUI for the
+    families that keep handsets by identity. In use by an entry, or freed by a build. A
+    place whose IPUI was deregistered keeps `released` until a handset takes it again, so
+    that a device that skipped a revision still deregisters it."""
 
-    slot: int
+    slot: int | None  # None for targets keyed by IPUI
     in_use: bool
-    ipui: Ipui | None = None  # in use: the handset bound to the slot
+    ipui: Ipui | None = None  # in use: the handset bound here
     login: str | None = None  # in use only
     enabled: bool = True
     released: Ipui | None = None  # the IPUI deregistered here
     released_in_revision: int | None = None
+
+    @property
+    def key(self) -> Key:
+        if self.slot is not None:
+            return self.slot
+        identity = self.ipui or self.released
+        if identity is None:
+            raise ValueError(f"slot record {self} has neither a slot nor an IPUI")
+        return identity.hex
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ class State:
     revision: int
     stamp: str  # DDMMYYHHMM
     sha256: str  # of the provisioning file written with this state
-    slots: tuple[SlotRecord, ...]  # sorted by slot
+    slots: tuple[SlotRecord, ...]  # sorted by key
     history: tuple[HistoryEntry, ...] = field(default=())
 
     @property
@@ -58,10 +71,10 @@ class State:
         return self.revision
 
     def in_use(self) -> dict[int, SlotRecord]:
-        return {record.slot: record for record in self.slots if record.in_use}
+        return {record.key: record for record in self.slots if record.in_use}
 
     def freed(self) -> dict[int, SlotRecord]:
-        return {record.slot: record for record in self.slots if not record.in_use}
+        return {record.key: record for record in self.slots if not record.in_use}
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,9 @@ def read_state(site_directory: Path, display: str, site: str, mac: str) -> State
                            "(git checkout -- build/) rather than deleting it, or every "
                            "handset is planned anew")
     if state.site != site:
-        return _unreadable(shown, f"the state belongs to site '{state.site}', not '{site}'")
+        return _unreadable(shown, f"the state belongs to site '{state.site}', not '{site}': "
+                           f"restore {display}/ from git, or, if it was copied from another "
+                           "site, delete it so that this site is planned as new")
     if state.mac != mac:
         return _unreadable(shown, f"the state is for the DM with MAC {state.mac}, but the "
                            f"site now says {mac}. A new MAC is a new device: its database is "
@@ -122,14 +137,14 @@ def _from_json(data: dict[str, Any]) -> State:
                          f"{FORMAT_VERSION}")
     slots = tuple(sorted((
         SlotRecord(
-            slot=int(item["slot"]),
+            slot=None if item.get("slot") is None else int(item["slot"]),
             in_use=item["status"] == "in-use",
             ipui=_ipui(item.get("ipui")),
             login=item.get("login"),
             enabled=bool(item.get("enabled", True)),
             released=_ipui(item.get("deregistered_ipui")),
             released_in_revision=item.get("deregistered_in_revision"),
-        ) for item in data["slots"]), key=lambda record: record.slot))
+        ) for item in data["slots"]), key=lambda record: record.key))
     history = tuple(
         HistoryEntry(int(item["revision"]), str(item["stamp"]),
                      tuple(sorted((str(k), int(v)) for k, v in item["changes"].items())))
@@ -144,7 +159,7 @@ def _from_json(data: dict[str, Any]) -> State:
 
 
 def _slot_json(record: SlotRecord) -> dict[str, Any]:
-    data: dict[str, Any] = {"slot": record.slot}
+    data: dict[str, Any] = {} if record.slot is None else {"slot": record.slot}
     if record.in_use:
         data.update(status="in-use", ipui=record.ipui.hex if record.ipui else None,
                     login=record.login, enabled=record.enabled)

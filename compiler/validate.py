@@ -121,6 +121,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         _defaulted_texts(report, target)
         _extra(report, target)
         _firmware(report, target, identities)
+        _target_rules(report, target)
     return SiteCheck(report.items, identities)
 
 
@@ -481,14 +482,19 @@ def _extra(report: _Report, target: Target) -> None:
     if not isinstance(extra, dict):
         return
     for key, value in extra.items():
-        owner = target.extra_owner(key)
-        if owner is not None:
-            report.error(("extra", key), "extra-owned", "is written by the compiler from "
-                         f"'{owner}'; set it there instead",
-                         loc=locate_key(report.data, ("extra", key)))
-        elif value == []:
-            report.error(("extra", key), "extra-value", "an empty list is no byte array; "
-                         "give at least one byte")
+        problem = target.extra_problem(key, value)
+        if problem is not None:
+            rule, message = problem
+            # A bad value is shown at the value; a bad or owned name at the name.
+            at_value = rule == "extra-value"
+            report.error(("extra", key), rule, message,
+                         loc=None if at_value else locate_key(report.data, ("extra", key)))
+
+
+def _target_rules(report: _Report, target: Target) -> None:
+    """What this device family cannot do with an otherwise valid site."""
+    for path, rule, message in target.site_problems(report.data):
+        report.error(path, rule, message)
 
 
 def _firmware(report: _Report, target: Target, identities: list[Identity]) -> None:

@@ -571,4 +571,4 @@ def test_capacity_and_firmware() -> None:
 
 def test_target_for() -> None:
     assert target_for("N720") is TARGET
-    assert target_for("N870") is None
+    assert target_for("N730") is None

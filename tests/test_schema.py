@@ -167,7 +167,7 @@ def test_valid(doc: dict[str, Any]) -> None:
         (("mac",), "7C:2F:80-12:34:56", "pattern", None),
         (("mac",), 1122334455, "type", None),
         (("site",), "Acme", "pattern", None),
-        (("model",), "N870", "enum", None),
+        (("model",), "N730", "enum", None),
         (("providers",), [], "minItems", None),
         ((*P, "domain"), DELETE, "required", P),
         ((*P, "proxy"), "sbc.example.net:", "pattern", None),

@@ -54,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/unknown-key-typo.yaml:11:5: error: handsets[0].pasword: unknown key 'pasword'; did you mean 'password'? [unknown-key]",
     ],
     "unknown-key-no-match": [
-        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, providers, registration, defaults, handsets, extra [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, authoritative, providers, registration, defaults, handsets, extra [unknown-key]",
         "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].transport: unknown key 'transport'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds [unknown-key]",
     ],
 
@@ -126,11 +126,11 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/host-bad-format.yaml:10:21: error: providers[0].outbound_proxy: 'sbc.example.net:sip' is not a host name or IPv4 address, optionally with ':port' [format]",
     ],
     "extra-id-format": [
-        "tests/fixtures/invalid/extra-id-format.yaml:10:3: error: extra.ntp_server: 'ntp_server' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' [format]",
-        "tests/fixtures/invalid/extra-id-format.yaml:11:3: error: extra.BS_IP_Data..ucB: 'BS_IP_Data..ucB' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' [format]",
+        "tests/fixtures/invalid/extra-id-format.yaml:10:3: error: extra.ntp_server: 'ntp_server' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' (N720) or 'DmGlobal.0.NtpServer' (Nx70) [format]",
+        "tests/fixtures/invalid/extra-id-format.yaml:11:3: error: extra.BS_IP_Data..ucB: 'BS_IP_Data..ucB' is not a device parameter ID such as 'BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN' (N720) or 'DmGlobal.0.NtpServer' (Nx70) [format]",
     ],
     "model-unknown": [
-        "tests/fixtures/invalid/model-unknown.yaml:3:8: error: model: 'N870' is not one of: N720 [enum]",
+        "tests/fixtures/invalid/model-unknown.yaml:3:8: error: model: 'N730' is not one of: N720, N870, N870E, N770, N670, N610 [enum]",
     ],
     "out-of-range": [
         "tests/fixtures/invalid/out-of-range.yaml:6:27: error: deregistration_threshold: 150 is out of range: must be at most 100 [range]",

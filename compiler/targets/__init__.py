@@ -5,7 +5,7 @@ pipeline asks it through the small interface below and never tests a model name 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from compiler.model import Site
@@ -25,6 +25,8 @@ class Revision(Protocol):
 class Target(Protocol):
     family: str
     capacity: dict[str, int]  # model -> how many handsets it holds
+    keyed_by: str  # "slot": a positional database (N720); "ipui": handsets by identity
+    refused_kinds: frozenset[str]  # plan changes refused unless --allow-reregistration
     min_ipui_firmware: int | None  # below this firmware no IPUI may be provisioned
 
     def text_limit(self, field: str) -> int:
@@ -35,8 +37,12 @@ class Target(Protocol):
         """Why the device cannot take this text, or None."""
         ...
 
-    def extra_owner(self, param_id: str) -> str | None:
-        """The site key that owns a parameter ID, or None when `extra:` may set it."""
+    def extra_problem(self, param_id: str, value: Any) -> tuple[str, str] | None:
+        """(rule, message) when `extra:` may not set this parameter to this value."""
+        ...
+
+    def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """(path, rule, message) for what a valid site asks that this family cannot do."""
         ...
 
     def file_name(self, site: Site) -> str: ...
@@ -45,7 +51,7 @@ class Target(Protocol):
         """The settings in a file this target wrote, by ID, for the plan's comparison."""
         ...
 
-    def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
+    def item_scope(self, item_id: str) -> tuple[str, int | str | None, str]:
         """(slot|provider|pin|window|profile|extra, index, field) of a setting's ID."""
         ...
 
@@ -55,8 +61,9 @@ class Target(Protocol):
 
 def _targets() -> tuple[Target, ...]:
     from compiler.targets.n720 import TARGET as N720
+    from compiler.targets.nx70 import TARGET as NX70
 
-    return (N720,)
+    return (N720, NX70)
 
 
 def target_for(model: str) -> Target | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
 from compiler.targets.common import environment, header, is_control
@@ -82,6 +82,10 @@ def _item(param: P.Param, value: str, slot: int = 0, provider: int = 0) -> Item:
 class N720:
     family = "n720"
     capacity = {"N720": P.SLOTS}
+    keyed_by = "slot"
+    # Moving an IPUI between slots deregisters the handset, and the customer must then
+    # register it again by hand.
+    refused_kinds = frozenset({"move", "swap"})
     min_ipui_firmware: int | None = 108
 
     def __init__(self) -> None:
@@ -109,6 +113,21 @@ class N720:
 
     def extra_owner(self, param_id: str) -> str | None:
         return P.owning_field(param_id)
+
+    def extra_problem(self, param_id: str, value: Any) -> tuple[str, str] | None:
+        owner = P.owning_field(param_id)
+        if owner is not None:
+            return "extra-owned", f"is written by the compiler from '{owner}'; set it there instead"
+        if value == []:
+            return "extra-value", "an empty list is no byte array; give at least one byte"
+        return None
+
+    def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        if "authoritative" in data:
+            return [(("authoritative",), "authoritative-unsupported",
+                     "authoritative mode belongs to the Nx70 family; on the N720 the compiler "
+                     "deregisters a removed handset by zeroing its slot")]
+        return []
 
     def file_name(self, site: Site) -> str:
         return f"{site.mac}.xml"

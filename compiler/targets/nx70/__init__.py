@@ -1,0 +1,257 @@
+"""The Nx70 target: the Gigaset N870, N870E, N770, N670 and N610 DECT managers take one
+UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slot.
+"""
+
+from __future__ import annotations
+
+import calendar
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from compiler.targets.common import environment, header, is_control
+from compiler.targets.nx70 import params as P
+
+if TYPE_CHECKING:
+    from compiler.model import ExtraValue, Handset, Provider, Site
+    from compiler.plan import SlotAssignment
+    from compiler.targets import Revision
+
+ENCODING = "utf-8"
+PIN_ITEM = "hs.*.DECT_AC"  # the site PIN as read_items shows it, once for all handsets
+
+# Longest text per site field. The vendor publishes none; these follow the N720's table so
+# that a site can move between the families unchanged.
+TEXT_LIMITS = {
+    "profile_name": 20,
+    "providers.name": 32,
+    "providers.domain": 74,
+    "providers.proxy": 74,
+    "providers.registrar": 74,
+    "providers.outbound_proxy": 74,
+    "handsets.login": 50,
+    "handsets.password": 50,
+    "handsets.user_id": 50,
+    "handsets.display_name": 32,
+    "handsets.account_name": 32,
+    "handsets.voicemail": 32,
+    "extra": 74,
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    params: tuple[Item, ...]
+    register: str | None = None  # the IPUI an add_hs operation registers
+
+
+def _ipui(handset: Handset) -> str:
+    assert handset.ipui is not None, "validation refuses Nx70 handsets without IPUI"
+    return handset.ipui.hex.lower()
+
+
+class Nx70:
+    family = "nx70"
+    capacity = dict(P.CAPACITY)
+    keyed_by = "ipui"
+    refused_kinds: frozenset[str] = frozenset()  # a handset keeps its IPUI wherever it is
+    min_ipui_firmware: int | None = None
+
+    def __init__(self) -> None:
+        self._environment = environment(Path(__file__).parent / "templates")
+
+    def text_limit(self, field: str) -> int:
+        return TEXT_LIMITS[field]
+
+    def text_problem(self, text: str, secret: bool = False) -> str | None:
+        for character in text:
+            if is_control(character):
+                code = "" if secret else f" (U+{ord(character):04X})"
+                return f"contains a control character{code}; use plain text on one line"
+        return None
+
+    def extra_problem(self, name: str, value: Any) -> tuple[str, str] | None:
+        owner = P.owning_field(name)
+        if owner is not None:
+            return "extra-owned", f"the compiler writes this from '{owner}'; set it there"
+        if not P.EXTRA_NAME.fullmatch(name):
+            return "extra-name", ("is not an Nx70 parameter name (dotted words such as "
+                                  "'DmGlobal.0.NtpServer')")
+        if isinstance(value, list):
+            return "extra-value", "the Nx70 file has no byte arrays; give text or a number"
+        return None
+
+    def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """What the site asks that an Nx70 cannot do, or that this compiler does not yet
+        write because its form is not verified."""
+        model = data.get("model")
+        found: list[tuple[tuple[str | int, ...], str, str]] = []
+        handsets = data.get("handsets")
+        for index, handset in enumerate(handsets if isinstance(handsets, list) else []):
+            if not isinstance(handset, dict):
+                continue
+            if "slot" in handset:
+                found.append((("handsets", index, "slot"), "slot-unsupported",
+                              f"slot: is the N720's database position; the {model} keeps "
+                              "handsets by IPUI, so remove it"))
+            if "ipui" not in handset:
+                found.append((("handsets", index), "ipui-required",
+                              f"on the {model} every handset needs an ipui: registration "
+                              "without one is not supported yet (its file form is not "
+                              "verified)"))
+        for path in [("defaults", "enabled")] + [("handsets", i, "enabled") for i in range(
+                len(handsets) if isinstance(handsets, list) else 0)]:
+            if _get(data, path) is False:
+                found.append((path, "enabled-unsupported",
+                              f"the {model} file has no documented way to disable an "
+                              "account; remove the entry to deregister its handset"))
+        if _get(data, ("registration", "pin")) == "random":
+            found.append((("registration", "pin"), "pin-random-unsupported",
+                          f"the {model} takes a fixed PIN per handset; give 4 digits"))
+        return found
+
+    def file_name(self, site: Site) -> str:
+        return f"{site.mac.lower()}.xml"
+
+    def render(self, site: Site, slots: tuple[SlotAssignment, ...],
+               revision: Revision | None) -> bytes:
+        handsets = [a.handset for a in slots if a.handset is not None]
+        deregistered = sorted(a.released_ipui.hex.lower() for a in slots
+                              if a.handset is None and a.released_ipui is not None)
+        sections = [_provider_section(provider) for provider in site.providers]
+        sections += [_handset_section(site, handset) for handset in
+                     sorted(handsets, key=_ipui)]
+        text = self._environment.get_template("provisioning.xml.j2").render(
+            header=header(site.source, revision.number if revision else None),
+            authoritative=site.authoritative,
+            deregistered=deregistered,
+            sections=sections,
+            window=_window(site),
+            extra=[Item(p.id, _extra_value(p.value)) for p in site.extra],
+        )
+        return text.encode(ENCODING)
+
+    def read_items(self, content: bytes) -> dict[str, str]:
+        """The settings of a file this target wrote (name -> value), for the plan's
+        comparison; a file that does not parse has none."""
+        try:
+            root = ElementTree.fromstring(content)
+        except ElementTree.ParseError:
+            return {}
+        items: dict[str, str] = {}
+        for element in root.iter("oper"):
+            name = element.get("name", "")
+            if name == P.REGISTER.name:
+                items[f"{name}:{element.get('value', '')}"] = "ToReg"
+            elif name == P.AUTHORITATIVE.name:
+                items[name] = ""
+        for element in root.iter("param"):
+            name = element.get("name", "")
+            if name == P.REGISTER_STATUS.name:
+                continue
+            if P.match(name) and P.match(name)[1] == P.PIN.field:  # type: ignore[index]
+                # Every handset carries the site's PIN: compare it once, so that adding or
+                # removing a handset is not also a change of the PIN.
+                name = PIN_ITEM
+            items[name] = element.get("value", "")
+        return items
+
+    def item_scope(self, name: str) -> tuple[str, int | str | None, str]:
+        if name == PIN_ITEM:
+            return "pin", None, "pin"
+        if name.startswith(P.REGISTER.name + ":"):
+            return "slot", name.split(":", 1)[1].upper(), "ipui"
+        if name == P.AUTHORITATIVE.name:
+            return "authoritative", None, "authoritative"
+        found = P.match(name)
+        if found is None:
+            return "extra", None, name
+        match, field = found
+        leaf = field.rsplit(".", 1)[-1].removeprefix("handsets[]").removeprefix("providers[]")
+        if field == "registration.pin":
+            return "pin", None, "pin"
+        if "ipui" in match.groupdict():
+            return "slot", match["ipui"].upper(), leaf or "ipui"
+        if "provider" in match.groupdict():
+            return "provider", int(match["provider"]), leaf or "transport"
+        return "window", None, leaf
+
+
+def _get(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _item(param: P.Param, value: object, ipui: str = "", provider: int = 0) -> Item:
+    return Item(param.name.format(ipui=ipui, provider=provider), str(value))
+
+
+def _provider_section(provider: Provider) -> Section:
+    n, outbound = provider.index, provider.outbound_proxy
+    items = [
+        _item(P.PROVIDER_NAME, provider.name, provider=n),
+        _item(P.PROVIDER_DOMAIN, provider.domain, provider=n),
+        _item(P.PROVIDER_PROXY, provider.proxy.host, provider=n),
+        _item(P.PROVIDER_PROXY_PORT, provider.proxy.port, provider=n),
+        _item(P.PROVIDER_REGISTRAR, provider.registrar.host, provider=n),
+        _item(P.PROVIDER_REGISTRAR_PORT, provider.registrar.port, provider=n),
+        _item(P.PROVIDER_REREGISTER, provider.reregister_seconds, provider=n),
+        _item(P.PROVIDER_TRANSPORT, P.TRANSPORT_UDP, provider=n),
+        _item(P.PROVIDER_OUTBOUND_MODE, P.OUTBOUND_PROXY_NEVER if outbound is None
+              else P.OUTBOUND_PROXY_ALWAYS, provider=n),
+    ]
+    if outbound is not None:  # an empty value can upset the device: leave it out
+        items += [_item(P.PROVIDER_OUTBOUND, outbound.host, provider=n),
+                  _item(P.PROVIDER_OUTBOUND_PORT, outbound.port, provider=n)]
+    return Section(f"provider {n}: {provider.name}", tuple(items))
+
+
+def _handset_section(site: Site, handset: Handset) -> Section:
+    ipui = _ipui(handset)
+    items = []
+    if site.pin is not None and site.pin.digits is not None:
+        items.append(_item(P.PIN, site.pin.digits, ipui))
+    items += [
+        _item(P.AUTH_NAME, handset.login, ipui),
+        _item(P.AUTH_PASSWORD, handset.password, ipui),
+        _item(P.USER_NAME, handset.user_id, ipui),
+        _item(P.DISPLAY_NAME, handset.display_name, ipui),
+        _item(P.PROVIDER_ID, handset.provider, ipui),
+    ]
+    if handset.voicemail is not None:
+        items += [_item(P.MAILBOX, handset.voicemail, ipui), _item(P.MAILBOX_ON, 1, ipui)]
+    return Section(f"handset {ipui}: {handset.login} ({handset.display_name})", tuple(items),
+                   register=ipui)
+
+
+def _window(site: Site) -> list[Item]:
+    window = site.window
+    if window is None:
+        return []
+    start = window.start.replace(tzinfo=ZoneInfo(site.timezone))
+    return [_item(P.WINDOW_START, calendar.timegm(start.utctimetuple())),
+            _item(P.WINDOW_DURATION, window.duration_seconds)]
+
+
+def _extra_value(value: ExtraValue) -> str:
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+TARGET = Nx70()

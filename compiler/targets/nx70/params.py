@@ -1,0 +1,105 @@
+"""The Nx70 DECT managers' vocabulary (N870, N870E, N770, N670, N610): every parameter
+name the compiler writes, in one table.
+
+`verified` is False for names and encodings known only from a long-running third-party
+provisioning server's templates. `field` names the site key that owns the name, so that
+`extra:` cannot set it behind the model's back. `{ipui}` is the handset's IPUI in lower
+case, `{provider}` the provider profile's index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    field: str
+    verified: bool = True
+
+
+# Handsets, keyed by IPUI. `add_hs` and `update_dm` are operations (<oper>), the rest params.
+REGISTER = Param("add_hs", "handsets[].ipui")
+REGISTER_STATUS = Param("hs.RegStatus", "handsets[].ipui")
+DEREGISTER = Param("hs.{ipui}.RegStatus", "handsets[].ipui")
+PIN = Param("hs.{ipui}.DECT_AC", "registration.pin")
+AUTH_NAME = Param("SipAccount.{ipui}.AuthName", "handsets[].login")
+AUTH_PASSWORD = Param("SipAccount.{ipui}.AuthPassword", "handsets[].password")
+USER_NAME = Param("SipAccount.{ipui}.UserName", "handsets[].user_id")
+DISPLAY_NAME = Param("SipAccount.{ipui}.DisplayName", "handsets[].display_name")
+PROVIDER_ID = Param("SipAccount.{ipui}.ProviderId", "handsets[].provider")
+MAILBOX = Param("SipAccount.{ipui}.VoiceMailMailbox", "handsets[].voicemail")
+MAILBOX_ON = Param("SipAccount.{ipui}.VoiceMailActive", "handsets[].voicemail")
+
+_S = "SipProvider.{provider}."
+PROVIDER_NAME = Param(_S + "Name", "providers[].name")
+PROVIDER_DOMAIN = Param(_S + "Domain", "providers[].domain")
+PROVIDER_PROXY = Param(_S + "ProxyServerAddress", "providers[].proxy")
+PROVIDER_PROXY_PORT = Param(_S + "ProxyServerPort", "providers[].proxy")
+PROVIDER_REGISTRAR = Param(_S + "RegServerAddress", "providers[].registrar")
+PROVIDER_REGISTRAR_PORT = Param(_S + "RegServerPort", "providers[].registrar")
+PROVIDER_REREGISTER = Param(_S + "RegServerRefreshTimer", "providers[].reregister_seconds")
+PROVIDER_TRANSPORT = Param(_S + "TransportProtocol", "providers[]")
+PROVIDER_OUTBOUND_MODE = Param(_S + "OutboundProxyMode", "providers[].outbound_proxy",
+                               verified=False)
+PROVIDER_OUTBOUND = Param(_S + "OutboundProxyAddress", "providers[].outbound_proxy")
+PROVIDER_OUTBOUND_PORT = Param(_S + "OutboundProxyPort", "providers[].outbound_proxy")
+
+WINDOW = Param("update_dm", "registration.window")
+WINDOW_START = Param("RegStart", "registration.window.start")
+WINDOW_DURATION = Param("RegDuration", "registration.window.duration")
+AUTHORITATIVE = Param("DeleteNotProvisionedHS", "authoritative")
+
+HANDSET_PARAMS = (AUTH_NAME, AUTH_PASSWORD, USER_NAME, DISPLAY_NAME, PROVIDER_ID, MAILBOX,
+                  MAILBOX_ON)
+PROVIDER_PARAMS = (
+    PROVIDER_NAME, PROVIDER_DOMAIN, PROVIDER_PROXY, PROVIDER_PROXY_PORT, PROVIDER_REGISTRAR,
+    PROVIDER_REGISTRAR_PORT, PROVIDER_REREGISTER, PROVIDER_TRANSPORT, PROVIDER_OUTBOUND_MODE,
+    PROVIDER_OUTBOUND, PROVIDER_OUTBOUND_PORT,
+)
+ALL_PARAMS = (REGISTER, REGISTER_STATUS, DEREGISTER, PIN, *HANDSET_PARAMS, *PROVIDER_PARAMS,
+              WINDOW, WINDOW_START, WINDOW_DURATION, AUTHORITATIVE)
+
+# Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
+UNVERIFIED_FACTS = {
+    "file_name_case": "the DM asks for <MAC>.xml; servers in production serve the MAC in "
+                      "lower case, the case of the device's own request is not documented",
+    "outbound_proxy_mode": "0 = use the outbound proxy, 2 = never",
+    "resend_add_hs": "re-sending add_hs ToReg for a registered handset is harmless",
+    "wildcard_registration": "registering a handset without a known IPUI (its XML form)",
+    "always_open_window": "RegDuration 0 keeps the window open",
+}
+
+TRANSPORT_UDP = 1
+OUTBOUND_PROXY_ALWAYS = 0
+OUTBOUND_PROXY_NEVER = 2
+PROVIDER_PROFILES = 10
+CAPACITY = {"N870": 250, "N870E": 250, "N770": 100, "N670": 20, "N610": 8}
+# An `extra:` name: dotted words and indexes, such as `DmGlobal.0.NtpServer`.
+EXTRA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    text = re.escape(template)
+    text = text.replace(re.escape("{ipui}"), "(?P<ipui>[0-9a-fA-F]{10})")
+    text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
+    return re.compile(text)
+
+
+_OWNED = tuple((_pattern(p.name), p.field) for p in ALL_PARAMS)
+
+
+def match(name: str) -> tuple[re.Match[str], str] | None:
+    for pattern, field in _OWNED:
+        found = pattern.fullmatch(name)
+        if found is not None:
+            return found, field
+    return None
+
+
+def owning_field(name: str) -> str | None:
+    """The site key that owns a parameter name, or None when `extra:` may set it."""
+    found = match(name)
+    return found[1] if found else None
