@@ -21,6 +21,7 @@ from compiler.diagnostics import (
     sorted_diagnostics,
 )
 from compiler.plan import Options
+from compiler.write import LOCK_FILE, Faults, build_lock
 from compiler.validate import schema_text
 
 EXIT_OK = 0
@@ -147,20 +148,53 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
 
 @app.command()
 def build(files: Files = None, root: Root = Path("."), now: Now = None,
-          allow_reregistration: AllowReregistration = False, force: Force = False) -> int:
+          allow_reregistration: AllowReregistration = False, force: Force = False,
+          no_wait: Annotated[bool, typer.Option(
+              "--no-wait", help="Exit 1 at once when another build of this root is "
+                                "running, instead of waiting for it.")] = False,
+          ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    checked, planned = _planned(root, files, options)
-    diagnostics = checked.diagnostics + _plan_diagnostics(planned)
-    _err(render_text(diagnostics))
-    if has_errors(diagnostics):
-        _err("Nothing was written: fix the errors above.\n")
+    checked = pipeline.check(pipeline.site_files(root, files or []))
+    if not checked.ok:
+        return _nothing_written(checked.diagnostics)
+    try:
+        with build_lock(root, wait=not no_wait, on_wait=_waiting) as held:
+            if not held:
+                _err(f"dectprov: another build of this root holds the lock ({LOCK_FILE}); "
+                     "nothing was written\n")
+                return EXIT_INVALID
+            return _build_locked(root, checked, options)
+    except OSError as err:
+        _err(f"dectprov: cannot lock {root / LOCK_FILE}: {err.strerror}; nothing was "
+             "written\n")
         return EXIT_INVALID
-    written = pipeline.write(planned)
+
+
+def _waiting() -> None:
+    _err(f"dectprov: waiting for another build of this root ({LOCK_FILE})...\n")
+
+
+def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> int:
+    planned = pipeline.plan(root, checked.sites, options)
+    diagnostics = checked.diagnostics + _plan_diagnostics(planned)
+    if has_errors(diagnostics):
+        return _nothing_written(diagnostics)
+    _err(render_text(diagnostics))
+    written, failures = pipeline.write(planned, Faults.from_environment())
+    if failures:
+        _err(render_text(failures))
+        return EXIT_INVALID
     changed = sum(1 for item in planned if item.plan.content_changed)
     _out(f"Built {len(planned)} sites: {changed} changed, {len(planned) - changed} "
          f"unchanged ({len(written)} files written).\n")
     return EXIT_OK
+
+
+def _nothing_written(diagnostics: list[Diagnostic]) -> int:
+    _err(render_text(diagnostics))
+    _err("Nothing was written: fix the errors above.\n")
+    return EXIT_INVALID
 
 
 @app.command()

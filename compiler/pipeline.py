@@ -5,6 +5,7 @@ render each, and write. Each step calls one stage; the CLI calls these and print
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from compiler.plan import (
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
-from compiler.write import write_atomic
+from compiler.write import Faults, write_atomic
 
 SITES_DIR = "sites"
 BUILD_DIR = "build"
@@ -40,6 +41,7 @@ BUILD_DIR = "build"
 class SourceFile:
     path: Path
     display: str  # how diagnostics and the generated file name it: relative to the root
+    escapes_root: bool = False  # a symlink that leads out of the root
 
     @property
     def stem(self) -> str:
@@ -72,14 +74,21 @@ class Planned:
 def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
     """The files named on the command line, or every sites/*.yaml under the root."""
     paths = given or sorted((root / SITES_DIR).glob("*.yaml"))
-    return [SourceFile(path, _display(root, path)) for path in paths]
+    return [SourceFile(path, _display(root, path), _escapes(root, path)) for path in paths]
 
 
 def _display(root: Path, path: Path) -> str:
+    """The path as the user knows it: relative to the root, symlinks not followed."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _escapes(root: Path, path: Path) -> bool:
+    if not path.is_symlink():
+        return False
+    return not path.resolve().is_relative_to(root.resolve())
 
 
 def check(files: list[SourceFile]) -> Checked:
@@ -92,6 +101,12 @@ def check(files: list[SourceFile]) -> Checked:
     identities: list[Identity] = []
     names: dict[str, SourceFile] = {}
     for source in files:
+        if source.escapes_root:
+            result.diagnostics.append(Diagnostic(
+                source.display, None, None, Severity.ERROR, "site-symlink", "",
+                "the site file is a symlink to a file outside the root; keep site files "
+                "in the repository"))
+            continue
         loaded = load_site(source.path, source.display)
         result.diagnostics += loaded.diagnostics
         if loaded.data is None:
@@ -131,6 +146,9 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
     directory = root / BUILD_DIR / site.name
+    unsafe = _unsafe_directory(root, directory, site)
+    if unsafe is not None:
+        return Planned(SitePlan(site, None, (), (), (unsafe,)), [])
     read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac)
     if read.diagnostics:  # nothing is planned against a state that cannot be trusted
         return Planned(SitePlan(site, None, (), (), read.diagnostics), [])
@@ -151,6 +169,19 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]
     state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
     outputs = [Output(directory / file_name, content), Output(state_path(directory), state_bytes)]
     return Planned(site_plan, outputs, _strays(directory, {file_name, STATE_FILE}))
+
+
+def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:
+    """build/ and build/<site> must be real directories: a symlink would send the files
+    (and the state that decides which handsets are deregistered) somewhere else."""
+    for path in (root / BUILD_DIR, directory):
+        if path.is_symlink():
+            shown = Path(os.path.relpath(path, root)).as_posix()
+            return Diagnostic(shown, None, None, Severity.ERROR, "build-symlink", "",
+                              f"{shown} is a symlink; dectprov writes {site.name}'s files "
+                              "only into real directories under the root: replace it with "
+                              "a directory")
+    return None
 
 
 def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
@@ -205,16 +236,38 @@ def _stale(path: Path, message: str) -> Diagnostic:
                       message)
 
 
-def write(planned: list[Planned]) -> list[Output]:
+def write(planned: list[Planned], faults: Faults | None = None,
+          ) -> tuple[list[Output], list[Diagnostic]]:
     """Write what differs from what is on disk, the provisioning file before its state,
-    and remove what the build no longer writes; return the outputs that were written."""
-    written = []
+    and remove what the build no longer writes. Stops at the first failure: every file is
+    then either as it was or complete, and the next build repairs the rest."""
+    written: list[Output] = []
     for item in planned:
-        for output in item.outputs:
-            if _read_bytes(output.path) == output.content:
-                continue
-            write_atomic(output.path, output.content)
-            written.append(output)
-        for path in item.strays:
-            path.unlink(missing_ok=True)
+        try:
+            written += _write_site(item, faults or Faults())
+        except OSError as err:
+            return written, [_write_failed(item, err)]
+    return written, []
+
+
+def _write_site(item: Planned, faults: Faults) -> list[Output]:
+    written = []
+    for output in item.outputs:
+        if _read_bytes(output.path) == output.content:
+            continue
+        try:
+            write_atomic(output.path, output.content, faults)
+        except OSError as err:  # name the file, not its temporary twin
+            raise OSError(err.errno, err.strerror, str(output.path)) from err
+        written.append(output)
+    for path in item.strays:
+        path.unlink(missing_ok=True)
     return written
+
+
+def _write_failed(item: Planned, err: OSError) -> Diagnostic:
+    where = Path(err.filename).name if err.filename else "its files"
+    reason = err.strerror or str(err)
+    return Diagnostic(f"{BUILD_DIR}/{item.plan.site.name}", None, None, Severity.ERROR,
+                      "write-failed", "", f"cannot write {where}: {reason}. Every file is "
+                      "as it was or complete; fix the cause and build again")

@@ -1,23 +1,69 @@
 """Write: the last stage. Files are written to a temporary name in the same directory,
-flushed to disk and renamed, so that a crash leaves the old file or the new one, never half.
+flushed to disk and renamed, so that a crash leaves the old file or the new one, never
+half; a lock keeps two builds of one root from interleaving.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+LOCK_FILE = ".dectprov.lock"
+FAULT_ENVIRONMENT = "DECTPROV_FAULT"
 
-def write_atomic(path: Path, data: bytes) -> None:
+
+@dataclass
+class Faults:
+    """A fault-injection hook for the crash tests, inert unless DECTPROV_FAULT is set:
+    `kill:rename:3` kills the process with SIGKILL at the third rename; `ENOSPC:write:1`
+    fails the first write as a full disk would (any errno name: EROFS, EACCES ...).
+    Points: `write` (before a temporary file is filled) and `rename` (before it replaces
+    the file)."""
+
+    action: str = ""
+    point: str = ""
+    at: int = 0
+    seen: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls) -> Faults:
+        action, _, rest = os.environ.get(FAULT_ENVIRONMENT, "").partition(":")
+        point, _, at = rest.partition(":")
+        return cls(action, point, int(at) if at.isdigit() else 1)
+
+    def reach(self, point: str) -> None:
+        if point != self.point:
+            return
+        self.seen[point] = self.seen.get(point, 0) + 1
+        if self.seen[point] != self.at:
+            return
+        if self.action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        code = getattr(errno, self.action, None)
+        if isinstance(code, int):
+            raise OSError(code, os.strerror(code))
+
+
+def write_atomic(path: Path, data: bytes, faults: Faults | None = None) -> None:
+    """Replace `path` with `data`, or leave it as it was and raise OSError."""
+    faults = faults or Faults()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
+            faults.reach("write")
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
+        faults.reach("rename")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -31,3 +77,23 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def build_lock(root: Path, wait: bool, on_wait: object = None) -> Iterator[bool]:
+    """Hold the root's build lock while the block runs; yields False when another build
+    holds it and `wait` is False. `on_wait()` is called once before blocking."""
+    descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                yield False
+                return
+            if callable(on_wait):
+                on_wait()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -1,0 +1,261 @@
+"""Crash safety and concurrency: a build killed at any point leaves every site either at its
+old revision or at its new one (or `check` names what is inconsistent and the next build
+repairs it); two builds of one root never interleave; a failing disk writes nothing half.
+These run real processes: `python -m compiler build` with the fault-injection hook."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import EXIT_INVALID, EXIT_OK, main
+from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE
+
+REPO = Path(__file__).resolve().parents[1]
+OLD, NEW = "2026-11-26 12:00", "2026-11-27 12:00"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    build = root / "build"
+    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file()}
+
+
+def _repaired(tree: dict[str, bytes]) -> dict[str, object]:
+    """A tree as a repair must restore it. The history's change counts are left out: after
+    a kill between a site's XML and its state, the repair compares with the new XML."""
+    result: dict[str, object] = {}
+    for name, content in tree.items():
+        if name.endswith("state.json"):
+            state = json.loads(content)
+            state["history"] = [(e["revision"], e["stamp"]) for e in state["history"]]
+            result[name] = state
+        else:
+            result[name] = content
+    return result
+
+
+def _site_trees(tree: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
+    sites: dict[str, dict[str, bytes]] = {}
+    for name, content in tree.items():
+        site, _, file = name.partition("/")
+        sites.setdefault(site, {})[file] = content
+    return sites
+
+
+def _run(root: Path, *args: str, fault: str | None = None,
+         ) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ)
+    environment.pop(FAULT_ENVIRONMENT, None)
+    if fault is not None:
+        environment[FAULT_ENVIRONMENT] = fault
+    return subprocess.run([sys.executable, "-m", "compiler", *args, "--root", str(root)],
+                          capture_output=True, text=True, env=environment, check=False,
+                          cwd=REPO)
+
+
+def _edit_every_site(root: Path) -> None:
+    for path in (root / "sites").glob("*.yaml"):
+        path.write_text(path.read_text().replace("display_name: ", "display_name: X", 1))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """A root built at OLD with every site then edited, and the tree a clean build at NEW
+    gives (built in a copy)."""
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    assert _run(root, "build", "--now", OLD).returncode == EXIT_OK
+    old = _tree(root)
+    _edit_every_site(root)
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean)
+    assert _run(clean, "build", "--now", NEW).returncode == EXIT_OK
+    return root, old, _tree(clean)
+
+
+def test_a_clean_build_leaves_no_temporary_file(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    root, _, new = fleet
+    assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
+    assert _tree(root) == new
+    assert not [p for p in (root / "build").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_kill_at_every_rename_leaves_each_site_whole_or_repairable(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path) -> None:
+    root, old, new = fleet
+    renames = len(new)  # one rename per file: XML and state of every site
+    for at in range(1, renames + 1):
+        work = tmp_path / f"kill-{at}"
+        shutil.copytree(root, work)
+        killed = _run(work, "build", "--now", NEW, fault=f"kill:rename:{at}")
+        assert killed.returncode == -signal.SIGKILL
+        _assert_whole_or_named(work, old, new)
+        assert _run(work, "build", "--now", NEW).returncode == EXIT_OK
+        assert _repaired(_tree(work)) == _repaired(new), f"a kill at rename {at}: no repair"
+        assert _run(work, "check").returncode == EXIT_OK
+
+
+def _assert_whole_or_named(root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    """Each site is at its old or its new revision; otherwise `check` names its files."""
+    olds, news = _site_trees(old), _site_trees(new)
+    now = _site_trees({k: v for k, v in _tree(root).items() if not k.endswith(".tmp")})
+    torn = [site for site, files in now.items() if files not in (olds[site], news[site])]
+    if not torn:
+        return
+    check = _run(root, "check")
+    assert check.returncode == EXIT_INVALID
+    for site in torn:
+        assert f"build/{site}/" in check.stderr
+
+
+def test_real_sigkill_at_random_moments_never_tears_a_file(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path) -> None:
+    root, old, new = fleet
+    for attempt, delay in enumerate((0.05, 0.15, 0.3, 0.45, 0.6)):
+        work = tmp_path / f"sigkill-{attempt}"
+        shutil.copytree(root, work)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "compiler", "build", "--root", str(work), "--now", NEW],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        files = {k: v for k, v in _tree(work).items() if not k.endswith(".tmp")}
+        for name, content in files.items():  # every file is one of the two versions
+            assert content in (old.get(name), new.get(name)), name
+        _assert_whole_or_named(work, old, new)
+        assert _run(work, "build", "--now", NEW).returncode == EXIT_OK
+        assert _repaired(_tree(work)) == _repaired(new)
+
+
+@pytest.mark.parametrize("fault", ["ENOSPC:write:1", "ENOSPC:write:3", "EROFS:rename:2",
+                                   "EACCES:write:1"])
+def test_a_failing_disk_is_a_clear_error_and_writes_nothing_half(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]], fault: str) -> None:
+    root, old, new = fleet
+    result = _run(root, "build", "--now", NEW, fault=fault)
+    assert result.returncode == EXIT_INVALID
+    assert "Traceback" not in result.stderr
+    reason = os.strerror(getattr(__import__("errno"), fault.split(":")[0]))
+    assert f"cannot write " in result.stderr and reason in result.stderr
+    assert "[write-failed]" in result.stderr
+    tree = _tree(root)
+    assert not [name for name in tree if name.endswith(".tmp")]
+    for name, content in tree.items():
+        assert content in (old.get(name), new.get(name)), name
+    assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
+    assert _repaired(_tree(root)) == _repaired(new)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_a_read_only_build_directory_is_a_clear_error(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    root, old, _ = fleet
+    site = next((root / "build").iterdir())
+    site.chmod(0o555)
+    try:
+        result = _run(root, "build", "--now", NEW)
+    finally:
+        site.chmod(0o755)
+    assert result.returncode == EXIT_INVALID
+    assert "[write-failed]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_site_directory_removed_mid_run_is_written_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from compiler import pipeline
+
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    assert main(["build", "--root", str(root), "--now", OLD]) == EXIT_OK
+    _edit_every_site(root)
+    planned_sites = pipeline.plan
+
+    def plan_then_remove(*args: object, **kwargs: object) -> list[pipeline.Planned]:
+        result = planned_sites(*args, **kwargs)  # type: ignore[arg-type]
+        shutil.rmtree(root / "build" / "vendor-example")
+        return result
+
+    monkeypatch.setattr(pipeline, "plan", plan_then_remove)
+    assert main(["build", "--root", str(root), "--now", NEW]) == EXIT_OK
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["check", "--root", str(root)]) == EXIT_OK
+
+
+def _hold_lock(root: Path) -> subprocess.Popen[str]:
+    """Another process that holds the build lock until its standard input closes."""
+    code = ("import sys; from pathlib import Path; from compiler.write import build_lock\n"
+            f"with build_lock(Path({str(root)!r}), wait=True):\n"
+            "    print('held', flush=True); sys.stdin.read()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_no_wait_exits_1_while_another_build_holds_the_lock(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    holder = _hold_lock(root)
+    try:
+        result = _run(root, "build", "--now", NEW, "--no-wait")
+    finally:
+        holder.communicate("")
+    assert result.returncode == EXIT_INVALID
+    assert result.stderr == (f"dectprov: another build of this root holds the lock "
+                             f"({LOCK_FILE}); nothing was written\n")
+    assert not (root / "build").exists()
+
+
+def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    holder = _hold_lock(root)
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "compiler", "build", "--root", str(root), "--now", NEW],
+        cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    assert waiting.poll() is None, "the second build did not wait"
+    assert not (root / "build").exists()
+    holder.communicate("")
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == EXIT_OK
+    assert err.startswith(f"dectprov: waiting for another build of this root ({LOCK_FILE})")
+    assert out.startswith("Built ")
+
+
+def test_two_builds_at_once_give_the_same_tree_as_one(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean)
+    assert _run(clean, "build", "--now", NEW).returncode == EXIT_OK
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "compiler", "build", "--root", str(root), "--now", NEW],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
+    assert [p.wait(timeout=120) for p in processes] == [EXIT_OK] * 3
+    assert _tree(root) == _tree(clean)
+
+
+def test_the_fault_hook_is_inert_without_its_variable(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "sites", root / "sites")
+    assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
+    digest = hashlib.sha256(b"".join(_tree(root).values())).hexdigest()
+    again = tmp_path / "again"
+    shutil.copytree(REPO / "sites", again / "sites")
+    assert _run(again, "build", "--now", NEW, fault="").returncode == EXIT_OK
+    assert hashlib.sha256(b"".join(_tree(again).values())).hexdigest() == digest
