@@ -436,10 +436,14 @@ def cross_site_moves(plans: list[SitePlan]) -> list[Diagnostic]:
             if other is not None and other is not plan:
                 found.append(_error(
                     plan.site, None, "ipui-site-move",
-                    f"handset {ipui} leaves {plan.site.name} (slot {change.slot}) and is "
+                    f"handset {ipui} leaves {plan.site.name}{_at(change.slot)} and is "
                     f"registered by {other.site.name}: deploy {plan.site.name} first, so the "
                     "handset is released before it registers again", Severity.WARNING))
     return found
+
+
+def _at(key: Key | None) -> str:
+    return f" (slot {key})" if isinstance(key, int) else ""
 
 
 def _newly_registered(plan: SitePlan) -> set[Ipui]:

@@ -18,7 +18,7 @@ _SUMMARY = (
     ("register", (ChangeKind.REGISTER, ChangeKind.ADD)),
     ("replace", (ChangeKind.REPLACE,)),
     ("change", (ChangeKind.ACCOUNT, ChangeKind.PROFILE, ChangeKind.PIN, ChangeKind.WINDOW,
-                ChangeKind.PROVIDER, ChangeKind.EXTRA)),
+                ChangeKind.PROVIDER, ChangeKind.EXTRA, ChangeKind.AUTHORITATIVE)),
     ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
     ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
 )

@@ -262,6 +262,41 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/extra-empty-list.yaml:10:31: error: extra.BS_IP_Data.aucSomething[0]: an empty list is no byte array; give at least one byte [extra-value]",
     ],
 
+    # -- What the Nx70 family (N870, N870E, N770, N670, N610) cannot do, and the N720 not either
+    "nx70-slot": [
+        "tests/fixtures/invalid/nx70-slot.yaml:13:11: error: handsets[0].slot: slot: is the N720's database position; the N870 keeps handsets by IPUI, so remove it [slot-unsupported]",
+    ],
+    "nx70-handset-without-ipui": [
+        "tests/fixtures/invalid/nx70-handset-without-ipui.yaml:13:5: error: handsets[1]: on the N770 every handset needs an ipui: registration without one is not supported yet (its file form is not verified) [ipui-required]",
+    ],
+    "nx70-enabled-false": [
+        "tests/fixtures/invalid/nx70-enabled-false.yaml:10:12: error: defaults.enabled: the N670 file has no documented way to disable an account; remove the entry to deregister its handset [enabled-unsupported]",
+        "tests/fixtures/invalid/nx70-enabled-false.yaml:19:14: error: handsets[1].enabled: the N670 file has no documented way to disable an account; remove the entry to deregister its handset [enabled-unsupported]",
+    ],
+    "nx70-pin-random": [
+        "tests/fixtures/invalid/nx70-pin-random.yaml:10:8: error: registration.pin: the N870E takes a fixed PIN per handset; give 4 digits [pin-random-unsupported]",
+    ],
+    "nx70-extra-byte-array": [
+        "tests/fixtures/invalid/nx70-extra-byte-array.yaml:10:25: error: extra.DmGlobal.0.Something: the Nx70 file has no byte arrays; give text or a number [extra-value]",
+    ],
+    "nx70-extra-n720-id": [
+        "tests/fixtures/invalid/nx70-extra-n720-id.yaml:10:3: error: extra.BS_IP_Data.aucS_TIME_NTP_SERVER[%]: is not an Nx70 parameter name (dotted words such as 'DmGlobal.0.NtpServer') [extra-name]",
+    ],
+    "nx70-extra-owned": [
+        "tests/fixtures/invalid/nx70-extra-owned.yaml:10:3: error: extra.SipAccount.0332a11b01.AuthName: is written by the compiler from 'handsets[].login'; set it there instead [extra-owned]",
+        "tests/fixtures/invalid/nx70-extra-owned.yaml:11:3: error: extra.hs.0332a11b01.DECT_AC: is written by the compiler from 'registration.pin'; set it there instead [extra-owned]",
+    ],
+    "nx70-text-not-a-character": [
+        "tests/fixtures/invalid/nx70-text-not-a-character.yaml:12:15: error: handsets[0].password: contains a code point that is not a character; an XML file cannot carry it [text-charset]",
+        "tests/fixtures/invalid/nx70-text-not-a-character.yaml:13:19: error: handsets[0].display_name: contains U+FFFE, which is not a character; an XML file cannot carry it [text-charset]",
+    ],
+    "nx70-capacity": [
+        "tests/fixtures/invalid/nx70-capacity.yaml:10:3: error: handsets: 9 handsets, but an N610 holds 8 [handset-capacity]",
+    ],
+    "n720-authoritative": [
+        "tests/fixtures/invalid/n720-authoritative.yaml:6:16: error: authoritative: authoritative mode belongs to the Nx70 family; on the N720 the compiler deregisters a removed handset by zeroing its slot [authoritative-unsupported]",
+    ],
+
     # -- YAML: what the loader refuses
     "duplicate-key": [
         "tests/fixtures/invalid/duplicate-key.yaml:12:5: error: handsets[0].login: duplicate key 'login' (first at line 10); YAML would silently keep only the last one [duplicate-key]",
@@ -341,11 +376,12 @@ CROSS_SITE_EXPECTED = [
 UNREACHABLE_RULES = {
     "schema": "the fallback for a JSON Schema keyword that site.schema.json does not use",
 }
-RULE_SOURCES = ("compiler/validate.py", "compiler/ipui.py", "compiler/load.py")
+RULE_SOURCES = ("compiler/validate.py", "compiler/ipui.py", "compiler/load.py",
+                "compiler/targets/n720/__init__.py", "compiler/targets/nx70/__init__.py")
 # The argument that is the rule id, in the calls that make a diagnostic.
 RULE_ARGUMENT = {"error": 1, "add": 1, "IpuiError": 0, "Diagnostic": 4}
 RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
-NOT_RULES = {"utf-8", "x-hint"}
+NOT_RULES = {"utf-8", "iso-8859-1", "x-hint"}  # encodings and a schema keyword
 
 
 def _write(path: Path, content: bytes) -> Path:

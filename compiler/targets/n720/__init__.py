@@ -123,7 +123,7 @@ class N720:
         return None
 
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
-        if "authoritative" in data:
+        if data.get("authoritative") is True:
             return [(("authoritative",), "authoritative-unsupported",
                      "authoritative mode belongs to the Nx70 family; on the N720 the compiler "
                      "deregisters a removed handset by zeroing its slot")]

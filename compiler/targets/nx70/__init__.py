@@ -54,6 +54,12 @@ class Section:
     register: str | None = None  # the IPUI an add_hs operation registers
 
 
+def _not_xml(character: str) -> bool:
+    """XML 1.0 has no surrogates, U+FFFE or U+FFFF: YAML lets "\\uFFFE" through, and a file
+    holding one does not parse."""
+    return 0xD800 <= ord(character) <= 0xDFFF or character in "\ufffe\uffff"
+
+
 def _ipui(handset: Handset) -> str:
     assert handset.ipui is not None, "validation refuses Nx70 handsets without IPUI"
     return handset.ipui.hex.lower()
@@ -77,12 +83,18 @@ class Nx70:
             if is_control(character):
                 code = "" if secret else f" (U+{ord(character):04X})"
                 return f"contains a control character{code}; use plain text on one line"
+            if _not_xml(character):
+                if secret:
+                    return ("contains a code point that is not a character; an XML file "
+                            "cannot carry it")
+                return (f"contains U+{ord(character):04X}, which is not a character; an XML "
+                        "file cannot carry it")
         return None
 
     def extra_problem(self, name: str, value: Any) -> tuple[str, str] | None:
         owner = P.owning_field(name)
         if owner is not None:
-            return "extra-owned", f"the compiler writes this from '{owner}'; set it there"
+            return "extra-owned", f"is written by the compiler from '{owner}'; set it there instead"
         if not P.EXTRA_NAME.fullmatch(name):
             return "extra-name", ("is not an Nx70 parameter name (dotted words such as "
                                   "'DmGlobal.0.NtpServer')")
