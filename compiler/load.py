@@ -9,6 +9,7 @@ instead of silent surprises or exceptions, and nothing here recurses.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,13 @@ _MAX_NUMBER_CHARS = 100  # a longer 1:2:3... sexagesimal int costs quadratic tim
 # no column, libyaml one; in a key it would be an invisible difference).
 _NOT_ALLOWED = re.compile(f"{Reader.NON_PRINTABLE.pattern}|\ufeff")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what the parsers count as one
+# UTF-16 and UTF-32 ("Unicode" in some Windows editors): a byte order mark, or the NUL bytes
+# of ASCII text at the start, where a UTF-8 YAML file has none.
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What a message shows of a value, and of a key in a path (device parameter IDs run to
+# 60 characters); a 1 MB value or key stays a short line.
+MAX_SHOWN = 40
+MAX_SHOWN_KEY = 100
 
 
 @dataclass(frozen=True)
@@ -108,14 +116,28 @@ def locate_key(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | 
     return locate(root, path)
 
 
+def clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """A value or key as a message shows it: at most `limit` characters and '...'."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def shown_path(path: tuple[PathPart, ...] | list[PathPart]) -> str:
+    """`handsets[2].ipui`, with a key longer than MAX_SHOWN_KEY clipped."""
+    return format_path([clip(part, MAX_SHOWN_KEY) if isinstance(part, str) else part
+                        for part in path])
+
+
 def load_site(path: Path, display: str) -> LoadResult:
     """Read one site file. `display` is how diagnostics name it (a path relative to the root)."""
     problems = _Problems(display)
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        data = _read(path)
     except OSError as err:
         problems.add(None, "file-unreadable", f"cannot read the file: {err.strerror or err}")
+        return LoadResult(None, problems.items)
+    if data is None:
+        problems.add(None, "file-unreadable", "cannot read the file: it is a pipe, a socket "
+                     "or a device, not a file; put the site's YAML in a plain file")
         return LoadResult(None, problems.items)
     if len(data) > MAX_FILE_BYTES:
         problems.add(
@@ -138,6 +160,17 @@ def load_site(path: Path, display: str) -> LoadResult:
     return LoadResult(root if not problems.has_errors() else None, problems.items)
 
 
+def _read(path: Path) -> bytes | None:
+    """At most MAX_FILE_BYTES + 1 bytes, or None for a pipe, socket or device: opening a
+    pipe waits for a writer that may never come, and a device may never end. (A directory
+    is left to open(), which says what it is.)"""
+    mode = path.stat().st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return None
+    with path.open("rb") as stream:
+        return stream.read(MAX_FILE_BYTES + 1)
+
+
 class _Problems:
     def __init__(self, display: str) -> None:
         self.display = display
@@ -147,7 +180,7 @@ class _Problems:
             path: tuple[PathPart, ...] = ()) -> None:
         self.items.append(Diagnostic(
             self.display, loc.line if loc else None, loc.column if loc else None,
-            Severity.ERROR, rule, format_path(path), message,
+            Severity.ERROR, rule, shown_path(path), message,
         ))
 
     def has_errors(self) -> bool:
@@ -155,6 +188,10 @@ class _Problems:
 
 
 def _decode(data: bytes, problems: _Problems) -> str | None:
+    if data.startswith(_WIDE_BOMS) or b"\x00" in data[:4]:
+        problems.add(Loc(1, 1), "file-encoding", "the file is UTF-16 or UTF-32 (some editors "
+                     "call it 'Unicode'), not UTF-8; save it as UTF-8")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -284,7 +321,7 @@ class _Builder:
     def _construct(self, event: events.ScalarEvent, tag: str, loc: Loc) -> Any:
         """The scalar's value; a value its tag cannot read (`0x_`, `!!int abc`) is reported."""
         kind = tag.replace(_TAG, "")
-        shown = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+        shown = clip(event.value)
         if is_secret(self.path):
             shown = "the value"
         if tag in _NUMBER_TAGS and len(event.value) > _MAX_NUMBER_CHARS:
@@ -303,7 +340,7 @@ class _Builder:
     def _alias(self, event: events.AliasEvent) -> bool:
         loc = _loc(event.start_mark)
         if event.anchor not in self.anchors:
-            self.problems.add(loc, "yaml-syntax", f"alias '*{event.anchor}' names no anchor "
+            self.problems.add(loc, "yaml-syntax", f"alias '*{clip(event.anchor)}' names no anchor "
                               "defined before it", tuple(self.path))
             return False
         value, size, height = self.anchors[event.anchor]
@@ -382,13 +419,13 @@ class _Builder:
             self.problems.add(loc, "yaml-key", f"a {what} cannot be a key; keys are names",
                               tuple(self.path))
         elif not isinstance(key, str):
-            shown = loc.raw if loc.raw is not None else str(key)
+            shown = clip(loc.raw if loc.raw is not None else str(key))
             self.problems.add(loc, "yaml-key", f"key {shown!r} is not text; "
                               "quote it if it is meant as a name", tuple(self.path))
         elif key in mapping.key_locs:
             first = mapping.key_locs[key]
             self.problems.add(loc, "duplicate-key",
-                              f"duplicate key '{key}' (first at line {first.line}); "
+                              f"duplicate key '{clip(key)}' (first at line {first.line}); "
                               "YAML would silently keep only the last one",
                               tuple(self.path) + (key,))
         else:
@@ -406,12 +443,15 @@ class _Builder:
         self.path = path
 
     def _bad_tag(self, event: events.NodeEvent, tag: str | None, loc: Loc) -> None:
-        shown = (tag or "").replace(_TAG, "!!")
+        shown = clip((tag or "").replace(_TAG, "!!"))
         self.problems.add(loc, "yaml-tag", f"tag '{shown}' is not allowed in a site file; "
                           "remove it", tuple(self.path))
 
     def _syntax_error(self, err: yaml.MarkedYAMLError) -> None:
         mark = err.problem_mark or err.context_mark
+        if "maximum nesting depth" in (err.problem or ""):  # libyaml's own bound, past ours
+            self._too_deep(_loc(mark) if mark else Loc(1, 1))
+            return
         message = err.problem or "invalid YAML"
         if err.context and err.context_mark and err.context_mark is not mark:
             message += f" ({err.context} at line {err.context_mark.line + 1})"

@@ -21,7 +21,7 @@ import jsonschema
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
 from compiler.ipui import Ipui, parse_ipui
-from compiler.load import Loc, LocatedDict, locate, locate_key
+from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path
 from compiler.model import WINDOW_START_FORMAT, parse_duration
 from compiler.targets import Target, target_for
 
@@ -36,6 +36,9 @@ _PORT = re.compile(r"[0-9]{1,5}")
 # Fields left out take another field's value (model.py), which must then fit them too.
 _LOGIN_FILLS = ("user_id", "display_name", "account_name")
 MAX_DURATION_SECONDS = 0xFFFFFFFF  # ulIPUIRegistrationDuration is 32 bits
+# Names Windows keeps for devices: a build/<site>/ of that name cannot be checked out
+# there, and a path to it leads to the device.
+_DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])", re.IGNORECASE)
 
 
 def schema_text() -> str:
@@ -91,7 +94,7 @@ class _Report:
         where = loc or locate(self.data, path)
         self.items.append(Diagnostic(self.file, where.line if where else None,
                                      where.column if where else None, severity, rule,
-                                     _one_line(format_path(path)), _one_line(message)))
+                                     _one_line(shown_path(path)), _one_line(message)))
 
 
 _LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -108,9 +111,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     for error in _validator().iter_errors(data):
         _schema_error(report, error)
     target = target_for(data["model"]) if isinstance(data.get("model"), str) else None
-    if data.get("site") != stem and isinstance(data.get("site"), str):
-        report.error(("site",), "site-name", f"site '{data['site']}' must equal the file "
-                     f"name '{stem}': rename one of them")
+    _site_name(report, stem)
     _providers(report)
     _ports(report)
     identities = _handsets(report, target)
@@ -123,6 +124,19 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         _firmware(report, target, identities)
         _target_rules(report, target)
     return SiteCheck(report.items, identities)
+
+
+def _site_name(report: _Report, stem: str) -> None:
+    name = report.data.get("site")
+    if not isinstance(name, str):
+        return  # the schema reports it
+    if name != stem:
+        report.error(("site",), "site-name", f"site '{clip(name)}' must equal the file "
+                     f"name '{clip(stem)}': rename one of them")
+    if _DEVICE_NAMES.fullmatch(name):
+        report.error(("site",), "site-name", f"'{name}' is a device name on Windows (CON, "
+                     f"PRN, AUX, NUL, COM0-9, LPT0-9): build/{name}/ could not be checked out "
+                     "there; choose another site name and file name")
 
 
 def validate_fleet(identities: Iterable[Identity]) -> list[Diagnostic]:
@@ -166,7 +180,7 @@ def _schema_error(report: _Report, error: jsonschema.ValidationError) -> None:
     elif keyword == "enum":
         choices = ", ".join(str(choice) for choice in expected)
         if isinstance(instance, str):
-            report.error(path, "enum", f"'{instance}' is not one of: {choices}")
+            report.error(path, "enum", f"'{clip(instance)}' is not one of: {choices}")
         else:
             report.error(path, "enum", f"must be one of: {choices}, not {_kind(instance)}")
     elif keyword in ("minimum", "maximum"):
@@ -189,14 +203,14 @@ def _pattern_error(report: _Report, error: jsonschema.ValidationError,
     hint = error.schema.get("x-hint", f"of the form {error.validator_value}")
     if error.schema_path and "propertyNames" in error.schema_path:
         key_path = path + (error.instance,)
-        report.error(key_path, "format", f"'{error.instance}' is not {hint}",
+        report.error(key_path, "format", f"'{clip(error.instance)}' is not {hint}",
                      loc=locate_key(report.data, key_path))
     else:
         report.error(path, "format", f"{_shown(path, error.instance)} is not {hint}")
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
-    message = f"unknown key '{key}'"
+    message = f"unknown key '{clip(key)}'"
     close = difflib.get_close_matches(key, allowed, n=1)
     if close:
         return message + f"; did you mean '{close[0]}'?"
@@ -263,7 +277,7 @@ def _kind(value: Any) -> str:
 def _shown(path: tuple[PathPart, ...], value: Any) -> str:
     if is_secret(path):
         return "the value"
-    return f"'{value}'" if isinstance(value, str) else str(value)
+    return f"'{clip(value)}'" if isinstance(value, str) else str(value)
 
 
 # -- rules the schema cannot say -------------------------------------------------------
@@ -284,15 +298,16 @@ def _providers(report: _Report) -> None:
         if isinstance(name, str):
             if name in names:
                 report.error(("providers", index, "name"), "provider-duplicate",
-                             f"provider '{name}' is already defined as providers[{names[name]}]")
+                             f"provider '{clip(name)}' is already defined as "
+                             f"providers[{names[name]}]")
             names.setdefault(name, index)
     references: list[tuple[PathPart, ...]] = [("defaults", "provider")]
     references += [("handsets", i, "provider") for i, _ in _entries(report.data, "handsets")]
     for path in references:
         value = _get(report.data, path)
         if isinstance(value, str) and names and value not in names:
-            report.error(path, "provider-unknown", f"no provider is named '{value}' "
-                         f"(providers: {', '.join(names)})")
+            report.error(path, "provider-unknown", f"no provider is named '{clip(value)}' "
+                         f"(providers: {', '.join(clip(name) for name in names)})")
 
 
 def _ports(report: _Report) -> None:
@@ -374,7 +389,7 @@ def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | No
     parsed = parse_ipui(text)
     if isinstance(parsed, Ipui):
         return Identity(parsed, report.file, locate(report.data, path), format_path(path))
-    report.error(path, parsed.rule, parsed.message)
+    report.error(path, parsed.rule, parsed.message.replace(f"'{text}'", f"'{clip(text)}'"))
     return None
 
 
@@ -410,7 +425,7 @@ def _timezone(report: _Report) -> None:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        report.error(("timezone",), "timezone", f"'{zone}' is not an IANA time zone "
+        report.error(("timezone",), "timezone", f"'{clip(zone)}' is not an IANA time zone "
                      "(such as 'Europe/Berlin' or 'UTC')")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -515,6 +516,45 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
     result = load_site(tmp_path, "sites")
     assert [d.to_text() for d in result.diagnostics] == [
         "sites: error: cannot read the file: Is a directory [file-unreadable]",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_named_pipe_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """Opening a pipe for reading waits for a writer: here, forever."""
+    os.mkfifo(tmp_path / "site.yaml")
+    result = load_site(tmp_path / "site.yaml", "sites/site.yaml")
+    assert [d.to_text() for d in result.diagnostics] == [
+        "sites/site.yaml: error: cannot read the file: it is a pipe, a socket or a device, "
+        "not a file; put the site's YAML in a plain file [file-unreadable]",
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_are_named(tmp_path: Path, encoding: str) -> None:
+    assert errors(tmp_path, "site: acme-hq\n".encode(encoding)) == [
+        "site.yaml:1:1: error: the file is UTF-16 or UTF-32 (some editors call it 'Unicode'), "
+        "not UTF-8; save it as UTF-8 [file-encoding]",
+    ]
+
+
+@pytest.mark.skipif(not HAS_LIBYAML, reason="libyaml's own depth bound")
+def test_libyaml_depth_bound_is_too_deep(tmp_path: Path) -> None:
+    """libyaml refuses 1000 levels of flow nesting before our bound sees them."""
+    assert errors(tmp_path, "a: " + "[" * 5000) == [
+        f"site.yaml:1:1003: error: a[0]: the file nests deeper than {MAX_DEPTH} levels "
+        "[yaml-too-deep]",
+    ]
+
+
+def test_messages_clip_huge_keys_and_tags(tmp_path: Path) -> None:
+    key, tag = "k" * 500_000, "!" + "t" * 1000  # a plain key is at most 1024: '? ' it
+    found = errors(tmp_path, f"? {key}\n: 1\n? {key}\n: 2\nb: {tag} x\n")
+    assert found == [
+        f"site.yaml:3:3: error: {'k' * 100}...: duplicate key '{'k' * 40}...' (first at "
+        "line 1); YAML would silently keep only the last one [duplicate-key]",
+        f"site.yaml:5:4: error: b: tag '{tag[:40]}...' is not allowed in a site file; "
+        "remove it [yaml-tag]",
     ]
 
 

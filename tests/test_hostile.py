@@ -1,0 +1,292 @@
+"""Hostile input: every file under tests/hostile/, and every recipe of
+tests/hostile/generated.py, is a site file with something wrong with it, named for what.
+Adding a file (or a recipe) adds a case.
+
+Each case is built next to two valid sites of both families, whose build/ is already
+there, and must give: exit code 1; errors `sites/<name>.yaml:<line>:` of exactly the rules
+of its `# expect:` line (`rule@line` pins the line), so that a case cannot pass by being
+wrong in some other way; no traceback; no control character and no line longer than
+MAX_LINE in the output; nothing of its `# absent:` line (a password) in the output; and
+build/ byte for byte as it was. `# says:` is a text one of the errors must hold (such as
+"quote it"). `# as: <stem>` copies the file to sites/<stem>.yaml instead of
+sites/<file name>.yaml, for the cases about names.
+
+Every case runs in-process; every 10th one also runs as `python -m compiler` in a
+subprocess. The attacks that need a symlink, a pipe or a directory are made here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from compiler.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+HOSTILE = REPO / "tests" / "hostile"
+SEEDS = ("care-home", "clinic-north")  # one site of each family, built before each case
+NOW = "2026-11-26 12:00"
+SUBPROCESS_EVERY = 10
+DIRECTIVE = re.compile(r"# (expect|as|absent|says): (.*)")
+# What must never reach a terminal from a diagnostic: C0 controls but the line feed, DEL, C1.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+MAX_LINE = 1000  # a 1 MB value or key must not become a 1 MB diagnostic
+
+
+def _generated() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("hostile_generated", HOSTILE / "generated.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATED = _generated()
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    content: Callable[[], bytes]
+    expected: tuple[str, ...]  # rule or rule@line
+    stem: str  # the file is copied to sites/<stem>.yaml
+    absent: tuple[str, ...] = ()  # texts the output must not hold
+    says: str = ""  # what one of its errors must say
+
+
+def _directives(data: bytes) -> dict[str, str]:
+    """The `# key: value` lines that open a committed case (after any byte order mark)."""
+    found: dict[str, str] = {}
+    for line in data.lstrip(b"\xef\xbb\xbf").split(b"\n"):
+        if not line.startswith(b"# "):
+            break
+        match = DIRECTIVE.fullmatch(line.decode("utf-8", errors="replace"))
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def _committed(path: Path) -> Case:
+    data = path.read_bytes()
+    found = _directives(data)
+    assert "expect" in found, f"{path.name}: the first lines must say '# expect: <rule> ...'"
+    return Case(path.stem, lambda: data, tuple(found["expect"].split()),
+                found.get("as", path.stem), tuple(found.get("absent", "").split()),
+                found.get("says", ""))
+
+
+def _cases() -> list[Case]:
+    committed = [_committed(path) for path in sorted(HOSTILE.glob("*.yaml"))]
+    generated = [Case(name, make, GENERATED.EXPECTED[name], name)
+                 for name, make in GENERATED.RECIPES.items()]
+    return committed + generated
+
+
+CASES = _cases()
+
+
+def test_corpus_is_large_small_and_uniquely_named() -> None:
+    names = [case.name for case in CASES]
+    assert len(names) == len(set(names)), "a recipe has the name of a committed file"
+    assert len(list(HOSTILE.glob("*.yaml"))) >= 60
+    assert sum(path.stat().st_size for path in HOSTILE.iterdir() if path.is_file()) < 200_000
+
+
+# -- the root each case runs in ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root with the seed sites and their build/, built once and copied for each case."""
+    root = tmp_path_factory.mktemp("seeded")
+    (root / "sites").mkdir()
+    for name in SEEDS:
+        shutil.copy(REPO / "sites" / f"{name}.yaml", root / "sites")
+    assert main(["build", "--root", str(root), "--now", NOW]) == 0
+    assert all(any((root / "build" / name).iterdir()) for name in SEEDS)
+    return root
+
+
+@pytest.fixture
+def root(seeded: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "root"
+    shutil.copytree(seeded, copy, symlinks=True)
+    return copy
+
+
+def tree(directory: Path) -> dict[str, str]:
+    """Every entry under `directory`: a file's sha256, a symlink's target, or 'dir'."""
+    found: dict[str, str] = {}
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        if path.is_symlink():
+            found[name] = "-> " + os.readlink(path)
+        elif path.is_dir():
+            found[name] = "dir"
+        else:
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def build_in_process(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["build", "--root", str(root), "--now", NOW])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def build_in_subprocess(root: Path, timeout: float = 120) -> tuple[int, str, str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "compiler", "build", "--root", str(root), "--now", NOW],
+        capture_output=True, text=True, errors="replace", timeout=timeout, cwd=REPO,
+        check=False)
+    return result.returncode, result.stdout, result.stderr
+
+
+def assert_refused(case: Case, code: int, out: str, err: str, *, lines: bool = True) -> None:
+    """Exit 1, exactly the expected errors at the file (and line), and nothing a terminal
+    or a reader should not see. `lines=False`: the file has no lines (a pipe, a link)."""
+    output = out + err
+    assert "Traceback" not in output, output[-3000:]
+    assert code == 1, output[-3000:]
+    display = f"sites/{case.stem}.yaml"
+    located = [line for line in err.splitlines() if re.match(
+        re.escape(display) + (r":[0-9]+:[0-9]+: error: " if lines else r": error: "), line)]
+    assert located, f"no error names {display}{':<line>' if lines else ''}:\n{err[:3000]}"
+    rules = {line.rpartition("[")[2].rstrip("]") for line in located}
+    assert rules == {expected.partition("@")[0] for expected in case.expected}, located
+    for expected in case.expected:
+        rule, _, line = expected.partition("@")
+        if line:
+            assert any(text.startswith(f"{display}:{line}:") and text.endswith(f"[{rule}]")
+                       for text in located), f"[{rule}] not at line {line}: {located}"
+    assert any(case.says in line for line in located), f"no error says {case.says!r}"
+    for secret in case.absent:
+        assert secret not in output
+    assert not CONTROL.search(output), repr(CONTROL.search(output))
+    assert max(len(line) for line in output.splitlines()) <= MAX_LINE
+
+
+# -- the corpus --------------------------------------------------------------------------
+
+# Cases that show a bug outside load.py and validate.py: name -> reason.
+KNOWN_BUGS: dict[str, str] = {}
+
+
+def _param(case: Case) -> object:
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case.name])] \
+        if case.name in KNOWN_BUGS else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in CASES])
+def test_hostile_file_is_refused(case: Case, root: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "sites" / f"{case.stem}.yaml").write_bytes(case.content())
+    before = tree(root / "build")
+    code, out, err = build_in_process(root, capsys)
+    assert_refused(case, code, out, err)
+    assert tree(root / "build") == before
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in CASES[::SUBPROCESS_EVERY]])
+def test_hostile_file_is_refused_by_the_command(case: Case, root: Path) -> None:
+    (root / "sites" / f"{case.stem}.yaml").write_bytes(case.content())
+    before = tree(root / "build")
+    code, out, err = build_in_subprocess(root)
+    assert_refused(case, code, out, err)
+    assert tree(root / "build") == before
+
+
+# -- attacks through the file system ------------------------------------------------------
+
+# A valid site of each family that no seed site conflicts with.
+ANNEX = {
+    "N720": 'site: annex\nmodel: N720\nmac: 7C:2F:80:AA:01:01\nproviders:\n  - name: PBX\n'
+            '    domain: pbx.example.net\nhandsets:\n  - ipui: "0301000101"\n    login: "1101"\n'
+            '    password: Secret-1101\n',
+    "N870": 'site: annex\nmodel: N870\nmac: 7C:2F:80:AA:01:02\nproviders:\n  - name: PBX\n'
+            '    domain: pbx.example.net\nhandsets:\n  - ipui: "0301000102"\n    login: "1102"\n'
+            '    password: Secret-1102\n',
+}
+
+
+def _annex(*rules: str) -> Case:
+    return Case("annex", lambda: b"", rules, "annex")
+
+
+@pytest.mark.parametrize("model", sorted(ANNEX))
+def test_site_file_symlink_to_outside_the_root(model: str, root: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "annex.yaml").write_text(ANNEX[model], encoding="utf-8")
+    (root / "sites" / "annex.yaml").symlink_to(outside / "annex.yaml")
+    before, elsewhere = tree(root / "build"), tree(outside)
+    code, out, err = build_in_process(root, capsys)
+    assert_refused(_annex("site-symlink"), code, out, err, lines=False)
+    assert tree(root / "build") == before
+    assert tree(outside) == elsewhere
+
+
+@pytest.mark.parametrize("model", sorted(ANNEX))
+def test_build_directory_symlink_to_outside_the_root(model: str, root: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Written through, the link would put the files elsewhere, and the build would delete
+    what it finds there as strays."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("not the compiler's\n", encoding="utf-8")
+    (root / "sites" / "annex.yaml").write_text(ANNEX[model], encoding="utf-8")
+    (root / "build" / "annex").symlink_to(outside, target_is_directory=True)
+    before, elsewhere = tree(root / "build"), tree(outside)
+    code, out, err = build_in_process(root, capsys)
+    assert "Traceback" not in out + err
+    assert code == 1
+    assert re.search(r"^build/annex: error: .*symlink.* \[build-symlink\]$", err, re.MULTILINE), err
+    assert tree(outside) == elsewhere
+    assert tree(root / "build") == before
+
+
+def test_site_file_that_is_a_directory(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "sites" / "annex.yaml").mkdir()
+    before = tree(root / "build")
+    code, out, err = build_in_process(root, capsys)
+    assert_refused(_annex("file-unreadable"), code, out, err, lines=False)
+    assert tree(root / "build") == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_site_file_that_is_a_named_pipe_does_not_hang(root: Path) -> None:
+    """Opening a pipe for reading waits for a writer: the loader must not open it. A
+    subprocess, so that a hang is a timeout rather than a stuck test run."""
+    os.mkfifo(root / "sites" / "annex.yaml")
+    before = tree(root / "build")
+    code, out, err = build_in_subprocess(root, timeout=20)
+    assert_refused(_annex("file-unreadable"), code, out, err, lines=False)
+    assert tree(root / "build") == before
+
+
+@pytest.mark.parametrize(("target", "rule"), [
+    ("/dev/zero", "site-symlink"),  # endless, and outside the root
+    ("annex-is-gone.yaml", "file-unreadable"),  # dangling, inside the root
+])
+def test_site_file_symlink_to_a_device_or_nothing(target: str, rule: str, root: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    if target.startswith("/dev/") and not Path(target).exists():
+        pytest.skip(f"no {target} here")
+    (root / "sites" / "annex.yaml").symlink_to(target)
+    before = tree(root / "build")
+    code, out, err = build_in_process(root, capsys)
+    assert_refused(_annex(rule), code, out, err, lines=False)
+    assert tree(root / "build") == before
