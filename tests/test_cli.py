@@ -3,6 +3,7 @@ output that is quiet on success."""
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import subprocess
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from compiler import cli
 from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE, build_lock
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
@@ -165,3 +168,35 @@ def test_python_dash_m_compiler_is_the_same_command(root: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "compiler", "frobnicate"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == EXIT_USAGE
+
+
+def test_build_no_wait_while_another_build_holds_the_lock(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with build_lock(root, wait=False):
+        assert main(["build", "--root", str(root), "--now", NOW, "--no-wait"]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        f"dectprov: another build of this root holds the lock ({LOCK_FILE}); nothing was "
+        "written\n")
+    assert not (root / "build").exists()
+
+
+def test_build_that_cannot_take_the_lock_writes_nothing(
+        root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(cli, "build_lock", refuse)
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        f"dectprov: cannot lock {root / LOCK_FILE}: Permission denied; nothing was written\n")
+    assert not (root / "build").exists()
+
+
+def test_build_on_a_full_disk_says_which_file(root: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(FAULT_ENVIRONMENT, "ENOSPC:write:1")
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
+    assert capsys.readouterr().err.endswith(
+        "build/care-home: error: cannot write 7C2F80123456.xml: No space left on device. "
+        "Every file is as it was or complete; fix the cause and build again [write-failed]\n")
+    assert _tree(root) == {}
