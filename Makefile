@@ -8,7 +8,7 @@ DECTPROV := $(BIN)/dectprov
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: build test validate plan check clean golden lint
+.PHONY: build test validate plan check clean golden lint fuzz
 
 build: $(INSTALLED)
 	$(DECTPROV) build
@@ -24,6 +24,9 @@ check: $(INSTALLED)
 
 test: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest --cov --cov-report=term
+
+fuzz: $(TEST_INSTALLED)
+	DECTPROV_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 golden: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q

@@ -171,7 +171,9 @@ def _line_of(items: Any, index: int) -> int:
 
 
 def _provider(index: int, data: dict[str, Any]) -> Provider:
-    proxy = Endpoint.parse(data.get("proxy", data["domain"]))
+    # The domain is a name, not host[:port]: without a proxy it is the host, on port 5060.
+    proxy = (Endpoint.parse(data["proxy"]) if "proxy" in data
+             else Endpoint(data["domain"], DEFAULT_SIP_PORT))
     registrar = Endpoint.parse(data["registrar"]) if "registrar" in data else proxy
     outbound = data.get("outbound_proxy")
     return Provider(

@@ -216,6 +216,13 @@ def test_proxy_defaults_to_domain() -> None:
     assert provider.proxy == Endpoint("pbx.example.net", 5060)
 
 
+def test_proxy_default_takes_the_domain_as_it_is() -> None:
+    """The domain is any text, not host[:port]: a colon in it is no port (found by the
+    fuzzer: `domain: "a::"` crashed the build)."""
+    provider = build(providers=[{"name": "p", "domain": "sip:a::"}]).providers[0]
+    assert provider.proxy == provider.registrar == Endpoint("sip:a::", 5060)
+
+
 def test_proxy_with_port() -> None:
     provider = build(providers=[{"name": "p", "domain": "example.net",
                                  "proxy": "proxy.example.net:5070"}]).providers[0]
