@@ -5,6 +5,7 @@ stages return and picks the exit code from one table; it decides nothing else.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -13,21 +14,25 @@ from typing import Annotated
 import typer
 
 from compiler import __version__, pipeline, render_plan
+from compiler import publish as publish_stage
 from compiler.diagnostics import (
     Diagnostic,
+    Severity,
     has_errors,
     render_json,
     render_text,
     sorted_diagnostics,
 )
 from compiler.plan import Options
+from compiler.secrets import load_store
 from compiler.write import LOCK_FILE, Faults, build_lock
-from compiler.validate import schema_text
+from compiler.validate import ADVICE_RULES, schema_text
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input, refused change, stale build
 EXIT_CHANGES = 2  # plan --detailed-exitcode only
 EXIT_USAGE = 64  # wrong command-line usage (sysexits' EX_USAGE)
+STRICT_RULES = ADVICE_RULES  # warnings that --strict makes errors
 
 app = typer.Typer(
     name="dectprov",
@@ -65,6 +70,10 @@ def _now(text: str | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _sites(count: int) -> str:
+    return f"{count} site" if count == 1 else f"{count} sites"
 
 
 def _out(text: str) -> None:
@@ -105,18 +114,27 @@ def _plan_diagnostics(planned: list[pipeline.Planned]) -> list[Diagnostic]:
 def validate(files: Files = None, root: Root = Path("."),
              format: Annotated[DiagnosticFormat, typer.Option(
                  "--format", help="How to print the diagnostics.")] = DiagnosticFormat.text,
+             strict: Annotated[bool, typer.Option(
+                 "--strict", help="Passwords written in a site file are errors, not "
+                 "warnings.")] = False,
              ) -> int:
     """Check site files; print every problem of every file, and the plan's warnings."""
     checked, planned = _planned(root, files, Options(now=_now(None)))
     # Refusals belong to plan and build; validate reports the input and the warnings.
-    diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned)
-                                         if not d.is_error or d.rule == "state"]
+    # The plan's warnings count where there is a state to plan against.
+    known = [item for item in planned if item.plan.state is not None]
+    diagnostics = checked.diagnostics + checked.advice + [
+        d for d in _plan_diagnostics(planned) if d.rule == "state"] + [
+        d for d in _plan_diagnostics(known) if not d.is_error]
+    if strict:
+        diagnostics = [replace(d, severity=Severity.ERROR) if d.rule in STRICT_RULES else d
+                       for d in diagnostics]
     if format is DiagnosticFormat.json:
         _out(render_json(diagnostics))
     else:
         _err(render_text(diagnostics))
         if not has_errors(diagnostics):
-            _out(f"{len(checked.sites)} sites valid.\n")
+            _out(f"{_sites(len(checked.sites))} valid.\n")
     return EXIT_INVALID if has_errors(diagnostics) else EXIT_OK
 
 
@@ -186,7 +204,7 @@ def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> in
         _err(render_text(failures))
         return EXIT_INVALID
     changed = sum(1 for item in planned if item.plan.content_changed)
-    _out(f"Built {len(planned)} sites: {changed} changed, {len(planned) - changed} "
+    _out(f"Built {_sites(len(planned))}: {changed} changed, {len(planned) - changed} "
          f"unchanged ({len(written)} files written).\n")
     return EXIT_OK
 
@@ -200,14 +218,64 @@ def _nothing_written(diagnostics: list[Diagnostic]) -> int:
 @app.command()
 def check(root: Root = Path(".")) -> int:
     """For CI: fail when a site is invalid or build/ is not what a build would write."""
-    checked, planned = _planned(root, None, Options(now=_now(None)))
-    diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned) if d.is_error]
-    diagnostics += pipeline.stale(planned)
+    checked, planned, diagnostics = _check(root)
     _err(render_text(diagnostics))
     if has_errors(diagnostics):
         return EXIT_INVALID
-    _out(f"{len(planned)} sites valid; build/ is up to date.\n")
+    _out(f"{_sites(len(planned))} valid; build/ is up to date.\n")
     return EXIT_OK
+
+
+def _check(root: Path) -> tuple[pipeline.Checked, list[pipeline.Planned], list[Diagnostic]]:
+    checked, planned = _planned(root, None, Options(now=_now(None)))
+    diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned) if d.is_error]
+    return checked, planned, diagnostics + pipeline.stale(planned)
+
+
+@app.command()
+def publish(
+    to: Annotated[Path, typer.Option("--to", help="Where the provisioning server serves the "
+                                     "files from.", file_okay=False)],
+    root: Root = Path("."),
+    site: Annotated[list[str] | None, typer.Option(
+        "--site", help="Publish only this site (repeatable).", show_default=False)] = None,
+    secrets: Annotated[Path | None, typer.Option(
+        "--secrets", help="The secrets file (default: secrets.yaml in the root, if any).",
+        dir_okay=False, show_default=False)] = None,
+) -> int:
+    """Resolve the secrets of the files under build/ and write them to the server's folder."""
+    _, planned, diagnostics = _check(root)
+    if has_errors(diagnostics):
+        _err(render_text(diagnostics))
+        _err("Nothing was published: 'dectprov check' must pass first.\n")
+        return EXIT_INVALID
+    chosen, unknown = _choose(planned, site or [])
+    store, problems = load_store(root, secrets)
+    publications, missing = publish_stage.resolve(chosen, store, to)
+    problems += unknown + missing
+    if problems:
+        _err(render_text(sorted_diagnostics(problems)))
+        _err("Nothing was published.\n")
+        return EXIT_INVALID
+    try:
+        publish_stage.write(publications)
+    except OSError as err:
+        _err(f"dectprov: cannot write {err.filename or to}: {err.strerror}\n")
+        return EXIT_INVALID
+    for item in publications:
+        _out(f"Published {item.site}: revision {item.revision}, MAC {item.mac} -> "
+             f"{item.path}\n")
+    return EXIT_OK
+
+
+def _choose(planned: list[pipeline.Planned], names: list[str],
+            ) -> tuple[list[pipeline.Planned], list[Diagnostic]]:
+    if not names:
+        return planned, []
+    known = {item.plan.site.name for item in planned}
+    unknown = [Diagnostic("--site", None, None, Severity.ERROR, "site-unknown", "",
+                          f"no site is named '{name}'") for name in names if name not in known]
+    return [item for item in planned if item.plan.site.name in names], unknown
 
 
 @app.command()

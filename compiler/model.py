@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from compiler.ipui import Ipui, parse_ipui
+from compiler.secrets import SecretRef
 
 DEFAULT_SIP_PORT = 5060
 DEFAULT_REREGISTER_SECONDS = 180
@@ -73,7 +74,7 @@ class Handset:
     slot: int | None  # pinned with `slot:`; otherwise the plan assigns one
     ipui: Ipui | None
     login: str
-    password: str
+    password: str | SecretRef  # a reference is resolved only by publish
     user_id: str
     display_name: str
     account_name: str
@@ -197,7 +198,7 @@ def _handset(position: int, data: dict[str, Any], providers: dict[str, int], lin
         slot=data.get("slot"),
         ipui=ipui if isinstance(ipui, Ipui) else None,
         login=login,
-        password=data["password"],
+        password=_password(data["password"]),
         user_id=data.get("user_id", login),
         display_name=data.get("display_name", login),
         account_name=data.get("account_name", login),
@@ -205,6 +206,10 @@ def _handset(position: int, data: dict[str, Any], providers: dict[str, int], lin
         voicemail=voicemail if isinstance(voicemail, str) else None,
         enabled=data.get("enabled", True),
     )
+
+
+def _password(value: str | dict[str, str]) -> str | SecretRef:
+    return value if isinstance(value, str) else SecretRef(value["secret"])
 
 
 def _window(data: dict[str, Any] | None) -> RegistrationWindow | None:

@@ -52,6 +52,7 @@ class SourceFile:
 class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
+    advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
 
     @property
     def ok(self) -> bool:
@@ -113,6 +114,7 @@ def check(files: list[SourceFile]) -> Checked:
             continue
         site_check = validate_site(loaded.data, source.display, source.stem)
         result.diagnostics += site_check.diagnostics
+        result.advice += site_check.advice
         identities += site_check.identities
         if has_errors(site_check.diagnostics):
             continue

@@ -167,30 +167,98 @@ def render_text(plans: list[SitePlan]) -> str:
 
 # -- Markdown ------------------------------------------------------------------------------
 
+# GitHub refuses a comment over 65,536 characters. The plan stays under this many, which
+# leaves room for a bot's own text around it.
+MARKDOWN_LIMIT = 60_000
+# How many characters of cut site names the note lists before "and N more".
+_CUT_NAMES_LIMIT = 2_000
+
+_MARKDOWN_ESCAPES = (("\\", "\\\\"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
+                     ("|", "\\|"), ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("~", "\\~"),
+                     ("[", "\\["), ("]", "\\]"))
+
 
 def _cell(text: str) -> str:
-    """A Markdown table cell that cannot break the table or inject markup."""
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
-                         ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+    """A Markdown table cell that cannot break the table or inject markup: a backslash
+    first, so that no later escape can be undone; every run of white space, newlines
+    included, becomes one space."""
+    for raw, escaped in _MARKDOWN_ESCAPES:
         text = text.replace(raw, escaped)
     return " ".join(text.split())
 
 
-def render_markdown(plans: list[SitePlan]) -> str:
-    lines = [MARKDOWN_MARKER, "## dectprov plan", "", _cell(summary_line(plans)) + ".", ""]
-    for plan in _shown(plans):
-        lines += [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})", ""]
-        if plan.changes:
-            lines += ["| where | change | what happens |", "|---|---|---|"]
-            lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
-                      f"| {_cell(describe(plan, c))} |" for c in plan.changes]
-            lines.append("")
-        for diagnostic in plan.diagnostics:
-            label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
-            lines.append(f"- **{label}**: {_cell(diagnostic.message)} "
-                         f"({_cell(diagnostic.rule)})")
+def _markdown_section(plan: SitePlan) -> str:
+    lines = [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})"]
+    if plan.changes:
+        lines += ["", "| where | change | what happens |", "|---|---|---|"]
+        lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
+                  f"| {_cell(describe(plan, c))} |" for c in plan.changes]
+    if plan.diagnostics:
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    for diagnostic in plan.diagnostics:
+        label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
+        lines.append(f"- **{label}**: {_cell(diagnostic.message)} ({_cell(diagnostic.rule)})")
+    return "\n".join(lines)
+
+
+def _blocks(blocks: list[str]) -> str:
+    return "\n\n".join(blocks) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _cut_note(cut: list[SitePlan], limit: int) -> str:
+    """What the cap left out: how many sites and changes, which sites (as many names as
+    fit in _CUT_NAMES_LIMIT), and where to see everything."""
+    names: list[str] = []
+    length = 0
+    for plan in cut:
+        name = _cell(plan.site.name)
+        length += len(name) + 2
+        if length > _CUT_NAMES_LIMIT:
+            break
+        names.append(name)
+    if names and len(names) < len(cut):
+        names.append(f"{len(cut) - len(names)} more")
+    listed = " and ".join(names) if len(names) < 3 else (", ".join(names[:-1]) + " and "
+                                                         + names[-1])
+    changes = sum(len(plan.changes) for plan in cut)
+    diagnostics = sum(len(plan.diagnostics) for plan in cut)
+    counted = _count(changes, "change")
+    if diagnostics:
+        counted += f", {_count(diagnostics, 'diagnostic')}"
+    return (f"**Not shown: {_count(len(cut), 'site')} ({counted})**"
+            + (f": {listed}." if listed else ".") + " This comment "
+            f"stops at {limit:,} characters; the summary above counts every site. To see the "
+            "whole plan, run `dectprov plan` locally, or `dectprov plan --format text` in CI.")
+
+
+def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
+    """The plan as one pull-request comment: the marker, the heading, the summary and one
+    section per site. Over `limit` characters, whole site sections are cut from the end
+    and a note names them; the marker, heading and summary always stay."""
+    head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(summary_line(plans)) + "."]
+    shown = _shown(plans)
+    sections = [_markdown_section(plan) for plan in shown]
+    text = _blocks(head + sections)
+    if len(text) <= limit:
+        return text
+    # _blocks adds two characters per block after the first, and a final newline: the
+    # head, the first `kept` sections and a note take base + kept_length[kept] + 2 +
+    # len(note). Sections that cannot fit even without the note are dropped first.
+    kept_length = [0]
+    for section in sections:
+        kept_length.append(kept_length[-1] + len(section) + 2)
+    base = len(_blocks(head))
+    kept = max(len(sections) - 1, 0)
+    while kept > 0 and base + kept_length[kept] > limit:
+        kept -= 1
+    while kept > 0 and (base + kept_length[kept] + len(_cut_note(shown[kept:], limit)) + 2
+                        > limit):
+        kept -= 1
+    return _blocks(head + sections[:kept] + [_cut_note(shown[kept:], limit)])
 
 
 # -- JSON ------------------------------------------------------------------------------------

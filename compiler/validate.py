@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,11 @@ class Identity:
 class SiteCheck:
     diagnostics: list[Diagnostic]
     identities: list[Identity]
+    advice: list[Diagnostic] = field(default_factory=list)  # for `validate` only
+
+
+# Said by `validate` alone (once per site), not by every build: a choice, not a fault.
+ADVICE_RULES = frozenset({"literal-password"})
 
 
 class _Report:
@@ -115,6 +120,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _providers(report)
     _ports(report)
     identities = _handsets(report, target)
+    _literal_passwords(report)
     _registration(report)
     _timezone(report)
     if target is not None:
@@ -123,7 +129,8 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         _extra(report, target)
         _firmware(report, target, identities)
         _target_rules(report, target)
-    return SiteCheck(report.items, identities)
+    advice = [d for d in report.items if d.rule in ADVICE_RULES]
+    return SiteCheck([d for d in report.items if d.rule not in ADVICE_RULES], identities, advice)
 
 
 def _site_name(report: _Report, stem: str) -> None:
@@ -235,6 +242,8 @@ def _wrong_type(report: _Report, error: jsonschema.ValidationError,
     """YAML 1.1 reads `0000`, `001122334455` and `yes` as numbers and booleans: where the
     text as written is valid, say to quote it; where it is not, say what is expected."""
     names, instance = _type_names(error.validator_value), error.instance
+    if is_secret(path):
+        names = "text or {secret: NAME}"
     loc = locate(report.data, path)
     raw = loc.raw if loc is not None else None
     if raw is None or not isinstance(instance, int | float | bool) or (
@@ -504,6 +513,19 @@ def _extra(report: _Report, target: Target) -> None:
             at_value = rule == "extra-value"
             report.error(("extra", key), rule, message,
                          loc=None if at_value else locate_key(report.data, ("extra", key)))
+
+
+def _literal_passwords(report: _Report) -> None:
+    """Allowed, for small teams, but said once per site: such a password is in git."""
+    literal = [i for i, handset in _entries(report.data, "handsets")
+               if isinstance(handset.get("password"), str)]
+    if literal:
+        count = (f"{len(literal)} handsets keep their" if len(literal) != 1
+                 else "1 handset keeps its")
+        report.error(("handsets", literal[0], "password"), "literal-password",
+                     f"{count} password in this file, and so in git; write "
+                     "{secret: NAME} and keep the value in the environment or secrets.yaml",
+                     severity=Severity.WARNING)
 
 
 def _target_rules(report: _Report, target: Target) -> None:

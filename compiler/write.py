@@ -51,7 +51,8 @@ class Faults:
             raise OSError(code, os.strerror(code))
 
 
-def write_atomic(path: Path, data: bytes, faults: Faults | None = None) -> None:
+def write_atomic(path: Path, data: bytes, faults: Faults | None = None,
+                 mode: int = 0o644) -> None:
     """Replace `path` with `data`, or leave it as it was and raise OSError."""
     faults = faults or Faults()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def write_atomic(path: Path, data: bytes, faults: Faults | None = None) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         faults.reach("rename")
         os.replace(temporary, path)
     except BaseException:

@@ -43,29 +43,45 @@ def test_validate_valid_sites(root: Path, capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out == f"{SITES} sites valid.\n"
 
 
+LITERAL = ("sites/vendor-example.yaml:27:15: {severity}: handsets[0].password: 3 handsets "
+           "keep their password in this file, and so in git; write {{secret: NAME}} and keep "
+           "the value in the environment or secrets.yaml [literal-password]\n")
+
+
 def test_validate_invalid_site_exits_1_with_located_diagnostic(
         root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _break(root)
     assert main(["validate", "--root", str(root)]) == EXIT_INVALID
     assert capsys.readouterr().err == (
         "sites/vendor-example.yaml:25:11: error: handsets[0].ipui: '02B6EC8AA' is not an IPUI "
-        "(10 hex digits, or a 13-digit IPEI) [ipui-format]\n")
+        "(10 hex digits, or a 13-digit IPEI) [ipui-format]\n"
+        + LITERAL.format(severity="warning"))
+
+
+def test_validate_warns_once_per_site_with_literal_passwords(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(root)]) == EXIT_OK
+    assert capsys.readouterr().err == LITERAL.format(severity="warning")
+    assert main(["validate", "--root", str(root), "--strict"]) == EXIT_INVALID
+    assert capsys.readouterr().err == LITERAL.format(severity="error")
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert "literal-password" not in capsys.readouterr().err  # validate's advice only
 
 
 def test_validate_json_format(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _break(root)
     assert main(["validate", "--root", str(root), "--format", "json"]) == EXIT_INVALID
-    assert json.loads(capsys.readouterr().out) == [{
+    assert json.loads(capsys.readouterr().out)[0] == {
         "file": "sites/vendor-example.yaml", "line": 25, "column": 11, "severity": "error",
         "rule": "ipui-format", "path": "handsets[0].ipui",
-        "message": "'02B6EC8AA' is not an IPUI (10 hex digits, or a 13-digit IPEI)"}]
+        "message": "'02B6EC8AA' is not an IPUI (10 hex digits, or a 13-digit IPEI)"}
 
 
 def test_validate_named_file_only(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _break(root)
     care_home = str(root / "sites" / "care-home.yaml")
     assert main(["validate", "--root", str(root), care_home]) == EXIT_OK
-    assert capsys.readouterr().out == "1 sites valid.\n"
+    assert capsys.readouterr().out == "1 site valid.\n"
 
 
 def test_missing_file_is_a_diagnostic(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,7 @@ from compiler.model import Endpoint, Provider, Site, build_site
 from compiler.pipeline import check, site_files
 from compiler.plan import SlotAssignment
 from compiler.targets import target_for
+from compiler.targets.common import text_of
 from compiler.targets.nx70 import TARGET
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -533,7 +534,7 @@ def model_values(site: Site) -> dict[str, Any]:
         window = (int(start.timestamp()), site.window.duration_seconds)
     return {
         "handsets": {h.ipui.hex.lower(): {
-            "login": h.login, "password": h.password, "user_id": h.user_id,
+            "login": h.login, "password": text_of(h.password), "user_id": h.user_id,
             "display_name": h.display_name, "provider": h.provider, "voicemail": h.voicemail,
             "pin": site.pin.digits if site.pin else None,
         } for h in site.handsets if h.ipui is not None},

@@ -106,7 +106,7 @@ def _build(root: Path, entries: list[Entry], previous: Built | None) -> Built:
         _check_transition(previous, built)
     # A second build right away changes nothing: same bytes, same revision.
     code, output = _run("build", "--root", str(root), "--now", NOW, "--force")
-    assert (code, output) == (EXIT_OK, "Built 1 sites: 0 changed, 1 unchanged (0 files "
+    assert (code, output) == (EXIT_OK, "Built 1 site: 0 changed, 1 unchanged (0 files "
                                        "written).\n")
     assert _tree(root) == built.tree
     return built

@@ -226,8 +226,8 @@ NO_CHANGES = {"register": 0, "replace": 0, "change": 0, "deregister": 0, "move":
 ADVICE = ("the DM deregisters a handset whose IPUI changes slot, and the customer must then "
           "register it again by hand. Drop the 'slot:' pins and let the compiler keep "
           "handsets where they are, or build with --allow-reregistration")
-BUILT_CHANGED = "Built 1 sites: 1 changed, 0 unchanged (2 files written).\n"
-BUILT_UNCHANGED = "Built 1 sites: 0 changed, 1 unchanged (0 files written).\n"
+BUILT_CHANGED = "Built 1 site: 1 changed, 0 unchanged (2 files written).\n"
+BUILT_UNCHANGED = "Built 1 site: 0 changed, 1 unchanged (0 files written).\n"
 NOTHING_WRITTEN = "Nothing was written: fix the errors above.\n"
 
 
@@ -788,7 +788,7 @@ def test_check_fails_on_hand_edits_missing_state_and_unbuilt_changes(repo: Repo)
     assert repo.check() == EXIT_INVALID
     assert repo.build() == EXIT_OK
     assert repo.check() == EXIT_OK
-    assert (repo.out, repo.err) == ("1 sites valid; build/ is up to date.\n", "")
+    assert (repo.out, repo.err) == ("1 site valid; build/ is up to date.\n", "")
 
     xml_path = repo.root / "build" / "acme" / XML_NAME
     built = xml_path.read_bytes()

@@ -151,7 +151,7 @@ def test_first_build_registers_every_handset(repo: Nx70Repo) -> None:
             "pin": 1, "provider": 1, "register": 3, "window": 1}}],
     }
     assert repo.check() == EXIT_OK
-    assert (repo.out, repo.err) == ("1 sites valid; build/ is up to date.\n", "")
+    assert (repo.out, repo.err) == ("1 site valid; build/ is up to date.\n", "")
 
 
 # -- a handset leaves: ToDeReg until its IPUI is provisioned again ---------------------------

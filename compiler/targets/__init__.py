@@ -29,6 +29,12 @@ class Target(Protocol):
     refused_kinds: frozenset[str]  # plan changes refused unless --allow-reregistration
     min_ipui_firmware: int | None  # below this firmware no IPUI may be provisioned
 
+    encoding: str  # of the provisioning file
+
+    def escape_text(self, text: str) -> str:
+        """How a text is written inside a value of this file (publish resolves secrets)."""
+        ...
+
     def text_limit(self, field: str) -> int:
         """The longest text the device takes for a site field (`login`, `profile_name` ...)."""
         ...

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import jinja2
 
+from compiler.secrets import SecretRef
+
 
 def comment(text: str) -> str:
     """XML comments may not hold '--' nor end in '-'."""
@@ -19,6 +21,11 @@ def escape_attribute(text: str) -> str:
     """Escape for a double-quoted attribute value."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
+
+
+def text_of(value: str | SecretRef) -> str:
+    """A value as build/ holds it: a secret reference stays a placeholder until publish."""
+    return value.placeholder if isinstance(value, SecretRef) else value
 
 
 def is_control(character: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
-from compiler.targets.common import environment, header, is_control
+from compiler.targets.common import environment, header, is_control, text_of
 from compiler.targets.n720 import params as P
 
 if TYPE_CHECKING:
@@ -61,10 +61,14 @@ def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _escape(text: str) -> str:
+    """Escape the text of a device string for its single-quoted attribute."""
+    return _attr(text).replace("'", "&apos;")
+
+
 def _string(text: str) -> str:
     """A device string: double quotes inside a single-quoted attribute, `'"1013"'`."""
-    escaped = _attr(text).replace("'", "&apos;")
-    return f"'\"{escaped}\"'"
+    return f"'\"{_escape(text)}\"'"
 
 
 def _number(value: int) -> str:
@@ -87,9 +91,14 @@ class N720:
     # register it again by hand.
     refused_kinds = frozenset({"move", "swap"})
     min_ipui_firmware: int | None = 108
+    encoding = ENCODING
 
     def __init__(self) -> None:
         self._environment = environment(Path(__file__).parent / "templates")
+
+    def escape_text(self, text: str) -> str:
+        """How a text is written inside a value of this file (for publish's secrets)."""
+        return _escape(text)
 
     def text_limit(self, field: str) -> int:
         return TEXT_LIMITS[field]
@@ -223,7 +232,7 @@ def _account(slot: int, handset: Handset) -> list[Item]:
     return [
         _item(P.ACCOUNT_ACTIVE, _number(int(handset.enabled)), slot=slot),
         _item(P.ACCOUNT_LOGIN, _string(handset.login), slot=slot),
-        _item(P.ACCOUNT_PASSWORD, _string(handset.password), slot=slot),
+        _item(P.ACCOUNT_PASSWORD, _string(text_of(handset.password)), slot=slot),
         _item(P.ACCOUNT_USER_ID, _string(handset.user_id), slot=slot),
         _item(P.ACCOUNT_DISPLAY_NAME, _string(handset.display_name), slot=slot),
         _item(P.ACCOUNT_PROVIDER, _number(handset.provider), slot=slot),

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from compiler.targets.common import environment, header, is_control
+from compiler.targets.common import (
+    environment,
+    escape_attribute,
+    header,
+    is_control,
+    text_of,
+)
 from compiler.targets.nx70 import params as P
 
 if TYPE_CHECKING:
@@ -71,9 +77,14 @@ class Nx70:
     keyed_by = "ipui"
     refused_kinds: frozenset[str] = frozenset()  # a handset keeps its IPUI wherever it is
     min_ipui_firmware: int | None = None
+    encoding = ENCODING
 
     def __init__(self) -> None:
         self._environment = environment(Path(__file__).parent / "templates")
+
+    def escape_text(self, text: str) -> str:
+        """How a text is written inside a value of this file (for publish's secrets)."""
+        return escape_attribute(text)
 
     def text_limit(self, field: str) -> int:
         return TEXT_LIMITS[field]
@@ -240,7 +251,7 @@ def _handset_section(site: Site, handset: Handset) -> Section:
         items.append(_item(P.PIN, site.pin.digits, ipui))
     items += [
         _item(P.AUTH_NAME, handset.login, ipui),
-        _item(P.AUTH_PASSWORD, handset.password, ipui),
+        _item(P.AUTH_PASSWORD, text_of(handset.password), ipui),
         _item(P.USER_NAME, handset.user_id, ipui),
         _item(P.DISPLAY_NAME, handset.display_name, ipui),
         _item(P.PROVIDER_ID, handset.provider, ipui),
