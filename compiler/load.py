@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _MERGE_TAG = _TAG + "merge"
+_STR_TAG = _TAG + "str"
 _NUMBER_TAGS = {_TAG + "int", _TAG + "float"}
 _MAX_NUMBER_CHARS = 100  # a longer 1:2:3... sexagesimal int costs quadratic time to build
 # The characters both parsers refuse, and a byte order mark past the start (PyYAML gives it
@@ -256,7 +257,7 @@ class _Builder:
         self.constructor = SafeConstructor()
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, size, height
         self.stack: list[_Frame] = []
-        self.path: list[PathPart] = []
+        self.plain_tags: dict[str, str] = {}  # what a plain scalar's text resolves to
         self.nodes = 0
         self.root: Any = None
         self.root_loc: Loc | None = None
@@ -276,6 +277,8 @@ class _Builder:
         return self.root
 
     def _handle(self, event: events.Event) -> bool:
+        if type(event) is events.ScalarEvent:  # most events: the fast way first
+            return self._scalar(event)
         if isinstance(event, events.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
@@ -290,7 +293,6 @@ class _Builder:
             return self._start(event)
         elif isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
             frame = self.stack.pop()
-            self._sync_path()
             if frame.anchor is not None:
                 self.anchors[frame.anchor] = (frame.value, frame.size, frame.height)
             return self._add(frame.value, frame.value.loc, frame.size, frame.height, event)
@@ -298,15 +300,19 @@ class _Builder:
 
     def _scalar(self, event: events.ScalarEvent) -> bool:
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
         plain = not event.style  # the C parser says '', the Python one None
+        if tag is None:
+            tag = self._resolve(event, plain)
+        elif tag == "!":  # the non-specific tag: what its style says, never from a cache
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
         loc = _loc(event.start_mark, event.value if plain else None)
-        if tag == _MERGE_TAG:
+        if tag == _STR_TAG:
+            value: Any = event.value  # text needs no constructor: most scalars end here
+        elif tag == _MERGE_TAG:
             self.problems.add(loc, "yaml-merge-key",
                               "merge keys ('<<') are not supported; use 'defaults:' or "
                               "write the keys out", tuple(self.path))
-            value: Any = _REFUSED
+            value = _REFUSED
         elif tag not in _SCALAR_TAGS:
             self._bad_tag(event, tag, loc)
             value = _REFUSED
@@ -317,6 +323,17 @@ class _Builder:
         if event.anchor is not None:
             self.anchors[event.anchor] = (value, 1, 0)
         return self._count(1, loc) and self._add(value, loc, 1, 0, event)
+
+    def _resolve(self, event: events.ScalarEvent, plain: bool) -> str:
+        """The tag YAML gives an untagged scalar; quoted text is always a string."""
+        if not plain:
+            return self.resolver.resolve(ScalarNode, event.value, event.implicit)
+        tag = self.plain_tags.get(event.value)
+        if tag is None:
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
+            if len(self.plain_tags) < 4096:
+                self.plain_tags[event.value] = tag
+        return tag
 
     def _construct(self, event: events.ScalarEvent, tag: str, loc: Loc) -> Any:
         """The scalar's value; a value its tag cannot read (`0x_`, `!!int abc`) is reported."""
@@ -370,7 +387,6 @@ class _Builder:
             value.item_locs = []
         value.loc = loc
         self.stack.append(_Frame(value, event.anchor))
-        self._sync_path()
         return True
 
     def _too_deep(self, loc: Loc) -> None:
@@ -405,7 +421,6 @@ class _Builder:
                 frame.value[frame.key] = value
                 frame.value.value_locs[frame.key] = loc
             frame.key = _NO_KEY
-        self._sync_path()
         return True
 
     def _set_key(self, frame: _Frame, key: Any, loc: Loc, event: events.Event) -> None:
@@ -432,15 +447,17 @@ class _Builder:
             frame.key, frame.key_loc = key, loc
             mapping.key_locs[key] = loc
 
-    def _sync_path(self) -> None:
-        """The YAML path of the value being read, for diagnostics raised while loading."""
+    @property
+    def path(self) -> list[PathPart]:
+        """The YAML path of the value being read, for diagnostics raised while loading;
+        worked out only when one is raised."""
         path: list[PathPart] = []
         for frame in self.stack:
             if isinstance(frame.value, LocatedList):
                 path.append(len(frame.value))
             elif isinstance(frame.key, str):
                 path.append(frame.key)
-        self.path = path
+        return path
 
     def _bad_tag(self, event: events.NodeEvent, tag: str | None, loc: Loc) -> None:
         shown = clip((tag or "").replace(_TAG, "!!"))

@@ -162,9 +162,11 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]
                                  options, target.refused_kinds)
     content, revision, changed = _content(target, site, slots, state, options)
     previous = _read_bytes(directory / state.file) if state else None
-    changes = identity + field_changes(
-        target.read_items(previous) if previous else {}, target.read_items(content),
-        target.item_scope, identity, state, assigned)
+    changes = identity
+    if changed:  # an unchanged file changes no field
+        changes = identity + field_changes(
+            target.read_items(previous) if previous else {}, target.read_items(content),
+            target.item_scope, identity, state, assigned)
     diagnostics = (*refused, *warnings(site, changes, options))
     site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     file_name = target.file_name(site)

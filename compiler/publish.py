@@ -7,12 +7,14 @@ shown; a missing one stops everything before a file is written.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.model import Site
 from compiler.pipeline import Planned
-from compiler.secrets import PLACEHOLDER, SecretStore, environment_name
+from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
 from compiler.write import write_atomic
 
@@ -41,7 +43,7 @@ def resolve(planned: list[Planned], store: SecretStore, destination: Path,
         assert target is not None and state is not None, "check passed: built and valid"
         xml = item.outputs[0]
         text = xml.content.decode(target.encoding)
-        resolved, missing = _substitute(text, target, store, site.name, site.source)
+        resolved, missing = _substitute(text, target, store, site)
         problems += missing
         if not missing:
             publications.append(Publication(site.name, state.revision, site.mac,
@@ -50,21 +52,39 @@ def resolve(planned: list[Planned], store: SecretStore, destination: Path,
     return publications, problems
 
 
-def _substitute(text: str, target: Target, store: SecretStore, site: str, source: str,
+def _substitute(text: str, target: Target, store: SecretStore, site: Site,
                 ) -> tuple[str, list[Diagnostic]]:
+    """The file with each password's placeholder replaced by its value, escaped for the
+    file; or, when a value is missing or the device cannot take it, why not (located at
+    the handset that names the secret)."""
     problems: list[Diagnostic] = []
-
-    def value_of(match: object) -> str:
-        name = match.group(1)  # type: ignore[attr-defined]
+    values: dict[str, str] = {}
+    references: Counter[str] = Counter()
+    for handset in site.handsets:
+        if not isinstance(handset.password, SecretRef):
+            continue
+        name = handset.password.name
+        references[name] += 1
         value = store.value(name)
         problem = _problem(target, name, value)
-        if problem is not None:
-            problems.append(Diagnostic(source, None, None, Severity.ERROR, "secret",
-                                       "", f"secret '{name}' of site {site} {problem}"))
-            return ""
-        return target.escape_text(value or "")
-
-    return PLACEHOLDER.sub(value_of, text), problems
+        if problem is None and value is not None:
+            values[name] = value
+            continue
+        problems.append(Diagnostic(site.source, handset.line, None, Severity.ERROR, "secret",
+                                   f"handsets[{handset.position}].password",
+                                   f"secret '{name}' of site {site.name} {problem}"))
+    # A placeholder the passwords do not account for is in some other text (a display name,
+    # an extra value, a literal password): resolving it there would show the secret on the
+    # device or break the file, so nothing is resolved.
+    for name in sorted(Counter(PLACEHOLDER.findall(text)) - references):
+        problems.append(Diagnostic(
+            site.source, None, None, Severity.ERROR, "secret-placeholder", "",
+            f"site {site.name} has '${{secret:{name}}}' in a text that is not a "
+            "{secret: NAME} password; publish resolves secrets in passwords only: change "
+            "that text"))
+    if problems:
+        return text, problems
+    return PLACEHOLDER.sub(lambda match: target.escape_text(values[match.group(1)]), text), []
 
 
 def _problem(target: Target, name: str, value: str | None) -> str | None:
@@ -97,5 +117,5 @@ def _make_private_directories(directory: Path) -> None:
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
-        path.mkdir()
-        os.chmod(path, DIRECTORY_MODE)
+        path.mkdir(mode=DIRECTORY_MODE)
+        os.chmod(path, DIRECTORY_MODE)  # mkdir's mode is narrowed by the umask only

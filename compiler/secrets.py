@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
@@ -54,20 +54,47 @@ def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagno
     environment = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT_PREFIX)}
     if given is None and not path.exists():
         return SecretStore(environment, {}), []
-    display = path.as_posix()
+    # Named as the user knows it: as given, or relative to the root like the site files.
+    display = given.as_posix() if given is not None else SECRETS_FILE
     loaded = load_site(path, display)
     if loaded.data is None:  # an empty secrets file holds no secrets; anything else is wrong
-        problems = [d for d in loaded.diagnostics if d.rule != "site-empty"]
+        problems = [_reworded(d) for d in loaded.diagnostics if d.rule != "site-empty"]
         return SecretStore(environment, {}), problems
     values: dict[str, str] = {}
     problems = []
     for name, value in loaded.data.items():
-        loc = loaded.data.value_locs[name]
-        if isinstance(value, str) and PLACEHOLDER.fullmatch("${secret:" + name + "}"):
+        if not PLACEHOLDER.fullmatch("${secret:" + name + "}"):
+            why, loc = ("is not a secret name (lower-case letters, digits and . _ / -, "
+                        "starting with a letter or digit)"), loaded.data.key_locs[name]
+        elif not isinstance(value, str):
+            why, loc = _not_text(value), loaded.data.value_locs[name]
+        else:
             values[name] = value
             continue
-        why = ("is not text: YAML typed it; quote the value" if not isinstance(value, str)
-               else "is not a secret name (lower-case letters, digits and . _ / -)")
         problems.append(Diagnostic(display, loc.line, loc.column, Severity.ERROR,
                                    "secret-file", name[:60], f"secret '{name[:60]}' {why}"))
     return SecretStore(environment, values), problems
+
+
+def _not_text(value: object) -> str:
+    """Why a value is not taken, without showing it."""
+    if isinstance(value, dict | list):
+        kind = "a mapping" if isinstance(value, dict) else "a list"
+        return f"is {kind}, not text: give the value as quoted text"
+    if value is None:
+        return "has no value: give it as quoted text"
+    kind = "true/false" if isinstance(value, bool) else (
+        "a number" if isinstance(value, int) else "a decimal number")
+    return f"is not text: YAML reads the value as {kind}; quote it"
+
+
+def _reworded(diagnostic: Diagnostic) -> Diagnostic:
+    """The loader speaks of site files and may quote a value it cannot read: here the
+    values are secrets, so say what is wrong without them."""
+    if diagnostic.rule == "site-not-mapping":
+        return replace(diagnostic, rule="secret-file", message="the secrets file must be a "
+                       "mapping of secret names to quoted values, one 'name: \"value\"' a line")
+    if diagnostic.rule == "yaml-value":
+        return replace(diagnostic, message=f"secret '{diagnostic.path}' is not valid YAML as "
+                       "written; quote the value")
+    return diagnostic

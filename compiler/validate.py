@@ -10,13 +10,14 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import fastjsonschema
 import jsonschema
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
@@ -67,6 +68,33 @@ def _validator() -> jsonschema.Draft202012Validator:
     return validator(json.loads(schema_text()))
 
 
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    """The same schema compiled to Python: many times faster on the common valid site.
+    Only its yes matters; a no is explained by the full validator above."""
+    return fastjsonschema.compile(json.loads(schema_text()))
+
+
+def _schema_errors(data: Any) -> list[jsonschema.ValidationError]:
+    try:
+        _fast_validator()(data)
+    except fastjsonschema.JsonSchemaException:
+        return list(_validator().iter_errors(data))
+    if _has_float(data):  # JSON Schema's integers include 7200.0; ours do not
+        return list(_validator().iter_errors(data))
+    return []
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_float(item) for item in value)
+    return False
+
+
 @dataclass(frozen=True)
 class Identity:
     """An IPUI claimed by a handset entry, for the checks across sites."""
@@ -113,7 +141,7 @@ def _one_line(text: str) -> str:
 
 def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     report = _Report(file, data)
-    for error in _validator().iter_errors(data):
+    for error in _schema_errors(data):
         _schema_error(report, error)
     target = target_for(data["model"]) if isinstance(data.get("model"), str) else None
     _site_name(report, stem)

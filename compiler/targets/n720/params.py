@@ -7,6 +7,7 @@ the ID, so that `extra:` cannot set it behind the model's back.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -120,6 +121,7 @@ def owning_field(param_id: str) -> str | None:
     return found[1] if found else None
 
 
+@functools.lru_cache(maxsize=8192)  # a fleet's files share a few thousand IDs
 def scope(param_id: str) -> tuple[str, int | None, str]:
     """How the plan groups a changed item: (slot|provider|pin|window|profile|extra, index,
     field). `profile_name` is the PROFILE_NAME element, not an item."""

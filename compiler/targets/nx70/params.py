@@ -9,6 +9,7 @@ case, `{provider}` the provider profile's index.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -91,6 +92,7 @@ def _pattern(template: str) -> re.Pattern[str]:
 _OWNED = tuple((_pattern(p.name), p.field) for p in ALL_PARAMS)
 
 
+@functools.lru_cache(maxsize=8192)
 def match(name: str) -> tuple[re.Match[str], str] | None:
     for pattern, field in _OWNED:
         found = pattern.fullmatch(name)

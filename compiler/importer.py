@@ -1,0 +1,348 @@
+"""Import: an existing N720 provisioning file becomes a site. The target reads the file
+and maps its items to site data; this module names the site and its secrets, pins the
+slots the compiler would not give by itself, and prepares what a first build would have
+left: the site file, the secrets, and build/<site>/ with the XML and a state whose slots
+are the file's. The first plan after an import therefore shows no change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
+from compiler.emit import quoted, site_yaml
+from compiler.model import Site, build_site
+from compiler.pipeline import BUILD_DIR, SITES_DIR
+from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
+from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store
+from compiler.state import state_path, to_json
+from compiler.targets.n720 import TARGET, mapping, reader
+from compiler.validate import validate_site
+from compiler.write import write_atomic
+
+MODEL = "N720"
+SITE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+SECRETS_MODE = 0o600
+SECRETS_HEADER = ("# dectprov secrets: NAME: value, one a line. Keep this file out of git "
+                  "(the shipped .gitignore lists it).\n")
+PASSWORD_FIELD = "handsets.password"
+_FATAL = frozenset({"import-unreadable", "import-too-large", "import-encoding", "import-xml",
+                    "import-dtd", "import-structure"})
+
+
+@dataclass(frozen=True)
+class FileOutput:
+    path: Path
+    display: str
+    content: bytes
+    mode: int = 0o644
+    note: str = ""  # what the CLI says beside the file's name; never a value
+
+
+@dataclass
+class Imported:
+    outputs: list[FileOutput] = field(default_factory=list)  # in the order they are written
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Request:
+    file: Path
+    root: Path
+    site: str | None = None
+    out: Path | None = None
+    secrets: Path | None = None
+
+
+def prepare(request: Request, now: datetime) -> Imported:
+    """Everything an import writes, or the reasons it writes nothing."""
+    display = request.file.as_posix()
+    data, problems = _read(request.file, display)
+    if data is None:
+        return Imported(diagnostics=problems)
+    read = reader.read(data, display)
+    if any(d.rule in _FATAL for d in read.diagnostics):
+        return Imported(diagnostics=sorted_diagnostics(read.diagnostics))
+    mapped = mapping.to_site(read, display)
+    diagnostics = read.diagnostics + mapped.diagnostics
+    name = request.site or mapped.header_site
+    if name is None:
+        return Imported(diagnostics=sorted_diagnostics(diagnostics + [_option(
+            "--site", "import-site", "the file does not name its site (dectprov did not "
+            "write it); name it with --site NAME")]))
+    site_data, secrets, password_problems = _site_data(name, mapped, display)
+    diagnostics += password_problems
+    diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
+    if has_errors(diagnostics):
+        return Imported(diagnostics=sorted_diagnostics(diagnostics))
+    _pin_slots(site_data, mapped)
+    paths = _Paths.of(request, name)
+    diagnostics += paths.problems()
+    secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
+    diagnostics += secret_problems
+    if has_errors(diagnostics):
+        return Imported(diagnostics=sorted_diagnostics(diagnostics))
+    outputs = [secrets_output] if secrets_output else []
+    outputs += _site_outputs(site_data, mapped, paths, now)
+    return Imported(outputs, sorted_diagnostics(diagnostics))
+
+
+def write(imported: Imported) -> list[FileOutput]:
+    """Write each file atomically, the secrets first and the state last, as a build does."""
+    for output in imported.outputs:
+        write_atomic(output.path, output.content, mode=output.mode)
+    return imported.outputs
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _read(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+    def problem(rule: str, message: str) -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(display, None, None, Severity.ERROR, rule, "", message)]
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return problem("import-unreadable", "cannot read the file: it is not a plain file")
+        with path.open("rb") as stream:
+            data = stream.read(reader.MAX_FILE_BYTES + 1)
+    except OSError as err:
+        return problem("import-unreadable", f"cannot read the file: {err.strerror or err}")
+    if len(data) > reader.MAX_FILE_BYTES:
+        return problem("import-too-large", f"the file is over {reader.MAX_FILE_BYTES // 1024} "
+                       "KiB; an N720 file is never that large")
+    return data, []
+
+
+def _option(option: str, rule: str, message: str) -> Diagnostic:
+    return Diagnostic(option, None, None, Severity.ERROR, rule, "", message)
+
+
+# -- site data -----------------------------------------------------------------------------
+
+
+def _site_data(name: str, mapped: mapping.Mapped, display: str,
+               ) -> tuple[dict[str, Any], dict[str, str], list[Diagnostic]]:
+    """The site, with each password a secret reference: a placeholder this tool wrote names
+    its secret; any other password gets a name, and its value goes to the secrets file."""
+    data: dict[str, Any] = {"site": name, "model": MODEL, **mapped.data}
+    if data.get("profile_name") == name:
+        del data["profile_name"]
+    handsets = [dict(slot.handset) for slot in mapped.slots if slot.handset is not None]
+    slots = [slot.slot for slot in mapped.slots if slot.handset is not None]
+    used = {environment_name(match[1]) for handset in handsets
+            if (match := PLACEHOLDER.fullmatch(handset["password"]))}
+    secrets: dict[str, str] = {}
+    problems = []
+    for position, (handset, slot) in enumerate(zip(handsets, slots)):
+        password = handset["password"]
+        reference = PLACEHOLDER.fullmatch(password)
+        if reference is not None:
+            handset["password"] = {"secret": reference[1]}
+        elif password:  # an empty password is no secret: it stays as it is
+            problem = _password_problem(password)
+            if problem is not None:
+                origin = mapped.where[f"handsets[{position}].password"]
+                problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, "import-password",
+                                           origin.id, f"slot {slot}: the password {problem}"))
+            secret = _secret_name(name, handset["login"], slot, used)
+            handset["password"] = {"secret": secret}
+            secrets[secret] = password
+    if handsets:
+        data["handsets"] = handsets
+    return data, secrets, problems
+
+
+def _password_problem(password: str) -> str | None:
+    """What publish would refuse, said without the value."""
+    problem = TARGET.text_problem(password, secret=True)
+    if problem is not None:
+        return problem
+    limit = TARGET.text_limit(PASSWORD_FIELD)
+    if len(password) > limit:
+        return f"is longer than the {limit} characters the device takes"
+    return None
+
+
+def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:
+    """`<site>/<login>`, in the characters a secret name may have; unique, also as an
+    environment variable (`a.b` and `a-b` would share one)."""
+    base = f"{site}/{re.sub(r'[^a-z0-9._-]+', '-', login.lower())}"
+    name, count = base, 1
+    while environment_name(name) in used:
+        count += 1
+        name = f"{base}-slot{slot}" if count == 2 else f"{base}-slot{slot}-{count - 1}"
+    used.add(environment_name(name))
+    return name
+
+
+# -- the site format's rules ---------------------------------------------------------------
+
+
+def _validated(data: dict[str, Any], mapped: mapping.Mapped, display: str,
+               exact: bool) -> list[Diagnostic]:
+    """The site format's own rules, each reported at the item its value came from, as
+    `import-<rule>`. When the file has errors already, the data is partial: then only what
+    points at an item is reported."""
+    found = []
+    for diagnostic in validate_site(data, display, data["site"]).diagnostics:
+        rule = f"import-{diagnostic.rule}"
+        if diagnostic.path == "site":  # the name given with --site
+            found.append(_option("--site", rule, diagnostic.message))
+            continue
+        origin = _origin(mapped.where, diagnostic.path, exact)
+        if origin is None and exact:
+            continue
+        found.append(Diagnostic(display, origin.line if origin else None, None,
+                                diagnostic.severity, rule,
+                                origin.id if origin else diagnostic.path, diagnostic.message))
+    return found
+
+
+def _origin(where: dict[str, mapping.Origin], path: str, exact: bool) -> mapping.Origin | None:
+    """The item of a site path, else (unless `exact`) of the nearest enclosing one."""
+    while path:
+        if path in where:
+            return where[path]
+        if exact:
+            return None
+        path = re.sub(r"(\.[^.\[]*|\[[0-9]+\])$", "", path)
+    return None
+
+
+def _pin_slots(data: dict[str, Any], mapped: mapping.Mapped) -> None:
+    """Pin `slot:` where the compiler's own rules, on a site without state, would not give
+    the file's slot: ask assign_slots, and pin the first entry it places elsewhere, until it
+    places them all where the file has them."""
+    wanted = [slot.slot for slot in mapped.slots if slot.handset is not None]
+    handsets = data.get("handsets", [])
+    while True:
+        site = build_site(data, "")
+        given = {handset.position: slot for slot, handset in
+                 assign_slots(site, None, TARGET.capacity[MODEL]).items()}
+        wrong = next((i for i, slot in enumerate(wanted) if given[i] != slot), None)
+        if wrong is None:
+            return
+        handsets[wrong]["slot"] = wanted[wrong]
+
+
+# -- where it goes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    root: Path
+    site: str
+    out: Path  # the site file
+    secrets: Path
+    build: Path  # build/<site>/
+
+    @classmethod
+    def of(cls, request: Request, site: str) -> _Paths:
+        root = request.root
+        return cls(root, site, request.out or root / SITES_DIR / f"{site}.yaml",
+                   request.secrets or root / SECRETS_FILE, root / BUILD_DIR / site)
+
+    def shown(self, path: Path) -> str:
+        """Relative to the root, as build names files; else as given."""
+        try:
+            return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.root)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def problems(self) -> list[Diagnostic]:
+        found = []
+        if self.out.name != f"{self.site}.yaml":
+            found.append(_option("--out", "import-out", f"the file of site '{self.site}' must "
+                                 f"be named {self.site}.yaml: a site's name is its file's name"))
+        if os.path.lexists(self.out):
+            found.append(self._error(self.out, "import-exists", "the file exists; import "
+                                     "writes a new site and overwrites nothing"))
+        for path in (self.root / BUILD_DIR, self.build):
+            if path.is_symlink():
+                found.append(self._error(path, "import-build-symlink", "is a symlink; "
+                                         "dectprov writes only into real directories under "
+                                         "the root"))
+                return found
+        if os.path.lexists(self.build) and (not self.build.is_dir() or any(self.build.iterdir())):
+            found.append(self._error(self.build, "import-exists", "already holds a build: its "
+                                     "state says what the device holds, and an import would "
+                                     "replace it; delete it first if the site is new here"))
+        return found
+
+    def _error(self, path: Path, rule: str, message: str) -> Diagnostic:
+        return Diagnostic(self.shown(path), None, None, Severity.ERROR, rule, "", message)
+
+
+def _secrets_output(root: Path, paths: _Paths, secrets: dict[str, str],
+                    ) -> tuple[FileOutput | None, list[Diagnostic]]:
+    """The secrets file with the new values added after what it holds; a name it already
+    holds with another value is an error that names the name, never a value."""
+    if not secrets:
+        return None, []
+    display = paths.shown(paths.secrets)
+    existing: dict[str, str] = {}
+    text = ""
+    if os.path.lexists(paths.secrets):
+        store, problems = load_store(root, paths.secrets)
+        if problems:
+            return None, problems
+        existing = store.file_values
+        text = paths.secrets.read_text(encoding="utf-8")
+    problems = [Diagnostic(display, None, None, Severity.ERROR, "import-secret-conflict", "",
+                           f"secret '{name}' is already set here, to another value than the "
+                           "file's password; remove it, or import with --secrets another "
+                           "file") for name in sorted(secrets)
+                if name in existing and existing[name] != secrets[name]]
+    added = {name: value for name, value in secrets.items() if name not in existing}
+    if problems or not added:
+        return None, problems
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text = (text or SECRETS_HEADER) + "".join(f"{quoted(name)}: {quoted(value)}\n"
+                                              for name, value in added.items())
+    if yaml.safe_load(text) != {**existing, **added}:
+        return None, [Diagnostic(display, None, None, Severity.ERROR, "import-secrets-file", "",
+                                 "cannot add the new secrets to this file: keep it a plain "
+                                 "mapping of NAME: value lines")]
+    note = f"{len(added)} secret{'s' if len(added) != 1 else ''} added"
+    return FileOutput(paths.secrets, display, text.encode("utf-8"), SECRETS_MODE, note), []
+
+
+def _site_outputs(data: dict[str, Any], mapped: mapping.Mapped, paths: _Paths,
+                  now: datetime) -> list[FileOutput]:
+    """The site file, and build/<site>/ as a build of it against this file would leave it:
+    the XML the compiler renders, and a state whose slots are the file's."""
+    source = paths.shown(paths.out)
+    site = build_site(data, source)
+    stamp = mapped.stamp or next_revision(site, None, now).stamp
+    revision = Revision(mapped.revision or 1, stamp)
+    slots = _slot_table(site, mapped)
+    content = TARGET.render(site, slots, revision)
+    file_name = TARGET.file_name(site)
+    plan = SitePlan(site, None, slots, (), (), revision, content_changed=True)
+    state = to_json(new_state(plan, file_name, hashlib.sha256(content).hexdigest()))
+    xml_path, state_file = paths.build / file_name, state_path(paths.build)
+    return [FileOutput(paths.out, source, site_yaml(data).encode("utf-8")),
+            FileOutput(xml_path, paths.shown(xml_path), content),
+            FileOutput(state_file, paths.shown(state_file), state)]
+
+
+def _slot_table(site: Site, mapped: mapping.Mapped) -> tuple[SlotAssignment, ...]:
+    """The file's slots: its handsets in order, its freed slots, and the IPUIs its zero
+    handset codes deregister (named only in the comments of a file dectprov wrote)."""
+    handsets = iter(site.handsets)
+    return tuple(SlotAssignment(slot.slot, next(handsets) if slot.handset else None,
+                                slot.released, None) for slot in mapped.slots)
