@@ -5,6 +5,7 @@ stages return and picks the exit code from one table; it decides nothing else.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from compiler.diagnostics import (
     render_text,
     sorted_diagnostics,
 )
+from compiler.cache import Cache
 from compiler.plan import Options
 from compiler.secrets import load_store
 from compiler.write import LOCK_FILE, Faults, build_lock
@@ -34,6 +36,7 @@ EXIT_INVALID = 1  # invalid input, refused change, stale build
 EXIT_CHANGES = 2  # plan --detailed-exitcode only
 EXIT_USAGE = 64  # wrong command-line usage (sysexits' EX_USAGE)
 STRICT_RULES = ADVICE_RULES  # warnings that --strict makes errors
+CACHE_ENVIRONMENT = "DECTPROV_CACHE"  # "off": every site is checked and planned afresh
 
 app = typer.Typer(
     name="dectprov",
@@ -99,12 +102,25 @@ Force = Annotated[bool, typer.Option("--force",
                                      help="Build past the deregistration threshold.")]
 
 
-def _planned(root: Path, files: list[Path] | None, options: Options,
+def _checked(root: Path, files: list[Path] | None, cached: bool = True) -> pipeline.Checked:
+    cache = _cache(root) if cached else None
+    return pipeline.check(pipeline.site_files(root, files or []), cache)
+
+
+def _cache(root: Path) -> Cache | None:
+    """The per-site cache under the root, unless DECTPROV_CACHE=off."""
+    if os.environ.get(CACHE_ENVIRONMENT, "").lower() in ("off", "0", "no"):
+        return None
+    return Cache.open(root)
+
+
+def _planned(root: Path, files: list[Path] | None, options: Options, cached: bool = True,
              ) -> tuple[pipeline.Checked, list[pipeline.Planned]]:
-    checked = pipeline.check(pipeline.site_files(root, files or []))
-    if not checked.ok:
-        return checked, []
-    return checked, pipeline.plan(root, checked.sites, options)
+    checked = _checked(root, files, cached)
+    planned = pipeline.plan(root, checked, options) if checked.ok else []
+    if checked.cache is not None:
+        checked.cache.save()
+    return checked, planned
 
 
 def _plan_diagnostics(planned: list[pipeline.Planned]) -> list[Diagnostic]:
@@ -174,8 +190,10 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
           ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    checked = pipeline.check(pipeline.site_files(root, files or []))
+    checked = _checked(root, files)
     if not checked.ok:
+        if checked.cache is not None:
+            checked.cache.save()
         return _nothing_written(checked.diagnostics)
     try:
         with build_lock(root, wait=not no_wait, on_wait=_waiting) as held:
@@ -195,12 +213,18 @@ def _waiting() -> None:
 
 
 def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> int:
-    planned = pipeline.plan(root, checked.sites, options)
+    planned = pipeline.plan(root, checked, options)
     diagnostics = checked.diagnostics + _plan_diagnostics(planned)
     if has_errors(diagnostics):
+        _save(checked)
         return _nothing_written(diagnostics)
     _err(render_text(diagnostics))
     written, failures = pipeline.write(planned, Faults.from_environment())
+    if checked.cache is not None and not failures:
+        for item in planned:
+            if item.outputs:
+                pipeline.remember_clean(checked.cache, item)
+    _save(checked)
     if failures:
         _err(render_text(failures))
         return EXIT_INVALID
@@ -208,6 +232,11 @@ def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> in
     _out(f"Built {_sites(len(planned))}: {changed} changed, {len(planned) - changed} "
          f"unchanged ({len(written)} files written).\n")
     return EXIT_OK
+
+
+def _save(checked: pipeline.Checked) -> None:
+    if checked.cache is not None:
+        checked.cache.save()
 
 
 def _nothing_written(diagnostics: list[Diagnostic]) -> int:
@@ -227,8 +256,9 @@ def check(root: Root = Path(".")) -> int:
     return EXIT_OK
 
 
-def _check(root: Path) -> tuple[pipeline.Checked, list[pipeline.Planned], list[Diagnostic]]:
-    checked, planned = _planned(root, None, Options(now=_now(None)))
+def _check(root: Path, cached: bool = True,
+           ) -> tuple[pipeline.Checked, list[pipeline.Planned], list[Diagnostic]]:
+    checked, planned = _planned(root, None, Options(now=_now(None)), cached)
     diagnostics = checked.diagnostics + [d for d in _plan_diagnostics(planned) if d.is_error]
     return checked, planned, diagnostics + pipeline.stale(planned)
 
@@ -245,14 +275,15 @@ def publish(
         dir_okay=False, show_default=False)] = None,
 ) -> int:
     """Resolve the secrets of the files under build/ and write them to the server's folder."""
-    _, planned, diagnostics = _check(root)
+    # The deploy step takes its time: every site checked afresh, whole models to the end.
+    _, planned, diagnostics = _check(root, cached=False)
     if has_errors(diagnostics):
         _err(render_text(diagnostics))
         _err("Nothing was published: 'dectprov check' must pass first.\n")
         return EXIT_INVALID
     chosen, unknown = _choose(planned, site or [])
     store, problems = load_store(root, secrets)
-    publications, missing = publish_stage.resolve(chosen, store, to)
+    publications, missing = publish_stage.resolve(root, chosen, store, to)
     problems += unknown + missing
     if problems:
         _err(render_text(sorted_diagnostics(problems)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from compiler.plan import (
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
+from compiler.cache import Cache, CheckEntry, PlanEntry
 from compiler.write import Faults, write_atomic
 
 SITES_DIR = "sites"
@@ -53,6 +55,12 @@ class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
+    owners: dict[Ipui, str] = field(default_factory=dict)  # which site claims an IPUI
+    # Sites the cache answered for: `sites` holds them without handsets, and the cache
+    # gives the whole model when the plan needs it.
+    cached: dict[str, CheckEntry] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # site name -> the cache's check key
+    cache: Cache | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,6 +78,7 @@ class Planned:
     plan: SitePlan
     outputs: list[Output]  # the provisioning file, then the state; none when refused
     strays: list[Path] = field(default_factory=list)  # files to remove from build/<site>/
+    check_key: str | None = None  # the site file as the cache knows it
 
 
 def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
@@ -92,9 +101,9 @@ def _escapes(root: Path, path: Path) -> bool:
     return not path.resolve().is_relative_to(root.resolve())
 
 
-def check(files: list[SourceFile]) -> Checked:
+def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
     """Load, validate and model every site; every problem of every file is collected."""
-    result = Checked()
+    result = Checked(cache=cache)
     if not files:
         result.diagnostics.append(Diagnostic(
             f"{SITES_DIR}/", None, None, Severity.ERROR, "no-sites",
@@ -108,40 +117,144 @@ def check(files: list[SourceFile]) -> Checked:
                 "the site file is a symlink to a file outside the root; keep site files "
                 "in the repository"))
             continue
-        loaded = load_site(source.path, source.display)
-        result.diagnostics += loaded.diagnostics
-        if loaded.data is None:
+        entry, model = _check_site(source, cache)
+        result.diagnostics += entry.diagnostics
+        result.advice += entry.advice
+        identities += entry.identities
+        site = entry.summary
+        if site is None:
             continue
-        site_check = validate_site(loaded.data, source.display, source.stem)
-        result.diagnostics += site_check.diagnostics
-        result.advice += site_check.advice
-        identities += site_check.identities
-        if has_errors(site_check.diagnostics):
-            continue
-        site = build_site(loaded.data, source.display)
         if site.name in names:
             result.diagnostics.append(Diagnostic(
                 source.display, None, None, Severity.ERROR, "site-duplicate", "site",
                 f"site '{site.name}' is also defined by {names[site.name].display}"))
             continue
         names[site.name] = source
-        result.sites.append(site)
+        if entry.key:
+            result.keys[site.name] = entry.key
+        if model is None:
+            result.cached[site.name] = entry
+        result.sites.append(model or site)
+    sites_of = {source.display: name for name, source in names.items()}
+    result.owners = {i.ipui: sites_of[i.file] for i in identities if i.file in sites_of}
     result.diagnostics += validate_fleet(identities)
     result.diagnostics = sorted_diagnostics(result.diagnostics)
     return result
 
 
-def plan(root: Path, sites: list[Site], options: Options) -> list[Planned]:
-    """Plan every site against its state, render what the plan decided, and say what
-    would be written. Nothing is written here."""
-    owners = {h.ipui: site.name for site in sites for h in site.handsets if h.ipui}
-    planned = [_plan_site(root, site, options, owners) for site in sites]
+def _check_site(source: SourceFile, cache: Cache | None) -> tuple[CheckEntry, Site | None]:
+    """One site through load, validate and model, or the cache's memory of it: the entry
+    holds the site without its handsets, and the whole model when it was just built."""
+    content = _regular_file_bytes(source.path) if cache is not None else None
+    key = Cache.check_key(source.display, content) if content is not None else None
+    if cache is not None and key is not None:
+        entry = cache.check(source.display, key)
+        if entry is not None:
+            return entry, None
+    loaded = load_site(source.path, source.display)
+    model = None
+    if loaded.data is None:
+        entry = CheckEntry(key or "", loaded.diagnostics, [], [], None)
+    else:
+        site_check = validate_site(loaded.data, source.display, source.stem)
+        if not has_errors(site_check.diagnostics):
+            model = build_site(loaded.data, source.display)
+        entry = CheckEntry(key or "", loaded.diagnostics + site_check.diagnostics,
+                           site_check.advice, site_check.identities,
+                           replace(model, handsets=()) if model is not None else None)
+    if cache is not None and key is not None:
+        cache.remember_check(source.display, entry, model)
+    return entry, model
+
+
+def _regular_file_bytes(path: Path) -> bytes | None:
+    """The file's bytes when it is a plain file the loader would read; a pipe or a device
+    is left to the loader, which refuses it without reading."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def plan(root: Path, checked: Checked, options: Options) -> list[Planned]:
+    """Plan every checked site against its state, render what the plan decided, and say
+    what would be written. Nothing is written here."""
+    planned = [_plan_or_recall(root, site, options, checked) for site in checked.sites]
     moves = cross_site_moves([p.plan for p in planned])
     for item in planned:
         mine = tuple(d for d in moves if d.file == item.plan.site.source)
         if mine:
             item.plan = replace(item.plan, diagnostics=item.plan.diagnostics + mine)
     return planned
+
+
+def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked) -> Planned:
+    """A site whose file, state and build/ are as the cache last saw them, with nothing to
+    do, is recalled; any other is planned (from the cached model if need be)."""
+    cache, key = checked.cache, checked.keys.get(site.name)
+    if cache is not None and key is not None:
+        recalled = _recall(root, site, key, cache, checked.owners)
+        if recalled is not None:
+            return recalled
+    if site.name in checked.cached:
+        model = cache.model(checked.cached[site.name]) if cache is not None else None
+        if model is None:  # the cache lost it: check the file again, without the cache
+            model = _check_site(SourceFile(root / site.source, site.source), None)[1]
+        assert model is not None, "a cached site without errors has a model"
+        site = model
+    item = _plan_site(root, site, options, checked.owners)
+    item.check_key = key
+    if cache is not None and key is not None:
+        _remember_if_clean(cache, item)
+    return item
+
+
+def _recall(root: Path, site: Site, key: str, cache: Cache,
+            owners: dict[Ipui, str]) -> Planned | None:
+    target = target_for(site.model)
+    assert target is not None
+    directory = root / BUILD_DIR / site.name
+    entry = cache.plan(site.source, Cache.plan_key(key, directory, target.file_name(site)))
+    if entry is None or any(owners.get(Ipui(code), site.name) != site.name
+                            for code in entry.released):
+        return None  # another site now claims an IPUI this one deregisters: plan again
+    state = State(site.name, site.mac, site.model, entry.file, entry.revision, entry.stamp,
+                  entry.sha256, slots=())
+    revision = Revision(entry.revision, entry.stamp)
+    return Planned(SitePlan(site, state, (), (), entry.diagnostics, revision, False), [],
+                   check_key=key)
+
+
+def _remember_if_clean(cache: Cache, item: Planned) -> None:
+    """A site with nothing to do, whose build/ holds exactly what a build would write, is
+    remembered as such; any other is forgotten."""
+    plan = item.plan
+    clean = (plan.state is not None and not plan.content_changed and not plan.refused
+             and not item.strays
+             and all(_read_bytes(o.path) == o.content for o in item.outputs))
+    if clean:
+        remember_clean(cache, item)
+    else:
+        cache.forget_plan(plan.site.source)
+
+
+def remember_clean(cache: Cache, item: Planned) -> None:
+    """After its files were written (or found as they should be), a site's plan is "nothing
+    to do" until its file, its state or its build/ directory change."""
+    plan, key = item.plan, item.check_key
+    if key is None or not item.outputs or plan.revision is None:
+        return
+    xml = item.outputs[0]
+    plan_key = Cache.plan_key(key, xml.path.parent, xml.path.name)
+    if plan_key is None:
+        return
+    released = frozenset(a.released_ipui.code for a in plan.slots if a.released_ipui)
+    warnings_only = tuple(d for d in plan.diagnostics if not d.is_error)
+    cache.remember_plan(plan.site.source, PlanEntry(
+        plan_key, warnings_only, plan.revision.number, plan.revision.stamp, xml.path.name,
+        hashlib.sha256(xml.content).hexdigest(), released))
 
 
 def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]) -> Planned:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.model import Site
-from compiler.pipeline import Planned
+from compiler.load import load_site
+from compiler.model import Site, build_site
+from compiler.pipeline import BUILD_DIR, Planned
 from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
 from compiler.write import write_atomic
@@ -32,24 +33,35 @@ class Publication:
     content: bytes
 
 
-def resolve(planned: list[Planned], store: SecretStore, destination: Path,
+def resolve(root: Path, planned: list[Planned], store: SecretStore, destination: Path,
             ) -> tuple[list[Publication], list[Diagnostic]]:
     """Every site's deployable file, or the reasons it cannot be made. The files are those
-    under build/ (check has shown them current), with every placeholder resolved."""
+    under build/ as reviewed (check has shown them current), with every placeholder
+    resolved."""
     publications, problems = [], []
     for item in planned:
         site, state = item.plan.site, item.plan.state
         target = target_for(site.model)
         assert target is not None and state is not None, "check passed: built and valid"
-        xml = item.outputs[0]
-        text = xml.content.decode(target.encoding)
-        resolved, missing = _substitute(text, target, store, site)
+        built = root / BUILD_DIR / site.name / state.file
+        text = built.read_bytes().decode(target.encoding)
+        resolved, missing = _substitute(text, target, store, _whole(root, site))
         problems += missing
         if not missing:
             publications.append(Publication(site.name, state.revision, site.mac,
-                                            destination / xml.path.name,
+                                            destination / state.file,
                                             resolved.encode(target.encoding)))
     return publications, problems
+
+
+def _whole(root: Path, site: Site) -> Site:
+    """The site with its handsets, which say where each secret is used: a plan the cache
+    recalled carries the site without them, so read the file again (check has passed)."""
+    if site.handsets:
+        return site
+    loaded = load_site(root / site.source, site.source)
+    assert loaded.data is not None, "check passed: the site file loads"
+    return build_site(loaded.data, site.source)
 
 
 def _substitute(text: str, target: Target, store: SecretStore, site: Site,

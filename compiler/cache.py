@@ -1,0 +1,159 @@
+"""The per-site cache that keeps a fleet's no-op and one-site builds cheap. It never
+decides anything: it remembers what the stages said about inputs it has seen, keyed by
+everything that affects their answer, and forgets whatever it cannot trust.
+
+- check: the site file's bytes, its name, and the compiler itself (its code, templates
+  and schema) -> the diagnostics, the IPUIs the site claims, and its model;
+- plan: that, plus the state's bytes, the provisioning file's size and time, and the
+  directory's listing -> "nothing to do", for a site whose build/ matches its file.
+
+It lives in .dectprov-cache/ under the root (git-ignored); deleting it only costs time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.diagnostics import Diagnostic
+from compiler.model import Site
+from compiler.validate import Identity
+from compiler.write import write_atomic
+
+CACHE_DIR = ".dectprov-cache"
+INDEX = "index.pickle"
+FORMAT = 1
+
+
+@functools.cache
+def fingerprint() -> str:
+    """The compiler as it is on disk: any change to its code, templates or schema is a new
+    compiler, whose answers the cache must not reuse."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(str(FORMAT).encode())
+    files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".json"))
+    from compiler.validate import schema_text  # the schema may live beside the package
+
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(schema_text().encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class CheckEntry:
+    key: str
+    diagnostics: list[Diagnostic]
+    advice: list[Diagnostic]
+    identities: list[Identity]
+    summary: Site | None  # the site without its handsets; None when it has errors
+
+
+@dataclass
+class PlanEntry:
+    key: str
+    diagnostics: tuple[Diagnostic, ...]
+    revision: int
+    stamp: str
+    file: str
+    sha256: str
+    released: frozenset[bytes]  # IPUIs this site still deregisters: another site may claim one
+
+
+@dataclass
+class Cache:
+    directory: Path
+    checks: dict[str, CheckEntry] = field(default_factory=dict)
+    plans: dict[str, PlanEntry] = field(default_factory=dict)
+    dirty: bool = False
+
+    @classmethod
+    def open(cls, root: Path) -> Cache:
+        directory = root / CACHE_DIR
+        try:
+            with open(directory / INDEX, "rb") as stream:
+                version, checks, plans = pickle.load(stream)
+            if version == (FORMAT, fingerprint()):
+                return cls(directory, checks, plans)
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError,
+                ImportError):
+            pass  # a cache that cannot be read is an empty one
+        return cls(directory)
+
+    # -- check -----------------------------------------------------------------------------
+
+    @staticmethod
+    def check_key(display: str, content: bytes) -> str:
+        return hashlib.sha256(display.encode() + b"\0" + content).hexdigest()
+
+    def check(self, display: str, key: str) -> CheckEntry | None:
+        entry = self.checks.get(display)
+        return entry if entry is not None and entry.key == key else None
+
+    def remember_check(self, display: str, entry: CheckEntry, model: Site | None) -> None:
+        self.checks[display] = entry
+        if model is not None:
+            self._store(entry.key, model)
+        self.dirty = True
+
+    def model(self, entry: CheckEntry) -> Site | None:
+        try:
+            with open(self.directory / "models" / entry.key, "rb") as stream:
+                model = pickle.load(stream)
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        return model if isinstance(model, Site) else None
+
+    def _store(self, key: str, model: Site) -> None:
+        try:
+            write_atomic(self.directory / "models" / key, pickle.dumps(model, protocol=5))
+        except OSError:
+            pass  # no cache, no harm
+
+    # -- plan ------------------------------------------------------------------------------
+
+    @staticmethod
+    def plan_key(check_key: str, directory: Path, file: str) -> str | None:
+        """What a no-op answer depends on beyond the site file; None when build/<site> is
+        not there to compare with."""
+        try:
+            state = (directory / "state.json").read_bytes()
+            info = os.stat(directory / file)
+            listing = sorted(os.listdir(directory))
+        except OSError:
+            return None
+        digest = hashlib.sha256(check_key.encode())
+        digest.update(state)
+        digest.update(f"{info.st_size}:{info.st_mtime_ns}:{listing}".encode())
+        return digest.hexdigest()
+
+    def plan(self, display: str, key: str | None) -> PlanEntry | None:
+        entry = self.plans.get(display)
+        return entry if entry is not None and key is not None and entry.key == key else None
+
+    def remember_plan(self, display: str, entry: PlanEntry) -> None:
+        self.plans[display] = entry
+        self.dirty = True
+
+    def forget_plan(self, display: str) -> None:
+        if self.plans.pop(display, None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        live = {entry.key for entry in self.checks.values()}
+        try:
+            write_atomic(self.directory / INDEX, pickle.dumps(
+                ((FORMAT, fingerprint()), self.checks, self.plans), protocol=5))
+            for path in (self.directory / "models").iterdir():
+                if path.name not in live and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)  # models of files that changed since
+        except OSError:
+            pass
+        self.dirty = False
