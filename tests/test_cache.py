@@ -1,0 +1,132 @@
+"""The cache never changes an answer: a generated fleet built with the cache cold, warm,
+and off, in one process or in several, gives the same bytes; and an edit to any input the
+cache keys on is seen."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.cache import CACHE_DIR
+from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
+
+REPO = Path(__file__).resolve().parents[1]
+NOW, LATER = "2026-11-26 12:00", "2026-11-27 12:00"
+
+
+def _bench() -> object:
+    spec = importlib.util.spec_from_file_location("bench", REPO / "bench" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    root = tmp_path / "fleet"
+    _bench().generate(root, 12, 20)  # type: ignore[attr-defined]
+    return root
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    build = root / "build"
+    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file()}
+
+
+def _build(root: Path, *args: str, cache: bool = True, now: str = NOW) -> int:
+    environment = dict(os.environ)
+    if not cache:
+        environment[CACHE_ENVIRONMENT] = "off"
+    return subprocess.run([sys.executable, "-m", "compiler", "build", "--root", str(root),
+                           "--now", now, *args], cwd=REPO, env=environment,
+                          capture_output=True, check=False).returncode
+
+
+def _edit(root: Path, site: str, old: str, new: str) -> None:
+    path = root / "sites" / f"{site}.yaml"
+    path.write_text(path.read_text().replace(old, new, 1))
+
+
+def test_cold_warm_and_off_give_the_same_bytes(fleet: Path, tmp_path: Path) -> None:
+    off = tmp_path / "off"
+    shutil.copytree(fleet, off)
+    assert _build(off, cache=False) == EXIT_OK
+    assert _build(fleet) == EXIT_OK  # cold
+    assert (fleet / CACHE_DIR).is_dir() and not (off / CACHE_DIR).exists()
+    assert _tree(fleet) == _tree(off)
+    assert _build(fleet) == EXIT_OK  # warm: nothing to do
+    assert _tree(fleet) == _tree(off)
+    for root in (fleet, off):
+        _edit(root, "site-00003", "profile_name: Customer 3", "profile_name: Customer three")
+        _edit(root, "site-00007", 'login: "1004"', 'login: "2004"')
+        assert _build(root, now=LATER, cache=root is fleet) == EXIT_OK
+    assert _tree(fleet) == _tree(off)
+
+
+def test_in_process_and_across_processes_agree(fleet: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(fleet, other)
+    assert main(["build", "--root", str(fleet), "--now", NOW]) == EXIT_OK
+    assert main(["build", "--root", str(fleet), "--now", NOW]) == EXIT_OK
+    capsys.readouterr()
+    assert _build(other) == EXIT_OK
+    assert _tree(fleet) == _tree(other)
+
+
+def test_an_edited_build_file_is_seen_though_the_site_is_cached(fleet: Path) -> None:
+    assert _build(fleet) == EXIT_OK
+    assert _build(fleet) == EXIT_OK
+    xml = next((fleet / "build" / "site-00002").glob("*.xml"))
+    xml.write_bytes(xml.read_bytes().replace(b"Customer 2", b"Customer X"))
+    check = subprocess.run([sys.executable, "-m", "compiler", "check", "--root", str(fleet)],
+                           cwd=REPO, capture_output=True, text=True, check=False)
+    assert check.returncode == EXIT_INVALID
+    assert "build/site-00002/" in check.stderr and "edited by hand" in check.stderr
+
+
+def test_a_state_restored_from_git_is_planned_again(fleet: Path) -> None:
+    assert _build(fleet) == EXIT_OK
+    state = fleet / "build" / "site-00001" / "state.json"
+    before = state.read_bytes()
+    _edit(fleet, "site-00001", "profile_name: Customer 1", "profile_name: Customer one")
+    assert _build(fleet, now=LATER) == EXIT_OK
+    assert state.read_bytes() != before
+    state.write_bytes(before)  # as `git checkout -- build/site-00001/state.json` would
+    _edit(fleet, "site-00001", "profile_name: Customer one", "profile_name: Customer 1")
+    check = subprocess.run([sys.executable, "-m", "compiler", "check", "--root", str(fleet)],
+                           cwd=REPO, capture_output=True, text=True, check=False)
+    assert check.returncode == EXIT_INVALID  # the XML is still the edited one
+
+
+def test_a_new_site_claiming_a_cached_sites_ipui_is_refused(fleet: Path) -> None:
+    assert _build(fleet) == EXIT_OK
+    assert _build(fleet) == EXIT_OK
+    source = (fleet / "sites" / "site-00000.yaml").read_text()
+    copy = source.replace("site: site-00000", "site: site-99999").replace(
+        "7C:2F:00:00:00", "7C:2F:99:99:99")
+    (fleet / "sites" / "site-99999.yaml").write_text(copy)
+    result = subprocess.run([sys.executable, "-m", "compiler", "validate", "--root",
+                             str(fleet)], cwd=REPO, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == EXIT_INVALID
+    assert "[ipui-duplicate-site]" in result.stderr
+    assert "sites/site-00000.yaml" in result.stderr and "sites/site-99999.yaml" in result.stderr
+
+
+def test_a_damaged_cache_is_an_empty_one(fleet: Path) -> None:
+    assert _build(fleet) == EXIT_OK
+    (fleet / CACHE_DIR / "index.pickle").write_bytes(b"not a pickle")
+    for model in (fleet / CACHE_DIR / "models").iterdir():
+        model.write_bytes(b"junk")
+    before = _tree(fleet)
+    assert _build(fleet) == EXIT_OK
+    assert _tree(fleet) == before
