@@ -8,14 +8,20 @@ everything that affects their answer, and forgets whatever it cannot trust.
   directory's listing -> "nothing to do", for a site whose build/ matches its file.
 
 It lives in .dectprov-cache/ under the root (git-ignored); deleting it only costs time.
+Every file in it is signed with a key kept outside the repository (in the user's cache
+directory), and a file whose signature does not match is ignored: a cache committed into
+a pull request cannot make CI load data, let alone run code, that this machine did not
+write.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +49,68 @@ def fingerprint() -> str:
         digest.update(path.read_bytes())
     digest.update(schema_text().encode())
     return digest.hexdigest()
+
+
+KEY_ENVIRONMENT = "DECTPROV_CACHE_KEY_FILE"  # where the signing key lives, for tests
+
+
+def _key_file() -> Path:
+    configured = os.environ.get(KEY_ENVIRONMENT)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dectprov" / "cache-key"
+
+
+@functools.cache
+def _signing_key() -> bytes | None:
+    """This machine's key, made on first use; None when it cannot be kept (no cache)."""
+    path = _key_file()
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(path, key, mode=0o600)
+    except OSError:
+        return None
+    return key
+
+
+def _sign(data: bytes) -> bytes | None:
+    key = _signing_key()
+    return None if key is None else hmac.new(key, data, "sha256").digest() + data
+
+
+def _verified(blob: bytes) -> bytes | None:
+    key = _signing_key()
+    if key is None or len(blob) < 32:
+        return None
+    mac, data = blob[:32], blob[32:]
+    return data if hmac.compare_digest(mac, hmac.new(key, data, "sha256").digest()) else None
+
+
+def _load(path: Path) -> object:
+    """A file this machine signed, unpickled; anything else is None."""
+    try:
+        data = _verified(path.read_bytes())
+        return None if data is None else pickle.loads(data)
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError, IndexError):
+        return None
+
+
+def _dump(path: Path, value: object) -> None:
+    signed = _sign(pickle.dumps(value, protocol=5))
+    if signed is not None:
+        try:
+            write_atomic(path, signed)
+        except OSError:
+            pass  # no cache, no harm
 
 
 @dataclass
@@ -75,15 +143,10 @@ class Cache:
     @classmethod
     def open(cls, root: Path) -> Cache:
         directory = root / CACHE_DIR
-        try:
-            with open(directory / INDEX, "rb") as stream:
-                version, checks, plans = pickle.load(stream)
-            if version == (FORMAT, fingerprint()):
-                return cls(directory, checks, plans)
-        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError,
-                ImportError):
-            pass  # a cache that cannot be read is an empty one
-        return cls(directory)
+        index = _load(directory / INDEX)
+        if isinstance(index, tuple) and len(index) == 3 and index[0] == (FORMAT, fingerprint()):
+            return cls(directory, index[1], index[2])
+        return cls(directory)  # a cache that cannot be read or trusted is an empty one
 
     # -- check -----------------------------------------------------------------------------
 
@@ -102,18 +165,11 @@ class Cache:
         self.dirty = True
 
     def model(self, entry: CheckEntry) -> Site | None:
-        try:
-            with open(self.directory / "models" / entry.key, "rb") as stream:
-                model = pickle.load(stream)
-        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-            return None
+        model = _load(self.directory / "models" / entry.key)
         return model if isinstance(model, Site) else None
 
     def _store(self, key: str, model: Site) -> None:
-        try:
-            write_atomic(self.directory / "models" / key, pickle.dumps(model, protocol=5))
-        except OSError:
-            pass  # no cache, no harm
+        _dump(self.directory / "models" / key, model)
 
     # -- plan ------------------------------------------------------------------------------
 
@@ -148,9 +204,8 @@ class Cache:
         if not self.dirty:
             return
         live = {entry.key for entry in self.checks.values()}
+        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.checks, self.plans))
         try:
-            write_atomic(self.directory / INDEX, pickle.dumps(
-                ((FORMAT, fingerprint()), self.checks, self.plans), protocol=5))
             for path in (self.directory / "models").iterdir():
                 if path.name not in live and not path.name.startswith("."):
                     path.unlink(missing_ok=True)  # models of files that changed since

@@ -130,3 +130,24 @@ def test_a_damaged_cache_is_an_empty_one(fleet: Path) -> None:
     before = _tree(fleet)
     assert _build(fleet) == EXIT_OK
     assert _tree(fleet) == before
+
+
+def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path: Path) -> None:
+    """A pull request could commit .dectprov-cache/: unpickling it would run its code."""
+    import pickle
+
+    assert _build(fleet) == EXIT_OK
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    planted = pickle.dumps(Exploit())
+    (fleet / CACHE_DIR / "index.pickle").write_bytes(b"\0" * 32 + planted)
+    for model in (fleet / CACHE_DIR / "models").iterdir():
+        model.write_bytes(planted)
+    before = _tree(fleet)
+    assert _build(fleet) == EXIT_OK
+    assert not marker.exists()
+    assert _tree(fleet) == before
