@@ -22,7 +22,7 @@ import hmac
 import os
 import pickle
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic
@@ -118,8 +118,15 @@ class CheckEntry:
     key: str
     diagnostics: list[Diagnostic]
     advice: list[Diagnostic]
-    identities: list[Identity]
+    identities: list[Identity]  # in the index: empty; the detail file keeps them
     summary: Site | None  # the site without its handsets; None when it has errors
+    codes: bytes = b""  # the 5-byte codes of the IPUIs claimed, for the checks across sites
+
+    @classmethod
+    def of(cls, key: str, diagnostics: list[Diagnostic], advice: list[Diagnostic],
+           identities: list[Identity], summary: Site | None) -> CheckEntry:
+        codes = b"".join(identity.ipui.code for identity in identities)
+        return cls(key, diagnostics, advice, identities, summary, codes)
 
 
 @dataclass
@@ -159,17 +166,25 @@ class Cache:
         return entry if entry is not None and entry.key == key else None
 
     def remember_check(self, display: str, entry: CheckEntry, model: Site | None) -> None:
-        self.checks[display] = entry
-        if model is not None:
-            self._store(entry.key, model)
+        """The index keeps what every run needs; the site's model and the places of its
+        IPUIs (wanted only to plan it, or to report a duplicate) go to a file of their own."""
+        self.checks[display] = replace(entry, identities=[])
+        _dump(self.directory / "models" / entry.key, (model, entry.identities))
         self.dirty = True
 
-    def model(self, entry: CheckEntry) -> Site | None:
-        model = _load(self.directory / "models" / entry.key)
-        return model if isinstance(model, Site) else None
+    def _detail(self, entry: CheckEntry) -> tuple[Site | None, list[Identity]] | None:
+        detail = _load(self.directory / "models" / entry.key)
+        if isinstance(detail, tuple) and len(detail) == 2:
+            return detail  # type: ignore[return-value]
+        return None
 
-    def _store(self, key: str, model: Site) -> None:
-        _dump(self.directory / "models" / key, model)
+    def model(self, entry: CheckEntry) -> Site | None:
+        detail = self._detail(entry)
+        return detail[0] if detail is not None and isinstance(detail[0], Site) else None
+
+    def identities(self, entry: CheckEntry) -> list[Identity] | None:
+        detail = self._detail(entry)
+        return detail[1] if detail is not None else None
 
     # -- plan ------------------------------------------------------------------------------
 

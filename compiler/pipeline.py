@@ -13,7 +13,6 @@ from pathlib import Path
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.load import load_site
 from compiler.model import Site, build_site
-from compiler.ipui import Ipui
 from compiler.plan import (
     Options,
     Revision,
@@ -55,7 +54,7 @@ class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
-    owners: dict[Ipui, str] = field(default_factory=dict)  # which site claims an IPUI
+    owners: dict[bytes, str] = field(default_factory=dict)  # IPUI code -> the site claiming it
     # Sites the cache answered for: `sites` holds them without handsets, and the cache
     # gives the whole model when the plan needs it.
     cached: dict[str, CheckEntry] = field(default_factory=dict)
@@ -108,7 +107,7 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
         result.diagnostics.append(Diagnostic(
             f"{SITES_DIR}/", None, None, Severity.ERROR, "no-sites",
             "", "no site files found (sites/*.yaml under the root); is --root right?"))
-    identities: list[Identity] = []
+    entries: list[tuple[SourceFile, CheckEntry]] = []
     names: dict[str, SourceFile] = {}
     for source in files:
         if source.escapes_root:
@@ -120,7 +119,7 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
         entry, model = _check_site(source, cache)
         result.diagnostics += entry.diagnostics
         result.advice += entry.advice
-        identities += entry.identities
+        entries.append((source, entry))
         site = entry.summary
         if site is None:
             continue
@@ -135,11 +134,42 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
         if model is None:
             result.cached[site.name] = entry
         result.sites.append(model or site)
-    sites_of = {source.display: name for name, source in names.items()}
-    result.owners = {i.ipui: sites_of[i.file] for i in identities if i.file in sites_of}
-    result.diagnostics += validate_fleet(identities)
+    result.owners, duplicated = _claims(entries, names)
+    if duplicated:
+        result.diagnostics += validate_fleet(_identities(entries, duplicated, cache))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
     return result
+
+
+def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
+            ) -> tuple[dict[bytes, str], set[bytes]]:
+    """Which site claims each IPUI, and the IPUIs claimed by more than one site file: a
+    pass over bare codes, so a fleet's hundred thousand handsets cost little."""
+    sites_of = {source.display: name for name, source in names.items()}
+    claimed: dict[bytes, str] = {}
+    owners: dict[bytes, str] = {}
+    duplicated: set[bytes] = set()
+    for source, entry in entries:
+        codes = entry.codes
+        for start in range(0, len(codes), 5):
+            code = codes[start:start + 5]
+            if claimed.setdefault(code, source.display) != source.display:
+                duplicated.add(code)
+            elif source.display in sites_of:
+                owners[code] = sites_of[source.display]
+    return owners, duplicated
+
+
+def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
+                cache: Cache | None) -> list[Identity]:
+    """The claims of the duplicated IPUIs, with their places, in file order."""
+    found = []
+    for _, entry in entries:
+        if not any(entry.codes[i:i + 5] in codes for i in range(0, len(entry.codes), 5)):
+            continue
+        identities = entry.identities or (cache.identities(entry) if cache else None) or []
+        found += [identity for identity in identities if identity.ipui.code in codes]
+    return found
 
 
 def _check_site(source: SourceFile, cache: Cache | None) -> tuple[CheckEntry, Site | None]:
@@ -154,12 +184,12 @@ def _check_site(source: SourceFile, cache: Cache | None) -> tuple[CheckEntry, Si
     loaded = load_site(source.path, source.display)
     model = None
     if loaded.data is None:
-        entry = CheckEntry(key or "", loaded.diagnostics, [], [], None)
+        entry = CheckEntry.of(key or "", loaded.diagnostics, [], [], None)
     else:
         site_check = validate_site(loaded.data, source.display, source.stem)
         if not has_errors(site_check.diagnostics):
             model = build_site(loaded.data, source.display)
-        entry = CheckEntry(key or "", loaded.diagnostics + site_check.diagnostics,
+        entry = CheckEntry.of(key or "", loaded.diagnostics + site_check.diagnostics,
                            site_check.advice, site_check.identities,
                            replace(model, handsets=()) if model is not None else None)
     if cache is not None and key is not None:
@@ -212,12 +242,12 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked) 
 
 
 def _recall(root: Path, site: Site, key: str, cache: Cache,
-            owners: dict[Ipui, str]) -> Planned | None:
+            owners: dict[bytes, str]) -> Planned | None:
     target = target_for(site.model)
     assert target is not None
     directory = root / BUILD_DIR / site.name
     entry = cache.plan(site.source, Cache.plan_key(key, directory, target.file_name(site)))
-    if entry is None or any(owners.get(Ipui(code), site.name) != site.name
+    if entry is None or any(owners.get(code, site.name) != site.name
                             for code in entry.released):
         return None  # another site now claims an IPUI this one deregisters: plan again
     state = State(site.name, site.mac, site.model, entry.file, entry.revision, entry.stamp,
@@ -257,7 +287,7 @@ def remember_clean(cache: Cache, item: Planned) -> None:
         hashlib.sha256(xml.content).hexdigest(), released))
 
 
-def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]) -> Planned:
+def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str]) -> Planned:
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
     directory = root / BUILD_DIR / site.name
@@ -270,7 +300,7 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[Ipui, str]
     state = read.state
     assigned = assign(site, state, target.keyed_by, target.capacity[site.model])
     slots = slot_table(assigned, state, state.revision + 1 if state else 1,
-                       lambda ipui: owners.get(ipui, site.name) != site.name)
+                       lambda ipui: owners.get(ipui.code, site.name) != site.name)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
                                  options, target.refused_kinds)
     content, revision, changed = _content(target, site, slots, state, options)
