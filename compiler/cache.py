@@ -108,7 +108,7 @@ def _dump(path: Path, value: object) -> None:
     signed = _sign(pickle.dumps(value, protocol=5))
     if signed is not None:
         try:
-            write_atomic(path, signed)
+            write_atomic(path, signed, durable=False)
         except OSError:
             pass  # no cache, no harm
 

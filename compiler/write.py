@@ -52,8 +52,9 @@ class Faults:
 
 
 def write_atomic(path: Path, data: bytes, faults: Faults | None = None,
-                 mode: int = 0o644) -> None:
-    """Replace `path` with `data`, or leave it as it was and raise OSError."""
+                 mode: int = 0o644, durable: bool = True) -> None:
+    """Replace `path` with `data`, or leave it as it was and raise OSError. `durable`
+    flushes it to the disk before the rename (not needed for a cache, which may be lost)."""
     faults = faults or Faults()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -62,14 +63,16 @@ def write_atomic(path: Path, data: bytes, faults: Faults | None = None,
             faults.reach("write")
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         faults.reach("rename")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _sync_directory(path.parent)
+    if durable:
+        _sync_directory(path.parent)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -278,7 +278,12 @@ def test_first_build_registers_every_handset(repo: Repo) -> None:
             "add": 1, "pin": 1, "profile": 1, "provider": 1, "register": 3, "window": 1}}],
     }
     state_text = (repo.root / "build" / "acme" / "state.json").read_text()
-    assert state_text == json.dumps(state, indent=2, sort_keys=True) + "\n"
+    assert json.loads(state_text) == state
+    assert state_text.startswith('{\n  "file": ')
+    # One slot a line, keys sorted: a change to a slot is a one-line diff in review.
+    assert [line.strip().rstrip(",") for line in state_text.splitlines()
+            if '"slot": ' in line] == [json.dumps(slot, sort_keys=True, separators=(", ", ": "))
+                                       for slot in state["slots"]]
 
 
 # -- adding and removing handsets ---------------------------------------------------------

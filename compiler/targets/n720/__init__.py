@@ -4,7 +4,7 @@ and keeps handsets in a positional database of 100 slots (slot x = SIP account x
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from compiler.targets import Revision
 
 ENCODING = "iso-8859-1"
+_ITEM = re.compile(r'<SYMB_ITEM ID="(?P<id>[^"]*)" class="symb_item" '
+                   r"""value=(?:'(?P<single>[^']*)'|"(?P<double>[^"]*)")\s*/>""")
+_PROFILE = re.compile(r'<PROFILE_NAME class="string" value="(?P<value>[^"]*)"\s*/>')
+_WELL_FORMED_END = re.compile(r"</ProviderFrame>\s*$")
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
+_ENTITY = re.compile("|".join(_ENTITIES))
+
+
+def _unescape(value: str) -> str:
+    return _ENTITY.sub(lambda match: _ENTITIES[match.group()], value) if "&" in value \
+        else value
 
 # Longest text per site field. The vendor publishes none but PROFILE_NAME (20); the rest
 # follow other Gigaset fields (74 for server addresses, 50 for digest credentials) and
@@ -143,14 +154,17 @@ class N720:
 
     def read_items(self, content: bytes) -> dict[str, str]:
         """The settings of a file this target wrote (ID -> value as written), for the plan's
-        comparison; a file that does not parse has none."""
-        try:
-            root = ElementTree.fromstring(content)
-        except ElementTree.ParseError:
+        comparison. This reads the target's own lines, which is many times faster than an
+        XML parser on a fleet; a file that is not well-formed has none."""
+        text = content.decode(ENCODING)
+        if not _WELL_FORMED_END.search(text):
             return {}
-        items = {item.get("ID", ""): item.get("value", "") for item in root.iter("SYMB_ITEM")}
-        for element in root.iter("PROFILE_NAME"):
-            items["PROFILE_NAME"] = element.get("value", "")
+        items = {match["id"]: _unescape(match["single"] if match["single"] is not None
+                                        else match["double"])
+                 for match in _ITEM.finditer(text)}
+        profile = _PROFILE.search(text)
+        if profile is not None:
+            items["PROFILE_NAME"] = _unescape(profile["value"])
         return items
 
     def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
