@@ -140,6 +140,10 @@ class PlanEntry:
     released: frozenset[bytes]  # IPUIs this site still deregisters: another site may claim one
 
 
+def store_detail(directory: Path, entry: CheckEntry, model: Site | None) -> None:
+    _dump(directory / "models" / entry.key, (model, entry.identities))
+
+
 @dataclass
 class Cache:
     directory: Path
@@ -168,8 +172,12 @@ class Cache:
     def remember_check(self, display: str, entry: CheckEntry, model: Site | None) -> None:
         """The index keeps what every run needs; the site's model and the places of its
         IPUIs (wanted only to plan it, or to report a duplicate) go to a file of their own."""
+        store_detail(self.directory, entry, model)
+        self.adopt_check(display, entry)
+
+    def adopt_check(self, display: str, entry: CheckEntry) -> None:
+        """Index an entry whose detail file is written already (by a worker process)."""
         self.checks[display] = replace(entry, identities=[])
-        _dump(self.directory / "models" / entry.key, (model, entry.identities))
         self.dirty = True
 
     def _detail(self, entry: CheckEntry) -> tuple[Site | None, list[Identity]] | None:

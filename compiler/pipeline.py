@@ -5,8 +5,10 @@ render each, and write. Each step calls one stage; the CLI calls these and print
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import stat
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from compiler.plan import (
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
-from compiler.cache import Cache, CheckEntry, PlanEntry
+from compiler.cache import Cache, CheckEntry, PlanEntry, store_detail
 from compiler.write import Faults, write_atomic
 
 SITES_DIR = "sites"
@@ -109,14 +111,14 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
             "", "no site files found (sites/*.yaml under the root); is --root right?"))
     entries: list[tuple[SourceFile, CheckEntry]] = []
     names: dict[str, SourceFile] = {}
+    inside = [source for source in files if not source.escapes_root]
     for source in files:
         if source.escapes_root:
             result.diagnostics.append(Diagnostic(
                 source.display, None, None, Severity.ERROR, "site-symlink", "",
                 "the site file is a symlink to a file outside the root; keep site files "
                 "in the repository"))
-            continue
-        entry, model = _check_site(source, cache)
+    for source, (entry, model) in zip(inside, _check_all(inside, cache)):
         result.diagnostics += entry.diagnostics
         result.advice += entry.advice
         entries.append((source, entry))
@@ -172,13 +174,59 @@ def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
     return found
 
 
-def _check_site(source: SourceFile, cache: Cache | None) -> tuple[CheckEntry, Site | None]:
+# Sites are checked in worker processes, one per core, once there are this many to check:
+# below it, starting the workers costs more than it saves (bench/).
+PARALLEL_FROM = 24
+
+
+def _check_all(sources: list[SourceFile], cache: Cache | None,
+               ) -> list[tuple[CheckEntry, Site | None]]:
+    """Every site's check, in file order: from the cache, or done afresh, in parallel
+    when there are enough of them and more than one core."""
+    keys = [_cache_key(source) if cache is not None else None for source in sources]
+    results: list[tuple[CheckEntry, Site | None] | None] = [
+        (entry, None) if (entry := cache.check(source.display, key) if cache and key else None)
+        else None for source, key in zip(sources, keys)]
+    missing = [i for i, result in enumerate(results) if result is None]
+    directory = cache.directory if cache is not None else None
+    jobs = [(sources[i], keys[i], directory) for i in missing]
+    workers = min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            fresh = list(pool.map(_check_fresh, jobs, chunksize=8))
+    else:
+        fresh = [_check_fresh(job) for job in jobs]
+    for i, (entry, model) in zip(missing, fresh):
+        results[i] = (entry, model)
+        if cache is not None and keys[i] is not None:
+            cache.adopt_check(sources[i].display, entry)
+    return [result for result in results if result is not None]
+
+
+def _cache_key(source: SourceFile) -> str | None:
+    content = _regular_file_bytes(source.path)
+    return Cache.check_key(source.display, content) if content is not None else None
+
+
+def _check_fresh(job: tuple[SourceFile, str | None, Path | None],
+                 ) -> tuple[CheckEntry, Site | None]:
+    """One site checked afresh; with a cache, its model is stored there by whoever checked
+    it (a worker process writes its own files)."""
+    source, key, directory = job
+    entry, model = _check_site(source, None, key)
+    if directory is not None and key is not None:
+        store_detail(directory, entry, model)
+    return entry, model
+
+
+def _check_site(source: SourceFile, cache: Cache | None, key: str | None = None,
+                ) -> tuple[CheckEntry, Site | None]:
     """One site through load, validate and model, or the cache's memory of it: the entry
     holds the site without its handsets, and the whole model when it was just built."""
-    content = _regular_file_bytes(source.path) if cache is not None else None
-    key = Cache.check_key(source.display, content) if content is not None else None
-    if cache is not None and key is not None:
-        entry = cache.check(source.display, key)
+    if cache is not None:
+        key = _cache_key(source)
+        entry = cache.check(source.display, key) if key is not None else None
         if entry is not None:
             return entry, None
     loaded = load_site(source.path, source.display)
