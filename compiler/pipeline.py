@@ -286,6 +286,7 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked) 
     item.check_key = key
     if cache is not None and key is not None:
         _remember_if_clean(cache, item)
+    item.plan = item.plan.slim(replace(site, handsets=()))
     return item
 
 
@@ -328,7 +329,7 @@ def remember_clean(cache: Cache, item: Planned) -> None:
     plan_key = Cache.plan_key(key, xml.path.parent, xml.path.name)
     if plan_key is None:
         return
-    released = frozenset(a.released_ipui.code for a in plan.slots if a.released_ipui)
+    released = plan.released_codes()
     warnings_only = tuple(d for d in plan.diagnostics if not d.is_error)
     cache.remember_plan(plan.site.source, PlanEntry(
         plan_key, warnings_only, plan.revision.number, plan.revision.stamp, xml.path.name,

@@ -101,9 +101,28 @@ class SitePlan:
     def refused(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
+    # Set by slim(): what the slots said, once they are dropped.
+    registered: frozenset[Ipui] | None = None
+    released: frozenset[bytes] | None = None
+
     def registered_ipuis(self) -> set[Ipui]:
+        if self.registered is not None:
+            return set(self.registered)
         return {a.handset.ipui for a in self.slots
                 if a.handset is not None and a.handset.ipui is not None}
+
+    def released_codes(self) -> frozenset[bytes]:
+        """The IPUIs this site's file still deregisters."""
+        if self.released is not None:
+            return self.released
+        return frozenset(a.released_ipui.code for a in self.slots if a.released_ipui)
+
+    def slim(self, summary: Site) -> SitePlan:
+        """The plan once its files are rendered, without the handsets and slots that a fleet
+        cannot hold all at once; what the checks across sites need stays."""
+        return replace(self, site=summary, slots=(),
+                       registered=frozenset(self.registered_ipuis()),
+                       released=self.released_codes())
 
 
 # -- slot assignment ----------------------------------------------------------------------
