@@ -29,7 +29,9 @@ _SECTIONS = frozenset({"providers", "registration", "defaults", "handsets", "ext
 # them into numbers (0000, 001122334455, 1013).
 ALWAYS_QUOTED = frozenset({"mac", "pin", "ipui", "login"})
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_NEEDS_ESCAPE = re.compile(f'[\\\\"]|{Reader.NON_PRINTABLE.pattern}|[\x85\u2028\u2029\ufeff]')
+# Escaped in a quoted scalar: what YAML cannot hold raw, and the no-break space, which a
+# reader could not see.
+_NEEDS_ESCAPE = re.compile(f'[\\\\"]|{Reader.NON_PRINTABLE.pattern}|[\x85\xa0\u2028\u2029\ufeff]')
 
 
 def site_yaml(data: dict[str, Any]) -> str:
@@ -67,7 +69,8 @@ def scalar(value: Any, force_quotes: bool = False) -> str:
 def _plain(text: str) -> bool:
     """Whether YAML reads `text` unquoted as this very string (PyYAML's own analysis); a
     no-break space is quoted too, where a reader can see it."""
-    return "\xa0" not in text and yaml.safe_dump(text, allow_unicode=True, width=1 << 30) == text + "\n...\n"
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 30)
+    return "\xa0" not in text and dumped == text + "\n...\n"
 
 
 def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> list[str]:

@@ -52,6 +52,7 @@ class FileOutput:
 class Imported:
     outputs: list[FileOutput] = field(default_factory=list)  # in the order they are written
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    site: dict[str, Any] | None = None  # the site data the site file is written from
 
     @property
     def ok(self) -> bool:
@@ -83,6 +84,10 @@ def prepare(request: Request, now: datetime) -> Imported:
         return Imported(diagnostics=sorted_diagnostics(diagnostics + [_option(
             "--site", "import-site", "the file does not name its site (dectprov did not "
             "write it); name it with --site NAME")]))
+    if not SITE_NAME.fullmatch(name):
+        return Imported(diagnostics=[_option(
+            "--site", "import-site", f"'{name[:63]}' is not a site name: lower-case letters, "
+            "digits and '-', starting with a letter or digit, at most 63 characters")])
     site_data, secrets, password_problems = _site_data(name, mapped, display)
     diagnostics += password_problems
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
@@ -97,7 +102,7 @@ def prepare(request: Request, now: datetime) -> Imported:
         return Imported(diagnostics=sorted_diagnostics(diagnostics))
     outputs = [secrets_output] if secrets_output else []
     outputs += _site_outputs(site_data, mapped, paths, now)
-    return Imported(outputs, sorted_diagnostics(diagnostics))
+    return Imported(outputs, sorted_diagnostics(diagnostics), site_data)
 
 
 def write(imported: Imported) -> list[FileOutput]:
@@ -155,8 +160,9 @@ def _site_data(name: str, mapped: mapping.Mapped, display: str,
             problem = _password_problem(password)
             if problem is not None:
                 origin = mapped.where[f"handsets[{position}].password"]
-                problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, "import-password",
-                                           origin.id, f"slot {slot}: the password {problem}"))
+                problems.append(Diagnostic(display, origin.line, None, Severity.ERROR,
+                                           "import-password", origin.id,
+                                           f"slot {slot}: the password {problem}"))
             secret = _secret_name(name, handset["login"], slot, used)
             handset["password"] = {"secret": secret}
             secrets[secret] = password
@@ -202,24 +208,13 @@ def _validated(data: dict[str, Any], mapped: mapping.Mapped, display: str,
         if diagnostic.path == "site":  # the name given with --site
             found.append(_option("--site", rule, diagnostic.message))
             continue
-        origin = _origin(mapped.where, diagnostic.path, exact)
+        origin = mapped.where.get(diagnostic.path)
         if origin is None and exact:
             continue
         found.append(Diagnostic(display, origin.line if origin else None, None,
                                 diagnostic.severity, rule,
                                 origin.id if origin else diagnostic.path, diagnostic.message))
     return found
-
-
-def _origin(where: dict[str, mapping.Origin], path: str, exact: bool) -> mapping.Origin | None:
-    """The item of a site path, else (unless `exact`) of the nearest enclosing one."""
-    while path:
-        if path in where:
-            return where[path]
-        if exact:
-            return None
-        path = re.sub(r"(\.[^.\[]*|\[[0-9]+\])$", "", path)
-    return None
 
 
 def _pin_slots(data: dict[str, Any], mapped: mapping.Mapped) -> None:
@@ -311,14 +306,21 @@ def _secrets_output(root: Path, paths: _Paths, secrets: dict[str, str],
         return None, problems
     if text and not text.endswith("\n"):
         text += "\n"
-    text = (text or SECRETS_HEADER) + "".join(f"{quoted(name)}: {quoted(value)}\n"
-                                              for name, value in added.items())
-    if yaml.safe_load(text) != {**existing, **added}:
-        return None, [Diagnostic(display, None, None, Severity.ERROR, "import-secrets-file", "",
-                                 "cannot add the new secrets to this file: keep it a plain "
-                                 "mapping of NAME: value lines")]
+    lines = "".join(f"{quoted(name)}: {quoted(value)}\n" for name, value in added.items())
+    if not _reads_as(text + lines, {**existing, **added}):
+        # Not a block mapping one can add lines to (`{}`, flow style): written anew.
+        text = SECRETS_HEADER + "".join(f"{quoted(name)}: {quoted(value)}\n"
+                                        for name, value in existing.items())
+    text = (text or SECRETS_HEADER) + lines
     note = f"{len(added)} secret{'s' if len(added) != 1 else ''} added"
     return FileOutput(paths.secrets, display, text.encode("utf-8"), SECRETS_MODE, note), []
+
+
+def _reads_as(text: str, values: dict[str, str]) -> bool:
+    try:
+        return bool(yaml.safe_load(text) == values)
+    except yaml.YAMLError:
+        return False
 
 
 def _site_outputs(data: dict[str, Any], mapped: mapping.Mapped, paths: _Paths,

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from compiler.diagnostics import Diagnostic, Severity, format_path
+from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
-from compiler.load import clip
+from compiler.load import clip, shown_path
 from compiler.model import DEFAULT_REREGISTER_SECONDS, DEFAULT_SIP_PORT, WINDOW_START_FORMAT
 from compiler.state import STAMP_FORMAT
 from compiler.targets.common import is_control
@@ -80,7 +80,7 @@ class Mapped:
     stamp: str | None = None  # VERSION
     header_site: str | None = None  # the site a file dectprov wrote names in its header
     revision: int | None = None  # and its revision
-    where: dict[str, Origin] = field(default_factory=dict)  # site path -> item
+    where: dict[str, Origin] = field(default_factory=dict)  # site path, as shown -> item
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -183,7 +183,7 @@ class _Mapper:
 
     def origin(self, path: tuple[str | int, ...], element: Element | None) -> None:
         if element is not None:
-            self.result.where[format_path(path)] = Origin(element.line, element.id)
+            self.result.where[shown_path(path)] = Origin(element.line, element.id)
 
     def get(self, param: P.Param, index: int | None = None) -> Any:
         found = self.values.get((param, index))
@@ -200,7 +200,8 @@ class _Mapper:
         for element in self.read.elements:
             key = element.id if element.name == "SYMB_ITEM" else f"<{element.name}>"
             if key in first:
-                self.error(element, "import-duplicate", f"{key} is set twice (first at line "
+                what = "is" if element.name == "SYMB_ITEM" else f"{key} is"
+                self.error(element, "import-duplicate", f"{what} set twice (first at line "
                            f"{first[key]}); the device would take one of them")
                 continue
             first[key] = element.line
