@@ -8,7 +8,7 @@ DECTPROV := $(BIN)/dectprov
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: build test validate plan check clean golden lint fuzz
+.PHONY: build test validate plan check clean golden lint bench fuzz
 
 build: $(INSTALLED)
 	$(DECTPROV) build
@@ -30,6 +30,11 @@ fuzz: $(TEST_INSTALLED)
 
 golden: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+# The fleet benchmark (bench/RESULTS.md): 1,000 sites of 100 handsets by default;
+# BENCH_ARGS="--sites 100" for a quick look.
+bench: $(INSTALLED)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .hypothesis
