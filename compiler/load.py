@@ -93,6 +93,19 @@ def _child(node: Any, part: PathPart) -> tuple[Loc, Any] | None:
     return None
 
 
+def value_at(data: Any, path: tuple[PathPart, ...]) -> Any:
+    """The value at `path` in loaded data, or None where the path leads nowhere (the data
+    may be anything the schema has not vouched for yet)."""
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
 def locate(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | None:
     """The location of the value at `path`, or of its deepest existing ancestor."""
     node, loc = root, getattr(root, "loc", None)

@@ -22,7 +22,7 @@ import jsonschema
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
 from compiler.ipui import Ipui, parse_ipui
-from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path
+from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
 from compiler.model import WINDOW_START_FORMAT, parse_duration
 from compiler.targets import Target, target_for
 
@@ -341,7 +341,7 @@ def _providers(report: _Report) -> None:
     references: list[tuple[PathPart, ...]] = [("defaults", "provider")]
     references += [("handsets", i, "provider") for i, _ in _entries(report.data, "handsets")]
     for path in references:
-        value = _get(report.data, path)
+        value = value_at(report.data, path)
         if isinstance(value, str) and names and value not in names:
             report.error(path, "provider-unknown", f"no provider is named '{clip(value)}' "
                          f"(providers: {', '.join(clip(name) for name in names)})")
@@ -356,16 +356,6 @@ def _ports(report: _Report) -> None:
                 report.error(("providers", index, key), "range", f"port {int(port)} is out "
                              "of range: must be 1 to 65535")
 
-
-def _get(data: Any, path: tuple[PathPart, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _handsets(report: _Report, target: Target | None) -> list[Identity]:
@@ -386,7 +376,7 @@ def _handsets(report: _Report, target: Target | None) -> list[Identity]:
                          f"IPUI {identity.ipui.hex} (IPEI {identity.ipui.ipei}) is already "
                          f"used by handsets[{first}]")
     _capacity(report, target)
-    if _get(report.data, ("defaults", "voicemail")) is True:
+    if value_at(report.data, ("defaults", "voicemail")) is True:
         _voicemail_true(report, ("defaults", "voicemail"))
     return identities
 
@@ -431,7 +421,7 @@ def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | No
 
 
 def _registration(report: _Report) -> None:
-    start = _get(report.data, ("registration", "window", "start"))
+    start = value_at(report.data, ("registration", "window", "start"))
     path: tuple[PathPart, ...] = ("registration", "window", "start")
     if isinstance(start, str) and len(start) == 16:
         try:
@@ -442,7 +432,7 @@ def _registration(report: _Report) -> None:
             if not 2000 <= moment.year <= 2099:
                 report.error(path, "window-start", f"year {moment.year} is out of range: the "
                              "DM stores a 2-digit year, so 2000..2099")
-    duration = _get(report.data, ("registration", "window", "duration"))
+    duration = value_at(report.data, ("registration", "window", "duration"))
     if isinstance(duration, int | str) and not isinstance(duration, bool):
         try:
             seconds = parse_duration(duration)
@@ -485,7 +475,7 @@ def _text_fields(data: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], s
 
 def _texts(report: _Report, target: Target) -> None:
     for path, field in _text_fields(report.data):
-        value = _get(report.data, path)
+        value = value_at(report.data, path)
         if not isinstance(value, str):
             continue
         problem = target.text_problem(value, secret=is_secret(path))
@@ -509,7 +499,7 @@ def _defaulted_texts(report: _Report, target: Target) -> None:
         fills.append((("handsets", index, "login"),
                       [key for key in _LOGIN_FILLS if key not in handset and key not in given]))
     for path, fields in fills:
-        value = _get(report.data, path)
+        value = value_at(report.data, path)
         if isinstance(value, str):
             _filled_length(report, target, path, value, fields)
 

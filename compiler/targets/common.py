@@ -10,6 +10,27 @@ import jinja2
 from compiler.secrets import SecretRef
 
 
+# Longest text per site field, in characters: the N720's table (the vendor publishes only
+# PROFILE_NAME's 20; the rest follow other Gigaset fields, 74 for server addresses and 50
+# for digest credentials, and what a handset screen shows). Families that publish no
+# limits of their own use it too.
+TEXT_LIMITS_SHARED = {
+    "profile_name": 20,
+    "providers.name": 32,
+    "providers.domain": 74,
+    "providers.proxy": 74,
+    "providers.registrar": 74,
+    "providers.outbound_proxy": 74,
+    "handsets.login": 50,
+    "handsets.password": 50,
+    "handsets.user_id": 50,
+    "handsets.display_name": 32,
+    "handsets.account_name": 32,
+    "handsets.voicemail": 32,
+    "extra": 74,
+}
+
+
 def comment(text: str) -> str:
     """XML comments may not hold '--' nor end in '-'."""
     while "--" in text:

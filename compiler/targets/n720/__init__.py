@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
-from compiler.targets.common import environment, header, is_control, text_of
+from compiler.targets.common import (
+    TEXT_LIMITS_SHARED,
+    environment,
+    header,
+    is_control,
+    text_of,
+)
 from compiler.targets.n720 import params as P
 
 if TYPE_CHECKING:
@@ -33,22 +39,8 @@ def _unescape(value: str) -> str:
 
 # Longest text per site field. The vendor publishes none but PROFILE_NAME (20); the rest
 # follow other Gigaset fields (74 for server addresses, 50 for digest credentials) and
-# what a handset screen shows.
-TEXT_LIMITS = {
-    "profile_name": 20,
-    "providers.name": 32,
-    "providers.domain": 74,
-    "providers.proxy": 74,
-    "providers.registrar": 74,
-    "providers.outbound_proxy": 74,
-    "handsets.login": 50,
-    "handsets.password": 50,
-    "handsets.user_id": 50,
-    "handsets.display_name": 32,
-    "handsets.account_name": 32,
-    "handsets.voicemail": 32,
-    "extra": 74,
-}
+# what a handset screen shows. The table is shared with the families that publish none.
+TEXT_LIMITS = TEXT_LIMITS_SHARED
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from compiler.load import value_at
 from compiler.targets.common import (
+    TEXT_LIMITS_SHARED,
     environment,
     escape_attribute,
     header,
@@ -28,23 +30,9 @@ if TYPE_CHECKING:
 ENCODING = "utf-8"
 PIN_ITEM = "hs.*.DECT_AC"  # the site PIN as read_items shows it, once for all handsets
 
-# Longest text per site field. The vendor publishes none; these follow the N720's table so
-# that a site can move between the families unchanged.
-TEXT_LIMITS = {
-    "profile_name": 20,
-    "providers.name": 32,
-    "providers.domain": 74,
-    "providers.proxy": 74,
-    "providers.registrar": 74,
-    "providers.outbound_proxy": 74,
-    "handsets.login": 50,
-    "handsets.password": 50,
-    "handsets.user_id": 50,
-    "handsets.display_name": 32,
-    "handsets.account_name": 32,
-    "handsets.voicemail": 32,
-    "extra": 74,
-}
+# Longest text per site field. The vendor publishes none: the family shares the N720's
+# table, so that a site can move between the families unchanged.
+TEXT_LIMITS = TEXT_LIMITS_SHARED
 
 
 @dataclass(frozen=True)
@@ -133,11 +121,11 @@ class Nx70:
                               "verified)"))
         for path in [("defaults", "enabled")] + [("handsets", i, "enabled") for i in range(
                 len(handsets) if isinstance(handsets, list) else 0)]:
-            if _get(data, path) is False:
+            if value_at(data, path) is False:
                 found.append((path, "enabled-unsupported",
                               f"the {model} file has no documented way to disable an "
                               "account; remove the entry to deregister its handset"))
-        if _get(data, ("registration", "pin")) == "random":
+        if value_at(data, ("registration", "pin")) == "random":
             found.append((("registration", "pin"), "pin-random-unsupported",
                           f"the {model} takes a fixed PIN per handset; give 4 digits"))
         return found
@@ -207,17 +195,6 @@ class Nx70:
         if "provider" in match.groupdict():
             return "provider", int(match["provider"]), leaf or "transport"
         return "window", None, leaf
-
-
-def _get(data: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _item(param: P.Param, value: object, ipui: str = "", provider: int = 0) -> Item:
