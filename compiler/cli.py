@@ -17,6 +17,7 @@ import typer
 
 from compiler import __version__, importer, pipeline, render_plan
 from compiler import publish as publish_stage
+from compiler.cache import Cache
 from compiler.diagnostics import (
     Diagnostic,
     Severity,
@@ -25,11 +26,10 @@ from compiler.diagnostics import (
     render_text,
     sorted_diagnostics,
 )
-from compiler.cache import Cache
 from compiler.plan import Options
 from compiler.secrets import load_store
-from compiler.write import LOCK_FILE, Faults, build_lock
 from compiler.validate import ADVICE_RULES, schema_text
+from compiler.write import LOCK_FILE, Faults, build_lock
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input, refused change, stale build
@@ -248,7 +248,7 @@ def _nothing_written(diagnostics: list[Diagnostic]) -> int:
 @app.command()
 def check(root: Root = Path(".")) -> int:
     """For CI: fail when a site is invalid or build/ is not what a build would write."""
-    checked, planned, diagnostics = _check(root)
+    _, planned, diagnostics = _check(root)
     _err(render_text(diagnostics))
     if has_errors(diagnostics):
         return EXIT_INVALID

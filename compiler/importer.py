@@ -23,6 +23,7 @@ from compiler.emit import quoted, site_yaml
 from compiler.model import Site, build_site
 from compiler.pipeline import BUILD_DIR, SITES_DIR
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
+from compiler.publish import password_problem
 from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store
 from compiler.state import state_path, to_json
 from compiler.targets.n720 import TARGET, mapping, reader
@@ -34,7 +35,6 @@ SITE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECRETS_MODE = 0o600
 SECRETS_HEADER = ("# dectprov secrets: NAME: value, one a line. Keep this file out of git "
                   "(the shipped .gitignore lists it).\n")
-PASSWORD_FIELD = "handsets.password"
 _FATAL = frozenset({"import-unreadable", "import-too-large", "import-encoding", "import-xml",
                     "import-dtd", "import-structure"})
 
@@ -173,13 +173,7 @@ def _site_data(name: str, mapped: mapping.Mapped, display: str,
 
 def _password_problem(password: str) -> str | None:
     """What publish would refuse, said without the value."""
-    problem = TARGET.text_problem(password, secret=True)
-    if problem is not None:
-        return problem
-    limit = TARGET.text_limit(PASSWORD_FIELD)
-    if len(password) > limit:
-        return f"is longer than the {limit} characters the device takes"
-    return None
+    return password_problem(TARGET, password)
 
 
 def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:

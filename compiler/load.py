@@ -245,7 +245,7 @@ def _loc(mark: Any, raw: str | None = None) -> Loc:
 class _Frame:
     """A mapping or sequence being built, with what is needed to finish it."""
 
-    __slots__ = ("value", "anchor", "size", "height", "key", "key_loc")
+    __slots__ = ("anchor", "height", "key", "key_loc", "size", "value")
 
     def __init__(self, value: LocatedDict | LocatedList, anchor: str | None) -> None:
         self.value = value

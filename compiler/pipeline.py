@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from compiler.cache import Cache, CheckEntry, PlanEntry, store_detail
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.load import load_site
 from compiler.model import Site, build_site
@@ -33,7 +34,6 @@ from compiler.plan import (
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
-from compiler.cache import Cache, CheckEntry, PlanEntry, store_detail
 from compiler.write import Faults, write_atomic
 
 SITES_DIR = "sites"

@@ -104,14 +104,19 @@ def _problem(target: Target, name: str, value: str | None) -> str | None:
     if value is None:
         return (f"is not set: export {environment_name(name)}, or add '{name}' to the "
                 "secrets file")
+    if not value:
+        return "is empty"
+    return password_problem(target, value)
+
+
+def password_problem(target: Target, value: str) -> str | None:
+    """Why the device cannot take this password, without giving it away."""
     problem = target.text_problem(value, secret=True)
     if problem is not None:
         return problem
     limit = target.text_limit(PASSWORD_FIELD)
     if len(value) > limit:
         return f"is longer than the {limit} characters the device takes"
-    if not value:
-        return "is empty"
     return None
 
 

@@ -474,14 +474,14 @@ def _text_fields(data: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], s
 
 
 def _texts(report: _Report, target: Target) -> None:
-    for path, field in _text_fields(report.data):
+    for path, limit_name in _text_fields(report.data):
         value = value_at(report.data, path)
         if not isinstance(value, str):
             continue
         problem = target.text_problem(value, secret=is_secret(path))
         if problem is not None:
             report.error(path, "text-charset", problem)
-        limit = target.text_limit(field)
+        limit = target.text_limit(limit_name)
         if len(value) > limit:
             report.error(path, "text-length", f"is {len(value)} characters long; the "
                          f"{report.data['model']} takes at most {limit}")

@@ -9,7 +9,6 @@ import jinja2
 
 from compiler.secrets import SecretRef
 
-
 # Longest text per site field, in characters: the N720's table (the vendor publishes only
 # PROFILE_NAME's 20; the rest follow other Gigaset fields, 74 for server addresses and 50
 # for digest credentials, and what a handset screen shows). Families that publish no

@@ -5,10 +5,10 @@ UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slo
 from __future__ import annotations
 
 import calendar
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from compiler.load import value_at
