@@ -213,13 +213,19 @@ def _waiting() -> None:
 
 
 def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> int:
-    planned = pipeline.plan(root, checked, options)
+    faults = Faults.from_environment()
+    try:
+        planned = pipeline.plan(root, checked, options, stage=faults)
+    except OSError as err:  # staging a file failed: nothing is left staged
+        _save(checked)
+        return _nothing_written([pipeline.staging_failed(err)])
     diagnostics = checked.diagnostics + _plan_diagnostics(planned)
     if has_errors(diagnostics):
+        pipeline.discard(planned)
         _save(checked)
         return _nothing_written(diagnostics)
     _err(render_text(diagnostics))
-    written, failures = pipeline.write(planned, Faults.from_environment())
+    written, failures = pipeline.write(planned, faults)
     if checked.cache is not None and not failures:
         for item in planned:
             if item.outputs:

@@ -34,7 +34,8 @@ from compiler.plan import (
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
 from compiler.validate import Identity, validate_fleet, validate_site
-from compiler.write import Faults, write_atomic
+from compiler.write import Faults, commit
+from compiler.write import stage as stage_file
 
 SITES_DIR = "sites"
 BUILD_DIR = "build"
@@ -70,8 +71,14 @@ class Checked:
 
 @dataclass(frozen=True)
 class Output:
+    """One file a build writes. Its bytes are not kept: a fleet's files would not fit in
+    memory at once. A build stages them beside their target, to be renamed in `write`."""
+
     path: Path  # build/<site>/<file name>
-    content: bytes
+    sha256: str
+    on_disk: bool  # the file under build/ holds exactly these bytes already
+    missing: bool  # there is no such file under build/
+    staged: Path | None = None  # the temporary file holding the bytes, when staged
 
 
 @dataclass
@@ -256,10 +263,21 @@ def _regular_file_bytes(path: Path) -> bytes | None:
         return None
 
 
-def plan(root: Path, checked: Checked, options: Options) -> list[Planned]:
+def plan(root: Path, checked: Checked, options: Options,
+         stage: Faults | None = None) -> list[Planned]:
     """Plan every checked site against its state, render what the plan decided, and say
-    what would be written. Nothing is written here."""
-    planned = [_plan_or_recall(root, site, options, checked) for site in checked.sites]
+    what would be written. Nothing is written under its name here: with `stage` (a build),
+    each new file is staged beside its target, for `write` to rename or `discard` to
+    remove. Raises OSError when staging fails, after removing what it staged."""
+    planned: list[Planned] = []
+    try:
+        for index, site in enumerate(checked.sites):
+            planned.append(_plan_or_recall(root, site, options, checked, stage))
+            # The plan keeps what it needs; the whole model may go (a fleet is large).
+            checked.sites[index] = replace(site, handsets=())
+    except OSError:
+        discard(planned)
+        raise
     moves = cross_site_moves([p.plan for p in planned])
     for item in planned:
         mine = tuple(d for d in moves if d.file == item.plan.site.source)
@@ -268,7 +286,8 @@ def plan(root: Path, checked: Checked, options: Options) -> list[Planned]:
     return planned
 
 
-def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked) -> Planned:
+def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
+                    stage: Faults | None) -> Planned:
     """A site whose file, state and build/ are as the cache last saw them, with nothing to
     do, is recalled; any other is planned (from the cached model if need be)."""
     cache, key = checked.cache, checked.keys.get(site.name)
@@ -282,7 +301,7 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked) 
             model = _check_site(SourceFile(root / site.source, site.source), None)[1]
         assert model is not None, "a cached site without errors has a model"
         site = model
-    item = _plan_site(root, site, options, checked.owners)
+    item = _plan_site(root, site, options, checked.owners, stage)
     item.check_key = key
     if cache is not None and key is not None:
         _remember_if_clean(cache, item)
@@ -311,8 +330,7 @@ def _remember_if_clean(cache: Cache, item: Planned) -> None:
     remembered as such; any other is forgotten."""
     plan = item.plan
     clean = (plan.state is not None and not plan.content_changed and not plan.refused
-             and not item.strays
-             and all(_read_bytes(o.path) == o.content for o in item.outputs))
+             and not item.strays and all(output.on_disk for output in item.outputs))
     if clean:
         remember_clean(cache, item)
     else:
@@ -333,10 +351,11 @@ def remember_clean(cache: Cache, item: Planned) -> None:
     warnings_only = tuple(d for d in plan.diagnostics if not d.is_error)
     cache.remember_plan(plan.site.source, PlanEntry(
         plan_key, warnings_only, plan.revision.number, plan.revision.stamp, xml.path.name,
-        hashlib.sha256(xml.content).hexdigest(), released))
+        xml.sha256, released))
 
 
-def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str]) -> Planned:
+def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str],
+               stage: Faults | None = None) -> Planned:
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
     directory = root / BUILD_DIR / site.name
@@ -363,8 +382,23 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str
     site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     file_name = target.file_name(site)
     state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
-    outputs = [Output(directory / file_name, content), Output(state_path(directory), state_bytes)]
-    return Planned(site_plan, outputs, _strays(directory, {file_name, STATE_FILE}))
+    strays = _strays(directory, {file_name, STATE_FILE})  # before anything is staged there
+    outputs = [_output(directory / file_name, content, stage),
+               _output(state_path(directory), state_bytes, stage)]
+    return Planned(site_plan, outputs, strays)
+
+
+def _output(path: Path, content: bytes, stage: Faults | None) -> Output:
+    """Compare with what is on disk now, and stage the bytes when a build will need them."""
+    on_disk = _read_bytes(path)
+    staged = None
+    if stage is not None and on_disk != content:
+        try:
+            staged = stage_file(path, content, stage)
+        except OSError as err:  # name the file, not its temporary twin
+            raise OSError(err.errno, err.strerror, str(path)) from err
+    return Output(path, hashlib.sha256(content).hexdigest(), on_disk == content,
+                  on_disk is None, staged)
 
 
 def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:
@@ -413,11 +447,10 @@ def stale(planned: list[Planned]) -> list[Diagnostic]:
     found = []
     for item in planned:
         for output in item.outputs:
-            on_disk = _read_bytes(output.path)
-            if on_disk == output.content:
+            if output.on_disk:
                 continue
-            what = "is missing" if on_disk is None else "is out of date"
-            if on_disk is not None and not item.plan.content_changed and \
+            what = "is missing" if output.missing else "is out of date"
+            if not output.missing and not item.plan.content_changed and \
                     output.path.name != STATE_FILE:
                 what = "was edited by hand (its sha256 is not the one in the state)"
             found.append(_stale(output.path, f"{what}; run 'make build' and commit build/"))
@@ -434,14 +467,16 @@ def _stale(path: Path, message: str) -> Diagnostic:
 
 def write(planned: list[Planned], faults: Faults | None = None,
           ) -> tuple[list[Output], list[Diagnostic]]:
-    """Write what differs from what is on disk, the provisioning file before its state,
+    """Rename every staged file over its target, the provisioning file before its state,
     and remove what the build no longer writes. Stops at the first failure: every file is
-    then either as it was or complete, and the next build repairs the rest."""
+    then either as it was or complete, the rest of the staged files are removed, and the
+    next build repairs what is left."""
     written: list[Output] = []
-    for item in planned:
+    for number, item in enumerate(planned):
         try:
             written += _write_site(item, faults or Faults())
         except OSError as err:
+            discard(planned[number:])
             return written, [_write_failed(item, err)]
     return written, []
 
@@ -449,16 +484,33 @@ def write(planned: list[Planned], faults: Faults | None = None,
 def _write_site(item: Planned, faults: Faults) -> list[Output]:
     written = []
     for output in item.outputs:
-        if _read_bytes(output.path) == output.content:
+        if output.staged is None:
             continue
         try:
-            write_atomic(output.path, output.content, faults)
+            commit(output.staged, output.path, faults)
         except OSError as err:  # name the file, not its temporary twin
             raise OSError(err.errno, err.strerror, str(output.path)) from err
         written.append(output)
     for path in item.strays:
         path.unlink(missing_ok=True)
     return written
+
+
+def discard(planned: list[Planned]) -> None:
+    """Remove the staged files of a build that will not be written."""
+    for item in planned:
+        for output in item.outputs:
+            if output.staged is not None:
+                output.staged.unlink(missing_ok=True)
+
+
+def staging_failed(err: OSError) -> Diagnostic:
+    """A file could not be staged: nothing was written, and nothing is left staged."""
+    path = Path(err.filename) if err.filename else Path(BUILD_DIR)
+    reason = err.strerror or str(err)
+    return Diagnostic("/".join(path.parts[-3:-1]) or BUILD_DIR, None, None, Severity.ERROR,
+                      "write-failed", "", f"cannot write {path.name}: {reason}. Every file "
+                      "is as it was or complete; fix the cause and build again")
 
 
 def _write_failed(item: Planned, err: OSError) -> Diagnostic:

@@ -55,6 +55,13 @@ def write_atomic(path: Path, data: bytes, faults: Faults | None = None,
                  mode: int = 0o644, durable: bool = True) -> None:
     """Replace `path` with `data`, or leave it as it was and raise OSError. `durable`
     flushes it to the disk before the rename (not needed for a cache, which may be lost)."""
+    commit(stage(path, data, faults, mode, durable), path, faults, durable)
+
+
+def stage(path: Path, data: bytes, faults: Faults | None = None, mode: int = 0o644,
+          durable: bool = True) -> Path:
+    """Write `data` to a temporary file beside `path`, to be renamed over it by `commit`;
+    nothing is left behind when this fails."""
     faults = faults or Faults()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -66,10 +73,20 @@ def write_atomic(path: Path, data: bytes, faults: Faults | None = None,
             if durable:
                 os.fsync(stream.fileno())
         os.chmod(temporary, mode)
-        faults.reach("rename")
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def commit(staged: Path, path: Path, faults: Faults | None = None,
+           durable: bool = True) -> None:
+    """Rename a staged file over its target: the old file or the new one, never half."""
+    try:
+        (faults or Faults()).reach("rename")
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
         raise
     if durable:
         _sync_directory(path.parent)

@@ -214,5 +214,6 @@ def test_build_on_a_full_disk_says_which_file(root: Path, monkeypatch: pytest.Mo
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
     assert capsys.readouterr().err.endswith(
         "build/care-home: error: cannot write 7C2F80123456.xml: No space left on device. "
-        "Every file is as it was or complete; fix the cause and build again [write-failed]\n")
+        "Every file is as it was or complete; fix the cause and build again [write-failed]\n"
+        "Nothing was written: fix the errors above.\n")  # it failed while staging
     assert _tree(root) == {}

@@ -172,7 +172,7 @@ def test_a_read_only_build_directory_is_a_clear_error(
     assert "[write-failed]" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_site_directory_removed_mid_run_is_written_whole(
+def test_a_site_directory_removed_mid_run_is_a_clear_error_and_repaired(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     from compiler import pipeline
@@ -185,12 +185,18 @@ def test_a_site_directory_removed_mid_run_is_written_whole(
 
     def plan_then_remove(*args: object, **kwargs: object) -> list[pipeline.Planned]:
         result = planned_sites(*args, **kwargs)  # type: ignore[arg-type]
-        shutil.rmtree(root / "build" / "vendor-example")
+        shutil.rmtree(root / "build" / "vendor-example")  # with the files staged in it
         return result
 
     monkeypatch.setattr(pipeline, "plan", plan_then_remove)
-    assert main(["build", "--root", str(root), "--now", NEW]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["build", "--root", str(root), "--now", NEW]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "build/vendor-example: error: cannot write 7C2F80CA21E4.xml: No such file or " \
+           "directory" in err and "[write-failed]" in err and "Traceback" not in err
+    assert not [p for p in (root / "build").rglob("*.tmp")]  # nothing left staged
     monkeypatch.undo()
+    assert main(["build", "--root", str(root), "--now", NEW]) == EXIT_OK
     capsys.readouterr()
     assert main(["check", "--root", str(root)]) == EXIT_OK
 
