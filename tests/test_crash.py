@@ -148,7 +148,7 @@ def test_a_failing_disk_is_a_clear_error_and_writes_nothing_half(
     assert result.returncode == EXIT_INVALID
     assert "Traceback" not in result.stderr
     reason = os.strerror(getattr(__import__("errno"), fault.split(":")[0]))
-    assert f"cannot write " in result.stderr and reason in result.stderr
+    assert "cannot write " in result.stderr and reason in result.stderr
     assert "[write-failed]" in result.stderr
     tree = _tree(root)
     assert not [name for name in tree if name.endswith(".tmp")]

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler import importer
-from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from compiler.emit import site_yaml
 from compiler.ipui import Ipui
 from compiler.load import load_site
