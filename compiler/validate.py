@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +22,7 @@ import jsonschema
 from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
-from compiler.model import WINDOW_START_FORMAT, parse_duration
+from compiler.model import parse_duration, parse_window_start
 from compiler.targets import Target, target_for
 
 _SCHEMA_LOCATIONS = (
@@ -425,7 +424,7 @@ def _registration(report: _Report) -> None:
     path: tuple[PathPart, ...] = ("registration", "window", "start")
     if isinstance(start, str) and len(start) == 16:
         try:
-            moment = datetime.strptime(start.replace("T", " "), WINDOW_START_FORMAT)
+            moment = parse_window_start(start)
         except ValueError:
             report.error(path, "window-start", f"'{start}' is not a real date and time")
         else:
