@@ -123,9 +123,6 @@ class N720:
                         "set of the N720 file")
         return None
 
-    def extra_owner(self, param_id: str) -> str | None:
-        return P.owning_field(param_id)
-
     def extra_problem(self, param_id: str, value: Any) -> tuple[str, str] | None:
         owner = P.owning_field(param_id)
         if owner is not None:
