@@ -330,10 +330,7 @@ def _n720_expected(data: dict[str, Any]) -> dict[str, str]:
         items[N720.WINDOW_START.id] = _byte_list(start.strftime("%d%m%y%H%M").encode())
         items[N720.WINDOW_DURATION.id] = str(_seconds(registration["window"]["duration"]))
     for index, provider in enumerate(data["providers"]):
-        proxy = _host_port(provider["proxy"]) if "proxy" in provider else (
-            provider["domain"], 5060)
-        registrar = _host_port(provider["registrar"]) if "registrar" in provider else proxy
-        outbound = provider.get("outbound_proxy")
+        proxy, registrar, outbound = _endpoints(provider)
         values = {
             N720.PROVIDER_NAME: provider["name"],
             N720.PROVIDER_DOMAIN: provider["domain"],
@@ -404,13 +401,18 @@ class Nx70File:
     opers: list[tuple[str, str | None, dict[str, str]]]  # name, value, their params
 
 
+def _endpoints(provider: dict[str, Any]) -> tuple[tuple[str, int], tuple[str, int], Any]:
+    """Proxy and registrar as (host, port), and the outbound proxy, with the format's
+    defaults: the proxy is the domain on 5060, the registrar the proxy."""
+    proxy = _host_port(provider["proxy"]) if "proxy" in provider else (provider["domain"], 5060)
+    registrar = _host_port(provider["registrar"]) if "registrar" in provider else proxy
+    return proxy, registrar, provider.get("outbound_proxy")
+
+
 def _nx70_expected(data: dict[str, Any]) -> Nx70File:
     params: dict[str, str] = {}
     for index, provider in enumerate(data["providers"]):
-        proxy = _host_port(provider["proxy"]) if "proxy" in provider else (
-            provider["domain"], 5060)
-        registrar = _host_port(provider["registrar"]) if "registrar" in provider else proxy
-        outbound = provider.get("outbound_proxy")
+        proxy, registrar, outbound = _endpoints(provider)
         values = {
             NX70.PROVIDER_NAME: provider["name"],
             NX70.PROVIDER_DOMAIN: provider["domain"],
