@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_secrets import CARE_HOME, CLINIC_NORTH, N720_PASSWORD
 
 from compiler import pipeline
 from compiler import publish as publish_stage
@@ -22,15 +23,9 @@ from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name,
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
-CARE_HOME = [f"care-home/{login}" for login in (
-    "2101", "2102", "2103", "2104", "2105", "2106", "2107", "2108", "2109", "2110", "2111",
-    "2112", "2190", "2191")]
-CLINIC_NORTH = [f"clinic-north/{login}" for login in (
-    "4101", "4102", "4110", "4111", "4120", "4190")]
 CLINIC_IPUIS = ["0332a11b01", "0332a11b02", "0332a11b0c", "0332a11b04", "0332a11b05",
                 "0332a11b06"]
 N720_FILE, NX70_FILE, VENDOR_FILE = "7C2F80123456.xml", "7c2f809a0b11.xml", "7C2F80CA21E4.xml"
-N720_PASSWORD = "BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]"
 PUBLISHED = ("Published care-home: revision 1, MAC 7C2F80123456 -> {to}/7C2F80123456.xml\n"
              "Published clinic-north: revision 1, MAC 7C2F809A0B11 -> {to}/7c2f809a0b11.xml\n"
              "Published vendor-example: revision 1, MAC 7C2F80CA21E4 -> {to}/7C2F80CA21E4.xml\n")
