@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from test_scenarios import (
+    _header,
     BUILT_CHANGED,
     BUILT_UNCHANGED,
     NOTHING_WRITTEN,
@@ -409,10 +410,6 @@ def test_registering_after_the_window_closed_warns(repo: Nx70Repo) -> None:
 
 
 # -- versions ----------------------------------------------------------------------------------
-
-
-def _header(xml: str) -> str:
-    return xml.splitlines()[1]
 
 
 def test_revision_lives_in_the_header_and_the_state(repo: Nx70Repo) -> None:
