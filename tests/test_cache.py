@@ -151,3 +151,21 @@ def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path
     assert _build(fleet) == EXIT_OK
     assert not marker.exists()
     assert _tree(fleet) == before
+
+
+def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from compiler import pipeline
+
+    sites = pipeline.PARALLEL_FROM + 6  # enough for the workers (on a machine with 2 cores)
+    parallel, sequential = tmp_path / "parallel", tmp_path / "sequential"
+    _bench().generate(parallel, sites, 5)  # type: ignore[attr-defined]
+    shutil.copytree(parallel, sequential)
+    assert _build(parallel, cache=False) == EXIT_OK
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    monkeypatch.setenv(CACHE_ENVIRONMENT, "off")
+    assert main(["build", "--root", str(sequential), "--now", NOW]) == EXIT_OK
+    capsys.readouterr()
+    assert _tree(parallel) == _tree(sequential)
+    assert len(_tree(parallel)) == 2 * sites
