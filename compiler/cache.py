@@ -169,14 +169,10 @@ class Cache:
         entry = self.checks.get(display)
         return entry if entry is not None and entry.key == key else None
 
-    def remember_check(self, display: str, entry: CheckEntry, model: Site | None) -> None:
-        """The index keeps what every run needs; the site's model and the places of its
-        IPUIs (wanted only to plan it, or to report a duplicate) go to a file of their own."""
-        store_detail(self.directory, entry, model)
-        self.adopt_check(display, entry)
-
     def adopt_check(self, display: str, entry: CheckEntry) -> None:
-        """Index an entry whose detail file is written already (by a worker process)."""
+        """Index an entry whose detail file is written already (`store_detail`): the index
+        keeps what every run needs; the site's model and the places of its IPUIs (wanted
+        only to plan it, or to report a duplicate) are in a file of their own."""
         self.checks[display] = replace(entry, identities=[])
         self.dirty = True
 

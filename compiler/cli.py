@@ -102,9 +102,10 @@ Force = Annotated[bool, typer.Option("--force",
                                      help="Build past the deregistration threshold.")]
 
 
-def _checked(root: Path, files: list[Path] | None, cached: bool = True) -> pipeline.Checked:
+def _checked(root: Path, files: list[Path] | None, cached: bool = True,
+             planning: pipeline.Planning | None = None) -> pipeline.Checked:
     cache = _cache(root) if cached else None
-    return pipeline.check(pipeline.site_files(root, files or []), cache)
+    return pipeline.check(pipeline.site_files(root, files or []), cache, planning)
 
 
 def _cache(root: Path) -> Cache | None:
@@ -115,9 +116,10 @@ def _cache(root: Path) -> Cache | None:
 
 
 def _planned(root: Path, files: list[Path] | None, options: Options, cached: bool = True,
-             ) -> tuple[pipeline.Checked, list[pipeline.Planned]]:
-    checked = _checked(root, files, cached)
-    planned = pipeline.plan(root, checked, options) if checked.ok else []
+             changes: bool = False) -> tuple[pipeline.Checked, list[pipeline.Planned]]:
+    """Every site checked and planned; `changes` keeps each plan's changes, to show them."""
+    checked = _checked(root, files, cached, pipeline.Planning(root, options, changes=changes))
+    planned = pipeline.plan(root, checked, options, changes=changes) if checked.ok else []
     if checked.cache is not None:
         checked.cache.save()
     return checked, planned
@@ -166,7 +168,7 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
          ) -> int:
     """Show what a build would change on each device, against build/<site>/state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    checked, planned = _planned(root, files, options)
+    checked, planned = _planned(root, files, options, changes=True)
     if not checked.ok:
         _err(render_text(checked.diagnostics))
         return EXIT_INVALID
@@ -190,18 +192,15 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
           ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    checked = _checked(root, files)
-    if not checked.ok:
-        if checked.cache is not None:
-            checked.cache.save()
-        return _nothing_written(checked.diagnostics)
+    if not pipeline.site_files(root, files or []):  # not a project: no lock file left here
+        return _nothing_written(_checked(root, files).diagnostics)
     try:
         with build_lock(root, wait=not no_wait, on_wait=_waiting) as held:
             if not held:
                 _err(f"dectprov: another build of this root holds the lock ({LOCK_FILE}); "
                      "nothing was written\n")
                 return EXIT_INVALID
-            return _build_locked(root, checked, options)
+            return _build_locked(root, files, options)
     except OSError as err:
         _err(f"dectprov: cannot lock {root / LOCK_FILE}: {err.strerror}; nothing was "
              "written\n")
@@ -212,10 +211,16 @@ def _waiting() -> None:
     _err(f"dectprov: waiting for another build of this root ({LOCK_FILE})...\n")
 
 
-def _build_locked(root: Path, checked: pipeline.Checked, options: Options) -> int:
+def _build_locked(root: Path, files: list[Path] | None, options: Options) -> int:
+    """The build, under the lock: files are staged as the sites are planned."""
     faults = Faults.from_environment()
+    checked = _checked(root, files, planning=pipeline.Planning(
+        root, options, stage=faults, changes=False))
+    if not checked.ok:
+        _save(checked)
+        return _nothing_written(checked.diagnostics)
     try:
-        planned = pipeline.plan(root, checked, options, stage=faults)
+        planned = pipeline.plan(root, checked, options, stage=faults, changes=False)
     except OSError as err:  # staging a file failed: nothing is left staged
         _save(checked)
         return _nothing_written([pipeline.staging_failed(err)])

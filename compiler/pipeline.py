@@ -8,12 +8,14 @@ import hashlib
 import multiprocessing
 import os
 import stat
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.cache import Cache, CheckEntry, PlanEntry, store_detail
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
+from compiler.ipui import Ipui
 from compiler.load import load_site
 from compiler.model import Site, build_site
 from compiler.plan import (
@@ -52,17 +54,39 @@ class SourceFile:
         return self.path.stem
 
 
+@dataclass(frozen=True)
+class Planning:
+    """A pass that plans each site in the same step that checks it, while its model is in
+    memory (in a worker process, for a fleet): only the slim plan comes back."""
+
+    root: Path
+    options: Options
+    stage: Faults | None = None  # a build: stage each new file beside its target
+    changes: bool = True  # keep every change, to be shown; a build keeps only what it needs
+
+
+@dataclass
+class Early:
+    """A site planned while it was checked, before the fleet's claims were known: the plan
+    assumed that no other site claims the IPUIs in `asked`, and holds if none does."""
+
+    planned: Planned | None
+    asked: frozenset[bytes] = frozenset()
+    failure: OSError | None = None  # staging its files failed; nothing of it is staged
+
+
 @dataclass
 class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
     owners: dict[bytes, str] = field(default_factory=dict)  # IPUI code -> the site claiming it
-    # Sites the cache answered for: `sites` holds them without handsets, and the cache
-    # gives the whole model when the plan needs it.
+    # Sites the cache answered for, or planned early: `sites` holds them without handsets,
+    # and the cache (or the file, checked again) gives the whole model if the plan needs it.
     cached: dict[str, CheckEntry] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # site name -> the cache's check key
     cache: Cache | None = None
+    early: dict[str, Early] = field(default_factory=dict)  # site name -> its early plan
 
     @property
     def ok(self) -> bool:
@@ -79,6 +103,7 @@ class Output:
     on_disk: bool  # the file under build/ holds exactly these bytes already
     missing: bool  # there is no such file under build/
     staged: Path | None = None  # the temporary file holding the bytes, when staged
+    made: tuple[Path, ...] = ()  # directories made to stage it, innermost first
 
 
 @dataclass
@@ -109,8 +134,10 @@ def _escapes(root: Path, path: Path) -> bool:
     return not path.resolve().is_relative_to(root.resolve())
 
 
-def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
-    """Load, validate and model every site; every problem of every file is collected."""
+def check(files: list[SourceFile], cache: Cache | None = None,
+          planning: Planning | None = None) -> Checked:
+    """Load, validate and model every site; every problem of every file is collected. With
+    `planning`, each site checked afresh is planned in the same step (see `plan`)."""
     result = Checked(cache=cache)
     if not files:
         result.diagnostics.append(Diagnostic(
@@ -125,7 +152,8 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
                 source.display, None, None, Severity.ERROR, "site-symlink", "",
                 "the site file is a symlink to a file outside the root; keep site files "
                 "in the repository"))
-    for source, (entry, model) in zip(inside, _check_all(inside, cache)):
+    unclaimed: list[Early] = []  # early plans of sites that will not be planned
+    for source, (entry, model, early) in zip(inside, _check_all(inside, cache, planning)):
         result.diagnostics += entry.diagnostics
         result.advice += entry.advice
         entries.append((source, entry))
@@ -136,10 +164,13 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
             result.diagnostics.append(Diagnostic(
                 source.display, None, None, Severity.ERROR, "site-duplicate", "site",
                 f"site '{site.name}' is also defined by {names[site.name].display}"))
+            unclaimed += [early] if early is not None else []
             continue
         names[site.name] = source
         if entry.key:
             result.keys[site.name] = entry.key
+        if early is not None:
+            result.early[site.name] = early
         if model is None:
             result.cached[site.name] = entry
         result.sites.append(model or site)
@@ -147,7 +178,15 @@ def check(files: list[SourceFile], cache: Cache | None = None) -> Checked:
     if duplicated:
         result.diagnostics += validate_fleet(_identities(entries, duplicated, cache))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
+    _discard_early(unclaimed)
+    if not result.ok:  # nothing will be planned: what was staged goes
+        _discard_early(list(result.early.values()))
+        result.early.clear()
     return result
+
+
+def _discard_early(early: list[Early]) -> None:
+    discard([item.planned for item in early if item.planned is not None])
 
 
 def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
@@ -171,12 +210,15 @@ def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, Sourc
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
                 cache: Cache | None) -> list[Identity]:
-    """The claims of the duplicated IPUIs, with their places, in file order."""
+    """The claims of the duplicated IPUIs, with their places, in file order: from the
+    cache, or from the site file checked again (a fleet's places are not kept)."""
     found = []
-    for _, entry in entries:
+    for source, entry in entries:
         if not any(entry.codes[i:i + 5] in codes for i in range(0, len(entry.codes), 5)):
             continue
-        identities = entry.identities or (cache.identities(entry) if cache else None) or []
+        identities = entry.identities or (cache.identities(entry) if cache else None)
+        if identities is None:
+            identities = _check_site(source)[0].identities
         found += [identity for identity in identities if identity.ipui.code in codes]
     return found
 
@@ -186,28 +228,29 @@ def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
 PARALLEL_FROM = 24
 
 
-def _check_all(sources: list[SourceFile], cache: Cache | None,
-               ) -> list[tuple[CheckEntry, Site | None]]:
-    """Every site's check, in file order: from the cache, or done afresh, in parallel
-    when there are enough of them and more than one core."""
+def _check_all(sources: list[SourceFile], cache: Cache | None, planning: Planning | None,
+               ) -> list[tuple[CheckEntry, Site | None, Early | None]]:
+    """Every site's check, in file order: from the cache, or done afresh (and planned, with
+    `planning`), in parallel when there are enough of them and more than one core."""
     keys = [_cache_key(source) if cache is not None else None for source in sources]
-    results: list[tuple[CheckEntry, Site | None] | None] = [
-        (entry, None) if (entry := cache.check(source.display, key) if cache and key else None)
+    results: list[tuple[CheckEntry, Site | None, Early | None] | None] = [
+        (entry, None, None)
+        if (entry := cache.check(source.display, key) if cache and key else None)
         else None for source, key in zip(sources, keys)]
     missing = [i for i, result in enumerate(results) if result is None]
     directory = cache.directory if cache is not None else None
-    jobs = [(sources[i], keys[i], directory) for i in missing]
+    jobs = [(sources[i], keys[i], directory, planning) for i in missing]
     workers = min(os.cpu_count() or 1, 8)
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            fresh = list(pool.map(_check_fresh, jobs, chunksize=8))
+            fresh = list(pool.map(_check_fresh, jobs, chunksize=4))
     else:
         fresh = [_check_fresh(job) for job in jobs]
-    for i, (entry, model) in zip(missing, fresh):
-        results[i] = (entry, model)
+    for i, checked in zip(missing, fresh):
+        results[i] = checked
         if cache is not None and keys[i] is not None:
-            cache.adopt_check(sources[i].display, entry)
+            cache.adopt_check(sources[i].display, checked[0])
     return [result for result in results if result is not None]
 
 
@@ -216,39 +259,53 @@ def _cache_key(source: SourceFile) -> str | None:
     return Cache.check_key(source.display, content) if content is not None else None
 
 
-def _check_fresh(job: tuple[SourceFile, str | None, Path | None],
-                 ) -> tuple[CheckEntry, Site | None]:
-    """One site checked afresh; with a cache, its model is stored there by whoever checked
-    it (a worker process writes its own files)."""
-    source, key, directory = job
-    entry, model = _check_site(source, None, key)
+def _check_fresh(job: tuple[SourceFile, str | None, Path | None, Planning | None],
+                 ) -> tuple[CheckEntry, Site | None, Early | None]:
+    """One site checked afresh, and planned when asked to; with a cache, its model is
+    stored there by whoever checked it (a worker process writes its own files). What comes
+    back is small: the places of its IPUIs stay in the cache, and a planned model goes."""
+    source, key, directory, planning = job
+    entry, model = _check_site(source, key)
     if directory is not None and key is not None:
         store_detail(directory, entry, model)
-    return entry, model
+    entry = replace(entry, identities=[])
+    if planning is None or model is None:
+        return entry, model, None
+    return entry, None, _plan_early(model, entry, planning)
 
 
-def _check_site(source: SourceFile, cache: Cache | None, key: str | None = None,
-                ) -> tuple[CheckEntry, Site | None]:
-    """One site through load, validate and model, or the cache's memory of it: the entry
-    holds the site without its handsets, and the whole model when it was just built."""
-    if cache is not None:
-        key = _cache_key(source)
-        entry = cache.check(source.display, key) if key is not None else None
-        if entry is not None:
-            return entry, None
+def _plan_early(model: Site, entry: CheckEntry, planning: Planning) -> Early:
+    """Plan a site before the fleet's claims are known: assume that no other site claims an
+    IPUI this one deregisters, and note which were asked about."""
+    asked: set[bytes] = set()
+
+    def elsewhere(ipui: Ipui) -> bool:
+        asked.add(ipui.code)
+        return False
+
+    try:
+        item = _plan_site(planning.root, model, planning.options, elsewhere, planning.stage)
+    except OSError as err:
+        return Early(None, failure=err)
+    item.check_key = entry.key or None
+    assert entry.summary is not None
+    item.plan = item.plan.slim(entry.summary, planning.changes)
+    return Early(item, frozenset(asked))
+
+
+def _check_site(source: SourceFile, key: str | None = None) -> tuple[CheckEntry, Site | None]:
+    """One site through load, validate and model: the entry holds the site without its
+    handsets, and the model is the whole site (None when it has errors)."""
     loaded = load_site(source.path, source.display)
     model = None
     if loaded.data is None:
-        entry = CheckEntry.of(key or "", loaded.diagnostics, [], [], None)
-    else:
-        site_check = validate_site(loaded.data, source.display, source.stem)
-        if not has_errors(site_check.diagnostics):
-            model = build_site(loaded.data, source.display)
-        entry = CheckEntry.of(key or "", loaded.diagnostics + site_check.diagnostics,
-                           site_check.advice, site_check.identities,
-                           replace(model, handsets=()) if model is not None else None)
-    if cache is not None and key is not None:
-        cache.remember_check(source.display, entry, model)
+        return CheckEntry.of(key or "", loaded.diagnostics, [], [], None), None
+    site_check = validate_site(loaded.data, source.display, source.stem)
+    if not has_errors(site_check.diagnostics):
+        model = build_site(loaded.data, source.display)
+    entry = CheckEntry.of(key or "", loaded.diagnostics + site_check.diagnostics,
+                          site_check.advice, site_check.identities,
+                          replace(model, handsets=()) if model is not None else None)
     return entry, model
 
 
@@ -263,20 +320,36 @@ def _regular_file_bytes(path: Path) -> bytes | None:
         return None
 
 
-def plan(root: Path, checked: Checked, options: Options,
-         stage: Faults | None = None) -> list[Planned]:
+def plan(root: Path, checked: Checked, options: Options, stage: Faults | None = None,
+         changes: bool = True) -> list[Planned]:
     """Plan every checked site against its state, render what the plan decided, and say
     what would be written. Nothing is written under its name here: with `stage` (a build),
     each new file is staged beside its target, for `write` to rename or `discard` to
-    remove. Raises OSError when staging fails, after removing what it staged."""
+    remove. Raises OSError when staging fails, after removing what it staged.
+
+    A site planned early, while it was checked, keeps that plan unless another site claims
+    an IPUI it assumed was free; it is planned again then. `changes=False` keeps of each
+    plan only what a build needs."""
+    early = checked.early
+    failed = next((item.failure for item in early.values() if item.failure), None)
+    if failed is not None:
+        _discard_early(list(early.values()))
+        early.clear()
+        raise failed
     planned: list[Planned] = []
     try:
         for index, site in enumerate(checked.sites):
-            planned.append(_plan_or_recall(root, site, options, checked, stage))
+            item = _take_early(early.pop(site.name, None), site.name, checked.owners)
+            if item is None:
+                item = _plan_or_recall(root, site, options, checked, stage, changes)
+            elif checked.cache is not None:
+                _remember_if_clean(checked.cache, item)
+            planned.append(item)
             # The plan keeps what it needs; the whole model may go (a fleet is large).
             checked.sites[index] = replace(site, handsets=())
     except OSError:
         discard(planned)
+        _discard_early(list(early.values()))
         raise
     moves = cross_site_moves([p.plan for p in planned])
     for item in planned:
@@ -286,8 +359,18 @@ def plan(root: Path, checked: Checked, options: Options,
     return planned
 
 
+def _take_early(early: Early | None, name: str, owners: dict[bytes, str]) -> Planned | None:
+    """The early plan, if what it assumed holds; else None, and its staged files are gone."""
+    if early is None or early.planned is None:
+        return None
+    if any(owners.get(code, name) != name for code in early.asked):
+        discard([early.planned])
+        return None
+    return early.planned
+
+
 def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
-                    stage: Faults | None) -> Planned:
+                    stage: Faults | None, changes: bool = True) -> Planned:
     """A site whose file, state and build/ are as the cache last saw them, with nothing to
     do, is recalled; any other is planned (from the cached model if need be)."""
     cache, key = checked.cache, checked.keys.get(site.name)
@@ -298,14 +381,16 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
     if site.name in checked.cached:
         model = cache.model(checked.cached[site.name]) if cache is not None else None
         if model is None:  # the cache lost it: check the file again, without the cache
-            model = _check_site(SourceFile(root / site.source, site.source), None)[1]
+            model = _check_site(SourceFile(root / site.source, site.source))[1]
         assert model is not None, "a cached site without errors has a model"
         site = model
-    item = _plan_site(root, site, options, checked.owners, stage)
+    owners = checked.owners
+    item = _plan_site(root, site, options,
+                      lambda ipui: owners.get(ipui.code, site.name) != site.name, stage)
     item.check_key = key
     if cache is not None and key is not None:
         _remember_if_clean(cache, item)
-    item.plan = item.plan.slim(replace(site, handsets=()))
+    item.plan = item.plan.slim(replace(site, handsets=()), changes)
     return item
 
 
@@ -354,8 +439,10 @@ def remember_clean(cache: Cache, item: Planned) -> None:
         xml.sha256, released))
 
 
-def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str],
+def _plan_site(root: Path, site: Site, options: Options, elsewhere: Callable[[Ipui], bool],
                stage: Faults | None = None) -> Planned:
+    """One site planned and rendered; `elsewhere` says whether another site of the run
+    claims an IPUI (one this site deregistered)."""
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
     directory = root / BUILD_DIR / site.name
@@ -367,8 +454,7 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str
         return Planned(SitePlan(site, None, (), (), read.diagnostics), [])
     state = read.state
     assigned = assign(site, state, target.keyed_by, target.capacity[site.model])
-    slots = slot_table(assigned, state, state.revision + 1 if state else 1,
-                       lambda ipui: owners.get(ipui.code, site.name) != site.name)
+    slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
                                  options, target.refused_kinds)
     content, revision, changed = _content(target, site, slots, state, options)
@@ -383,22 +469,45 @@ def _plan_site(root: Path, site: Site, options: Options, owners: dict[bytes, str
     file_name = target.file_name(site)
     state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
     strays = _strays(directory, {file_name, STATE_FILE})  # before anything is staged there
-    outputs = [_output(directory / file_name, content, stage),
-               _output(state_path(directory), state_bytes, stage)]
+    outputs = [_output(directory / file_name, content, stage)]
+    try:
+        outputs.append(_output(state_path(directory), state_bytes, stage))
+    except OSError:
+        discard([Planned(site_plan, outputs)])
+        raise
     return Planned(site_plan, outputs, strays)
 
 
 def _output(path: Path, content: bytes, stage: Faults | None) -> Output:
     """Compare with what is on disk now, and stage the bytes when a build will need them."""
     on_disk = _read_bytes(path)
-    staged = None
+    staged, made = None, ()
     if stage is not None and on_disk != content:
+        made = _missing_directories(path.parent)
         try:
             staged = stage_file(path, content, stage)
         except OSError as err:  # name the file, not its temporary twin
+            _remove_empty(made)
             raise OSError(err.errno, err.strerror, str(path)) from err
     return Output(path, hashlib.sha256(content).hexdigest(), on_disk == content,
-                  on_disk is None, staged)
+                  on_disk is None, staged, made)
+
+
+def _missing_directories(directory: Path) -> tuple[Path, ...]:
+    """The directories that staging a file in `directory` makes, innermost first."""
+    missing = []
+    while not directory.is_dir() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return tuple(missing)
+
+
+def _remove_empty(directories: tuple[Path, ...]) -> None:
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return  # not empty (another file of the site is staged there), or gone
 
 
 def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:
@@ -502,6 +611,8 @@ def discard(planned: list[Planned]) -> None:
         for output in item.outputs:
             if output.staged is not None:
                 output.staged.unlink(missing_ok=True)
+        for output in item.outputs:  # the directories staging made, once they are empty
+            _remove_empty(output.made)
 
 
 def staging_failed(err: OSError) -> Diagnostic:

@@ -5,7 +5,7 @@ render_plan's job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -102,14 +102,17 @@ class SitePlan:
         return any(d.is_error for d in self.diagnostics)
 
     # Set by slim(): what the slots said, once they are dropped.
-    registered: frozenset[Ipui] | None = None
+    arriving: bytes | None = None  # the 5-byte codes of the IPUIs this plan registers
     released: frozenset[bytes] | None = None
 
-    def registered_ipuis(self) -> set[Ipui]:
-        if self.registered is not None:
-            return set(self.registered)
-        return {a.handset.ipui for a in self.slots
-                if a.handset is not None and a.handset.ipui is not None}
+    def arriving_codes(self) -> Iterator[bytes]:
+        """The IPUIs this site's file newly registers (they need the window)."""
+        if self.arriving is not None:
+            return (self.arriving[i:i + 5] for i in range(0, len(self.arriving), 5))
+        new = {c.after.ipui for c in self.changes if c.kind in NEEDS_WINDOW and c.after}
+        return iter(sorted(a.handset.ipui.code for a in self.slots
+                           if a.handset is not None and a.handset.ipui is not None
+                           and a.handset.ipui.hex in new))
 
     def released_codes(self) -> frozenset[bytes]:
         """The IPUIs this site's file still deregisters."""
@@ -117,11 +120,16 @@ class SitePlan:
             return self.released
         return frozenset(a.released_ipui.code for a in self.slots if a.released_ipui)
 
-    def slim(self, summary: Site) -> SitePlan:
-        """The plan once its files are rendered, without the handsets and slots that a fleet
-        cannot hold all at once; what the checks across sites need stays."""
-        return replace(self, site=summary, slots=(),
-                       registered=frozenset(self.registered_ipuis()),
+    def slim(self, summary: Site, changes: bool = True) -> SitePlan:
+        """The plan once its files are rendered, without what a fleet cannot hold for every
+        site at once: the handsets, the slots, the state's records and, unless they are to
+        be shown (`changes`), the changes. What the checks across sites need stays: the
+        IPUIs registered, the handsets lost, the IPUIs still deregistered."""
+        kept = self.changes if changes else tuple(
+            c for c in self.changes if c.kind in LOSES_HANDSET)
+        state = replace(self.state, slots=(), history=()) if self.state else None
+        return replace(self, site=summary, state=state, slots=(), changes=kept,
+                       arriving=b"".join(self.arriving_codes()),
                        released=self.released_codes())
 
 
@@ -444,30 +452,30 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
 
 def cross_site_moves(plans: list[SitePlan]) -> list[Diagnostic]:
     """An IPUI that one site deregisters and another registers is a move between sites."""
-    registered = {ipui: plan for plan in plans for ipui in _newly_registered(plan)}
+    leaving = [(plan, change) for plan in plans for change in plan.changes
+               if change.kind in LOSES_HANDSET and change.before is not None
+               and change.before.ipui is not None]
+    if not leaving:  # the common case: no fleet-wide index of registered IPUIs is built
+        return []
+    wanted = {bytes.fromhex(change.before.ipui) for _, change in leaving if change.before
+              and change.before.ipui}
+    registered = {code: plan for plan in plans for code in plan.arriving_codes()
+                  if code in wanted}
     found = []
-    for plan in plans:
-        for change in plan.changes:
-            if change.kind not in LOSES_HANDSET or change.before is None:
-                continue
-            ipui = change.before.ipui
-            other = next((p for i, p in registered.items() if i.hex == ipui), None)
-            if other is not None and other is not plan:
-                found.append(_error(
-                    plan.site, None, "ipui-site-move",
-                    f"handset {ipui} leaves {plan.site.name}{_at(change.slot)} and is "
-                    f"registered by {other.site.name}: deploy {plan.site.name} first, so the "
-                    "handset is released before it registers again", Severity.WARNING))
+    for plan, change in leaving:
+        ipui = change.before.ipui if change.before else None
+        other = registered.get(bytes.fromhex(ipui)) if ipui else None
+        if other is not None and other is not plan:
+            found.append(_error(
+                plan.site, None, "ipui-site-move",
+                f"handset {ipui} leaves {plan.site.name}{_at(change.slot)} and is "
+                f"registered by {other.site.name}: deploy {plan.site.name} first, so the "
+                "handset is released before it registers again", Severity.WARNING))
     return found
 
 
 def _at(key: Key | None) -> str:
     return f" (slot {key})" if isinstance(key, int) else ""
-
-
-def _newly_registered(plan: SitePlan) -> set[Ipui]:
-    new = {c.after.ipui for c in plan.changes if c.kind in NEEDS_WINDOW and c.after}
-    return {ipui for ipui in plan.registered_ipuis() if ipui.hex in new}
 
 
 # -- revisions -----------------------------------------------------------------------------
