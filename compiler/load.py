@@ -12,7 +12,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml import events
@@ -53,10 +53,10 @@ MAX_SHOWN = 40
 MAX_SHOWN_KEY = 100
 
 
-@dataclass(frozen=True)
-class Loc:
+class Loc(NamedTuple):
     """Where a value starts (1-based). `raw` is the source text of a plain scalar, so that
-    a message can say `write "0000"` when YAML turned `0000` into the number 0."""
+    a message can say `write "0000"` when YAML turned `0000` into the number 0. (A tuple:
+    a site has one per value, and a tuple is the cheapest immutable record to make.)"""
 
     line: int
     column: int
@@ -256,6 +256,12 @@ class _Frame:
         self.key_loc: Loc | None = None
 
 
+_SCALAR = events.ScalarEvent
+# The first characters of the plain scalars that YAML may read as anything but text (a
+# number, a boolean, null, a date, '<<'): any other plain scalar is text, as the resolver
+# would say, without asking it.
+_RESOLVED_FROM = frozenset(Resolver.yaml_implicit_resolvers)
+assert None not in _RESOLVED_FROM, "a resolver for every first character: none is known"
 _NO_KEY = object()  # the frame's next scalar is a key
 _BAD_KEY = object()  # the key was refused: drop its value
 _REFUSED = object()  # a scalar already reported (bad tag, merge key)
@@ -279,6 +285,12 @@ class _Builder:
     def build(self, text: str) -> Any:
         try:
             for event in yaml.parse(text, Loader=_Loader):
+                # Most events are untagged text inside a collection: handled inline, the
+                # rest by _handle. (A site has about a thousand of them per handset line.)
+                if (type(event) is _SCALAR and event.tag is None and event.anchor is None
+                        and self.stack and self.nodes < MAX_NODES):
+                    if self._text(event):
+                        continue
                 if not self._handle(event):
                     return None
         except yaml.MarkedYAMLError as err:
@@ -289,9 +301,49 @@ class _Builder:
             return None
         return self.root
 
+    def _text(self, event: events.ScalarEvent) -> bool:
+        """An untagged scalar that resolves to text, put in place; False (and nothing done)
+        for any other, which _scalar handles."""
+        value = event.value
+        mark = event.start_mark
+        if event.style:  # quoted: always text
+            loc = Loc(mark.line + 1, mark.column + 1, None)
+        elif value and value[0] not in _RESOLVED_FROM or self.plain_tags.get(value) == _STR_TAG:
+            loc = Loc(mark.line + 1, mark.column + 1, value)
+        else:
+            return False
+        self.nodes += 1
+        frame = self.stack[-1]
+        frame.size += 1
+        collection = frame.value
+        if type(collection) is LocatedList:
+            collection.item_locs.append(loc)
+            collection.append(value)
+        elif frame.key is _NO_KEY:
+            if value in collection.key_locs:
+                self._set_key(frame, value, loc, event)  # the duplicate, reported there
+            else:
+                frame.key = value
+                frame.key_loc = loc
+                collection.key_locs[value] = loc
+        else:
+            if frame.key is not _BAD_KEY:
+                collection[frame.key] = value
+                collection.value_locs[frame.key] = loc
+            frame.key = _NO_KEY
+        return True
+
     def _handle(self, event: events.Event) -> bool:
-        if type(event) is events.ScalarEvent:  # most events: the fast way first
+        kind = type(event)
+        if kind is events.ScalarEvent:  # most events: the fast way first
             return self._scalar(event)
+        if kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+            frame = self.stack.pop()
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.value, frame.size, frame.height)
+            return self._add(frame.value, frame.value.loc, frame.size, frame.height, event)
+        if kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+            return self._start(event)  # type: ignore[arg-type]
         if isinstance(event, events.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
