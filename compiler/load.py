@@ -69,6 +69,7 @@ class LocatedDict(dict):  # type: ignore[type-arg]
     loc: Loc
     key_locs: dict[str, Loc]
     value_locs: dict[str, Loc]
+    has_float: bool  # set on a file's top level: whether any value in the file is a float
 
 
 class LocatedList(list):  # type: ignore[type-arg]
@@ -164,6 +165,8 @@ def load_site(path: Path, display: str) -> LoadResult:
         return LoadResult(None, problems.items)
     builder = _Builder(problems)
     root = builder.build(text)
+    if isinstance(root, LocatedDict):
+        root.has_float = builder.has_float
     if not problems.items:
         if root is None and (builder.root_loc is None or builder.root_loc.raw == ""):
             problems.add(Loc(1, 1), "site-empty", "the file holds no site (it is empty)")
@@ -281,6 +284,7 @@ class _Builder:
         self.root: Any = None
         self.root_loc: Loc | None = None
         self.documents = 0
+        self.has_float = False  # whether any value is a float (the validator asks)
 
     def build(self, text: str) -> Any:
         try:
@@ -411,7 +415,9 @@ class _Builder:
         else:
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
             try:
-                return self.constructor.construct_object(node, deep=True)
+                value = self.constructor.construct_object(node, deep=True)
+                self.has_float = self.has_float or isinstance(value, float)
+                return value
             except (ValueError, KeyError, IndexError, TypeError, yaml.YAMLError):
                 problem = f"{_quoted(shown)} is not a valid {kind}"
         if event.tag is None:  # resolved from the text: quoting makes it a string

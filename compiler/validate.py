@@ -31,6 +31,7 @@ _SCHEMA_LOCATIONS = (
 )
 _HANDSET_TEXT = ("login", "password", "user_id", "display_name", "account_name", "voicemail")
 _PROVIDER_TEXT = ("name", "domain", "proxy", "registrar", "outbound_proxy")
+_HANDSET_LIMITS = {key: f"handsets.{key}" for key in _HANDSET_TEXT}
 _ENDPOINTS = ("proxy", "registrar", "outbound_proxy")
 _PORT = re.compile(r"[0-9]{1,5}")
 # Fields left out take another field's value (model.py), which must then fit them too.
@@ -79,7 +80,9 @@ def _schema_errors(data: Any) -> list[jsonschema.ValidationError]:
         _fast_validator()(data)
     except fastjsonschema.JsonSchemaException:
         return list(_validator().iter_errors(data))
-    if _has_float(data):  # JSON Schema's integers include 7200.0; ours do not
+    if getattr(data, "has_float", True) and _has_float(data):
+        # JSON Schema's integers include 7200.0; ours do not. (The loader says whether the
+        # file has a float at all.)
         return list(_validator().iter_errors(data))
     return []
 
@@ -455,26 +458,32 @@ def _timezone(report: _Report) -> None:
                      "(such as 'Europe/Berlin' or 'UTC')")
 
 
-def _text_fields(data: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str]]:
-    """Every site value that reaches the device as text, with its limit's field name."""
-    yield ("profile_name",), "profile_name"
-    for index, _ in _entries(data, "providers"):
+def _text_fields(data: dict[str, Any],
+                 ) -> Iterator[tuple[tuple[PathPart, ...], str, Any]]:
+    """Every site value that reaches the device as text: its path, its limit's field name,
+    and the value (anything: the schema has not vouched for it)."""
+    yield ("profile_name",), "profile_name", data.get("profile_name")
+    for index, provider in _entries(data, "providers"):
         for key in _PROVIDER_TEXT:
-            yield ("providers", index, key), f"providers.{key}"
-    for key in _HANDSET_TEXT:
-        yield ("defaults", key), f"handsets.{key}"
-    for index, _ in _entries(data, "handsets"):
+            if key in provider:
+                yield ("providers", index, key), f"providers.{key}", provider[key]
+    defaults = data.get("defaults")
+    if isinstance(defaults, dict):
         for key in _HANDSET_TEXT:
-            yield ("handsets", index, key), f"handsets.{key}"
+            if key in defaults:
+                yield ("defaults", key), f"handsets.{key}", defaults[key]
+    for index, handset in _entries(data, "handsets"):
+        for key in _HANDSET_TEXT:
+            if key in handset:
+                yield ("handsets", index, key), _HANDSET_LIMITS[key], handset[key]
     extra = data.get("extra")
     if isinstance(extra, dict):
-        for key in extra:
-            yield ("extra", key), "extra"
+        for key, value in extra.items():
+            yield ("extra", key), "extra", value
 
 
 def _texts(report: _Report, target: Target) -> None:
-    for path, limit_name in _text_fields(report.data):
-        value = value_at(report.data, path)
+    for path, limit_name, value in _text_fields(report.data):
         if not isinstance(value, str):
             continue
         problem = target.text_problem(value, secret=is_secret(path))
