@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import fastjsonschema
 import jsonschema
 
-from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
+from compiler.diagnostics import Diagnostic, PathPart, Severity, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
 from compiler.model import parse_duration, parse_window_start
@@ -417,7 +417,9 @@ def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | No
     path: tuple[PathPart, ...] = ("handsets", index, "ipui")
     parsed = parse_ipui(text)
     if isinstance(parsed, Ipui):
-        return Identity(parsed, report.file, locate(report.data, path), format_path(path))
+        locs = getattr(handset, "value_locs", None)  # the value's place, without a search
+        loc = locs["ipui"] if locs is not None else locate(report.data, path)
+        return Identity(parsed, report.file, loc, f"handsets[{index}].ipui")
     report.error(path, parsed.rule, parsed.message.replace(f"'{text}'", f"'{clip(text)}'"))
     return None
 
