@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from compiler.targets import Revision
 
 ENCODING = "iso-8859-1"
-_ITEM = re.compile(r'<SYMB_ITEM ID="(?P<id>[^"]*)" class="symb_item" '
-                   r"""value=(?:'(?P<single>[^']*)'|"(?P<double>[^"]*)")\s*/>""")
+_ITEM = re.compile(r'<SYMB_ITEM ID="([^"]*)" class="symb_item" '
+                   r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")  # the ID, then the value
 _PROFILE = re.compile(r'<PROFILE_NAME class="string" value="(?P<value>[^"]*)"\s*/>')
 _WELL_FORMED_END = re.compile(r"</ProviderFrame>\s*$")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
@@ -42,6 +42,11 @@ def _unescape(value: str) -> str:
 # follow other Gigaset fields (74 for server addresses, 50 for digest credentials) and
 # what a handset screen shows. The table is shared with the families that publish none.
 TEXT_LIMITS = TEXT_LIMITS_SHARED
+
+
+# What the N720 stores in its quoted strings: ISO-8859-1 without control characters and
+# without the double quote (the characters _unstorable refuses, one by one).
+_STORABLE = re.compile('[\x20\x21\x23-\x7e\xa0-\xff]*')
 
 
 def _unstorable(character: str) -> bool:
@@ -116,6 +121,8 @@ class N720:
         return TEXT_LIMITS[field]
 
     def text_problem(self, text: str, secret: bool = False) -> str | None:
+        if _STORABLE.fullmatch(text):  # the common case, at C speed
+            return None
         for character in text:
             if secret and _unstorable(character):
                 return ("contains a character the N720 cannot store (a double quote, a "
@@ -157,9 +164,9 @@ class N720:
         text = content.decode(ENCODING)
         if not _WELL_FORMED_END.search(text):
             return {}
-        items = {match["id"]: _unescape(match["single"] if match["single"] is not None
-                                        else match["double"])
-                 for match in _ITEM.finditer(text)}
+        # One of the two values is empty: the attribute's quotes were the other kind.
+        items = {item: _unescape(single or double)
+                 for item, single, double in _ITEM.findall(text)}
         profile = _PROFILE.search(text)
         if profile is not None:
             items["PROFILE_NAME"] = _unescape(profile["value"])

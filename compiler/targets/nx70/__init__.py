@@ -78,6 +78,8 @@ class Nx70:
         return TEXT_LIMITS[field]
 
     def text_problem(self, text: str, secret: bool = False) -> str | None:
+        if text.isprintable():  # the common case, at C speed: no control character, no
+            return None  # surrogate, no U+FFFE or U+FFFF (none of them is printable)
         for character in text:
             if is_control(character):
                 code = "" if secret else f" (U+{ord(character):04X})"
