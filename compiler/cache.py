@@ -3,7 +3,8 @@ decides anything: it remembers what the stages said about inputs it has seen, ke
 everything that affects their answer, and forgets whatever it cannot trust.
 
 - check: the site file's bytes, its name, and the compiler itself (its code, templates
-  and schema) -> the diagnostics, the IPUIs the site claims, and its model;
+  and schema) -> the diagnostics, the IPUIs the site claims, and the site without its
+  handsets (a site planned afresh is checked afresh: its model is never stored);
 - plan: that, plus the state's bytes, the provisioning file's size and time, and the
   directory's listing -> "nothing to do", for a site whose build/ matches its file.
 
@@ -22,6 +23,7 @@ import hmac
 import os
 import pickle
 import secrets
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from compiler.write import write_atomic
 
 CACHE_DIR = ".dectprov-cache"
 INDEX = "index.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 @functools.cache
@@ -118,7 +120,7 @@ class CheckEntry:
     key: str
     diagnostics: list[Diagnostic]
     advice: list[Diagnostic]
-    identities: list[Identity]  # in the index: empty; the detail file keeps them
+    identities: list[Identity]  # in the index: empty (the file is read again for them)
     summary: Site | None  # the site without its handsets; None when it has errors
     codes: bytes = b""  # the 5-byte codes of the IPUIs claimed, for the checks across sites
 
@@ -138,10 +140,6 @@ class PlanEntry:
     file: str
     sha256: str
     released: frozenset[bytes]  # IPUIs this site still deregisters: another site may claim one
-
-
-def store_detail(directory: Path, entry: CheckEntry, model: Site | None) -> None:
-    _dump(directory / "models" / entry.key, (model, entry.identities))
 
 
 @dataclass
@@ -170,25 +168,10 @@ class Cache:
         return entry if entry is not None and entry.key == key else None
 
     def adopt_check(self, display: str, entry: CheckEntry) -> None:
-        """Index an entry whose detail file is written already (`store_detail`): the index
-        keeps what every run needs; the site's model and the places of its IPUIs (wanted
-        only to plan it, or to report a duplicate) are in a file of their own."""
+        """Remember a site's check: what every run needs, not the places of its IPUIs
+        (wanted only to report a duplicate, for which the file is read again)."""
         self.checks[display] = replace(entry, identities=[])
         self.dirty = True
-
-    def _detail(self, entry: CheckEntry) -> tuple[Site | None, list[Identity]] | None:
-        detail = _load(self.directory / "models" / entry.key)
-        if isinstance(detail, tuple) and len(detail) == 2:
-            return detail  # type: ignore[return-value]
-        return None
-
-    def model(self, entry: CheckEntry) -> Site | None:
-        detail = self._detail(entry)
-        return detail[0] if detail is not None and isinstance(detail[0], Site) else None
-
-    def identities(self, entry: CheckEntry) -> list[Identity] | None:
-        detail = self._detail(entry)
-        return detail[1] if detail is not None else None
 
     # -- plan ------------------------------------------------------------------------------
 
@@ -222,12 +205,6 @@ class Cache:
     def save(self) -> None:
         if not self.dirty:
             return
-        live = {entry.key for entry in self.checks.values()}
         _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.checks, self.plans))
-        try:
-            for path in (self.directory / "models").iterdir():
-                if path.name not in live and not path.name.startswith("."):
-                    path.unlink(missing_ok=True)  # models of files that changed since
-        except OSError:
-            pass
+        shutil.rmtree(self.directory / "models", ignore_errors=True)  # format 1 kept models
         self.dirty = False

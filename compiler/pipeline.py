@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compiler.cache import Cache, CheckEntry, PlanEntry, store_detail
+from compiler.cache import Cache, CheckEntry, PlanEntry
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.ipui import Ipui
 from compiler.load import load_site
@@ -176,7 +176,7 @@ def check(files: list[SourceFile], cache: Cache | None = None,
         result.sites.append(model or site)
     result.owners, duplicated = _claims(entries, names)
     if duplicated:
-        result.diagnostics += validate_fleet(_identities(entries, duplicated, cache))
+        result.diagnostics += validate_fleet(_identities(entries, duplicated))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
     _discard_early(unclaimed)
     if not result.ok:  # nothing will be planned: what was staged goes
@@ -209,16 +209,14 @@ def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, Sourc
 
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
-                cache: Cache | None) -> list[Identity]:
-    """The claims of the duplicated IPUIs, with their places, in file order: from the
-    cache, or from the site file checked again (a fleet's places are not kept)."""
+                ) -> list[Identity]:
+    """The claims of the duplicated IPUIs, with their places, in file order: the site
+    files are checked again for them (a fleet's places are not kept)."""
     found = []
     for source, entry in entries:
         if not any(entry.codes[i:i + 5] in codes for i in range(0, len(entry.codes), 5)):
             continue
-        identities = entry.identities or (cache.identities(entry) if cache else None)
-        if identities is None:
-            identities = _check_site(source)[0].identities
+        identities = entry.identities or _check_site(source)[0].identities
         found += [identity for identity in identities if identity.ipui.code in codes]
     return found
 
@@ -230,18 +228,27 @@ PARALLEL_FROM = 24
 
 def _check_all(sources: list[SourceFile], cache: Cache | None, planning: Planning | None,
                ) -> list[tuple[CheckEntry, Site | None, Early | None]]:
-    """Every site's check, in file order: from the cache, or done afresh (and planned, with
-    `planning`), in parallel when there are enough of them and more than one core."""
-    keys = [_cache_key(source) if cache is not None else None for source in sources]
-    results: list[tuple[CheckEntry, Site | None, Early | None] | None] = [
-        (entry, None, None)
-        if (entry := cache.check(source.display, key) if cache and key else None)
-        else None for source, key in zip(sources, keys)]
+    """Every site's check, in file order: from the cache, or done afresh, in parallel when
+    there are enough of them and more than one core. With `planning`, a site the cache
+    cannot also recall as "nothing to do" is checked and planned afresh, in one step."""
+    results: list[tuple[CheckEntry, Site | None, Early | None] | None] = []
+    keys = []
+    for source in sources:
+        key = _cache_key(source) if cache is not None else None
+        entry = cache.check(source.display, key) if cache is not None and key else None
+        keys.append(key)
+        if entry is None:
+            results.append(None)
+        elif planning is None or entry.summary is None:  # nothing to plan, or not now
+            results.append((entry, None, None))
+        else:
+            recalled = _recall_early(planning.root, entry, cache)  # type: ignore[arg-type]
+            results.append((entry, None, recalled) if recalled is not None else None)
     missing = [i for i, result in enumerate(results) if result is None]
-    directory = cache.directory if cache is not None else None
-    jobs = [(sources[i], keys[i], directory, planning) for i in missing]
-    workers = min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+    jobs = [(sources[i], keys[i], planning) for i in missing]
+    # One worker more than the cores: a worker waits for the file system while it stages.
+    workers = min((os.cpu_count() or 1) + 1, 8)
+    if (os.cpu_count() or 1) > 1 and len(jobs) >= PARALLEL_FROM:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             fresh = list(pool.map(_check_fresh, jobs, chunksize=4))
@@ -259,19 +266,27 @@ def _cache_key(source: SourceFile) -> str | None:
     return Cache.check_key(source.display, content) if content is not None else None
 
 
-def _check_fresh(job: tuple[SourceFile, str | None, Path | None, Planning | None],
+def _check_fresh(job: tuple[SourceFile, str | None, Planning | None],
                  ) -> tuple[CheckEntry, Site | None, Early | None]:
-    """One site checked afresh, and planned when asked to; with a cache, its model is
-    stored there by whoever checked it (a worker process writes its own files). What comes
-    back is small: the places of its IPUIs stay in the cache, and a planned model goes."""
-    source, key, directory, planning = job
+    """One site checked afresh, and planned when asked to. What comes back is small: the
+    places of its IPUIs stay behind, and a planned model goes."""
+    source, key, planning = job
     entry, model = _check_site(source, key)
-    if directory is not None and key is not None:
-        store_detail(directory, entry, model)
     entry = replace(entry, identities=[])
     if planning is None or model is None:
         return entry, model, None
     return entry, None, _plan_early(model, entry, planning)
+
+
+def _recall_early(root: Path, entry: CheckEntry, cache: Cache) -> Early | None:
+    """A cached site the cache also recalls as "nothing to do", assuming that no other
+    site claims an IPUI it still deregisters (those are what the early plan asked)."""
+    site = entry.summary
+    assert site is not None
+    recalled = _recall(root, site, entry.key, cache)
+    if recalled is None:
+        return None
+    return Early(recalled, recalled.plan.released_codes())
 
 
 def _plan_early(model: Site, entry: CheckEntry, planning: Planning) -> Early:
@@ -375,13 +390,13 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
     do, is recalled; any other is planned (from the cached model if need be)."""
     cache, key = checked.cache, checked.keys.get(site.name)
     if cache is not None and key is not None:
-        recalled = _recall(root, site, key, cache, checked.owners)
-        if recalled is not None:
-            return recalled
-    if site.name in checked.cached:
-        model = cache.model(checked.cached[site.name]) if cache is not None else None
-        if model is None:  # the cache lost it: check the file again, without the cache
-            model = _check_site(SourceFile(root / site.source, site.source))[1]
+        recalled = _recall(root, site, key, cache)
+        if recalled is not None and not any(
+                checked.owners.get(code, site.name) != site.name
+                for code in recalled.plan.released_codes()):
+            return recalled  # (else another site now claims an IPUI it deregisters)
+    if site.name in checked.cached:  # the model is not kept: check the file again
+        model = _check_site(SourceFile(root / site.source, site.source))[1]
         assert model is not None, "a cached site without errors has a model"
         site = model
     owners = checked.owners
@@ -394,20 +409,20 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
     return item
 
 
-def _recall(root: Path, site: Site, key: str, cache: Cache,
-            owners: dict[bytes, str]) -> Planned | None:
+def _recall(root: Path, site: Site, key: str, cache: Cache) -> Planned | None:
+    """The plan of a site whose file, state and build/ are as the cache last saw them
+    with nothing to do; None for any other."""
     target = target_for(site.model)
     assert target is not None
     directory = root / BUILD_DIR / site.name
     entry = cache.plan(site.source, Cache.plan_key(key, directory, target.file_name(site)))
-    if entry is None or any(owners.get(code, site.name) != site.name
-                            for code in entry.released):
-        return None  # another site now claims an IPUI this one deregisters: plan again
+    if entry is None:
+        return None
     state = State(site.name, site.mac, site.model, entry.file, entry.revision, entry.stamp,
                   entry.sha256, slots=())
     revision = Revision(entry.revision, entry.stamp)
-    return Planned(SitePlan(site, state, (), (), entry.diagnostics, revision, False), [],
-                   check_key=key)
+    return Planned(SitePlan(site, state, (), (), entry.diagnostics, revision, False,
+                            released=entry.released), [], check_key=key)
 
 
 def _remember_if_clean(cache: Cache, item: Planned) -> None:
