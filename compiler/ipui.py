@@ -7,6 +7,7 @@ wrong) and by model (to keep the 5 bytes).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ def check_digit(digits: str) -> str:
     return "*" if total == 10 else str(total)
 
 
+@functools.lru_cache(maxsize=1024)  # validate and model each read a site's IPUIs, in turn
 def parse_ipui(text: str) -> Ipui | IpuiError:
     """Accept `02B6EC8AA5` (any case, spaces, '-' or ':' between digits) or `11118 0821925 6`."""
     compact = _SEPARATORS.sub("", text.strip())
