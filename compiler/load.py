@@ -287,8 +287,12 @@ class _Builder:
         self.has_float = False  # whether any value is a float (the validator asks)
 
     def build(self, text: str) -> Any:
+        parser = _Loader(text)
         try:
-            for event in yaml.parse(text, Loader=_Loader):
+            # The parser's own loop, not yaml.parse's generator: a site has tens of
+            # thousands of events, and each generator step costs a third of an event.
+            get_event = parser.get_event
+            while (event := get_event()) is not None:
                 # Most events are untagged text inside a collection: handled inline, the
                 # rest by _handle. (A site has about a thousand of them per handset line.)
                 if (type(event) is _SCALAR and event.tag is None and event.anchor is None
@@ -303,6 +307,8 @@ class _Builder:
         except yaml.YAMLError as err:  # ReaderError: _decode already refuses what it refuses
             self.problems.add(Loc(1, 1), "yaml-syntax", str(err))
             return None
+        finally:
+            parser.dispose()
         return self.root
 
     def _text(self, event: events.ScalarEvent) -> bool:
