@@ -75,12 +75,26 @@ class Early:
     failure: OSError | None = None  # staging its files failed; nothing of it is staged
 
 
+@dataclass(frozen=True)
+class Claims:
+    """Which site file claims each IPUI first: one entry per handset of the fleet, the
+    only index of it that a run keeps."""
+
+    first: dict[bytes, str]  # IPUI code -> the file that claims it first
+    sites_of: dict[str, str]  # file -> the name of the site it defines
+
+    def elsewhere(self, code: bytes, site: str) -> bool:
+        """Whether a site other than `site` claims the IPUI."""
+        claimer = self.first.get(code)
+        return claimer is not None and self.sites_of.get(claimer, site) != site
+
+
 @dataclass
 class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
-    owners: dict[bytes, str] = field(default_factory=dict)  # IPUI code -> the site claiming it
+    claims: Claims = field(default_factory=lambda: Claims({}, {}))
     # Sites the cache answered for, or planned early: `sites` holds them without handsets,
     # and the cache (or the file, checked again) gives the whole model if the plan needs it.
     cached: dict[str, CheckEntry] = field(default_factory=dict)
@@ -174,7 +188,7 @@ def check(files: list[SourceFile], cache: Cache | None = None,
         if model is None:
             result.cached[site.name] = entry
         result.sites.append(model or site)
-    result.owners, duplicated = _claims(entries, names)
+    result.claims, duplicated = _claims(entries, names)
     if duplicated:
         result.diagnostics += validate_fleet(_identities(entries, duplicated))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
@@ -190,22 +204,18 @@ def _discard_early(early: list[Early]) -> None:
 
 
 def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
-            ) -> tuple[dict[bytes, str], set[bytes]]:
-    """Which site claims each IPUI, and the IPUIs claimed by more than one site file: a
-    pass over bare codes, so a fleet's hundred thousand handsets cost little."""
-    sites_of = {source.display: name for name, source in names.items()}
-    claimed: dict[bytes, str] = {}
-    owners: dict[bytes, str] = {}
+            ) -> tuple[Claims, set[bytes]]:
+    """Which file claims each IPUI first, and the IPUIs claimed by more than one site
+    file: a pass over bare codes, so a fleet's hundred thousand handsets cost little."""
+    first: dict[bytes, str] = {}
     duplicated: set[bytes] = set()
     for source, entry in entries:
         codes = entry.codes
         for start in range(0, len(codes), 5):
             code = codes[start:start + 5]
-            if claimed.setdefault(code, source.display) != source.display:
+            if first.setdefault(code, source.display) != source.display:
                 duplicated.add(code)
-            elif source.display in sites_of:
-                owners[code] = sites_of[source.display]
-    return owners, duplicated
+    return Claims(first, {source.display: name for name, source in names.items()}), duplicated
 
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
@@ -354,7 +364,7 @@ def plan(root: Path, checked: Checked, options: Options, stage: Faults | None = 
     planned: list[Planned] = []
     try:
         for index, site in enumerate(checked.sites):
-            item = _take_early(early.pop(site.name, None), site.name, checked.owners)
+            item = _take_early(early.pop(site.name, None), site.name, checked.claims)
             if item is None:
                 item = _plan_or_recall(root, site, options, checked, stage, changes)
             elif checked.cache is not None:
@@ -374,11 +384,11 @@ def plan(root: Path, checked: Checked, options: Options, stage: Faults | None = 
     return planned
 
 
-def _take_early(early: Early | None, name: str, owners: dict[bytes, str]) -> Planned | None:
+def _take_early(early: Early | None, name: str, claims: Claims) -> Planned | None:
     """The early plan, if what it assumed holds; else None, and its staged files are gone."""
     if early is None or early.planned is None:
         return None
-    if any(owners.get(code, name) != name for code in early.asked):
+    if any(claims.elsewhere(code, name) for code in early.asked):
         discard([early.planned])
         return None
     return early.planned
@@ -391,17 +401,16 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
     cache, key = checked.cache, checked.keys.get(site.name)
     if cache is not None and key is not None:
         recalled = _recall(root, site, key, cache)
-        if recalled is not None and not any(
-                checked.owners.get(code, site.name) != site.name
-                for code in recalled.plan.released_codes()):
+        if recalled is not None and not any(checked.claims.elsewhere(code, site.name)
+                                            for code in recalled.plan.released_codes()):
             return recalled  # (else another site now claims an IPUI it deregisters)
     if site.name in checked.cached:  # the model is not kept: check the file again
         model = _check_site(SourceFile(root / site.source, site.source))[1]
         assert model is not None, "a cached site without errors has a model"
         site = model
-    owners = checked.owners
+    claims = checked.claims
     item = _plan_site(root, site, options,
-                      lambda ipui: owners.get(ipui.code, site.name) != site.name, stage)
+                      lambda ipui: claims.elsewhere(ipui.code, site.name), stage)
     item.check_key = key
     if cache is not None and key is not None:
         _remember_if_clean(cache, item)
