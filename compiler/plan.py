@@ -43,7 +43,7 @@ LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind
                            ChangeKind.SWAP})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Holder:
     """Who a slot holds, as the plan shows it: never a password."""
 
@@ -51,7 +51,7 @@ class Holder:
     login: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     slot: Key | None  # the slot, or the IPUI on targets keyed by IPUI; None: site-level
     kind: ChangeKind
@@ -63,7 +63,7 @@ class Change:
     refused: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlotAssignment:
     """One handset place as the next file writes it: a database slot, or an IPUI on
     targets keyed by IPUI."""
@@ -74,20 +74,20 @@ class SlotAssignment:
     released_in_revision: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Revision:
     number: int
     stamp: str  # DDMMYYHHMM, DM local time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Options:
     now: datetime  # aware
     allow_reregistration: bool = False
     force: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SitePlan:
     site: Site
     state: State | None
@@ -300,11 +300,13 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
     implied = _implied_slots(identity)
     grouped: dict[tuple[str, Key | None], set[str]] = {}
     existed: set[tuple[str, Key | None]] = set()
-    for item in sorted(set(old_items) | set(new_items)):
+    # In no particular order: the changes are sorted below, and the names in each.
+    for item in old_items.keys() | new_items.keys():
         kind, index, name = scope_of(item)
-        if item in old_items:
+        old = old_items.get(item)
+        if old is not None:
             existed.add((kind, index))
-        if old_items.get(item) == new_items.get(item):
+        if old == new_items.get(item):
             continue
         if kind == "slot" and (index in implied or name == "ipui"):
             continue
