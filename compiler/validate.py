@@ -340,10 +340,11 @@ def _providers(report: _Report) -> None:
                              f"provider '{clip(name)}' is already defined as "
                              f"providers[{names[name]}]")
             names.setdefault(name, index)
-    references: list[tuple[PathPart, ...]] = [("defaults", "provider")]
-    references += [("handsets", i, "provider") for i, _ in _entries(report.data, "handsets")]
-    for path in references:
-        value = value_at(report.data, path)
+    references: list[tuple[tuple[PathPart, ...], Any]] = [
+        (("defaults", "provider"), value_at(report.data, ("defaults", "provider")))]
+    references += [(("handsets", i, "provider"), handset.get("provider"))
+                   for i, handset in _entries(report.data, "handsets")]
+    for path, value in references:
         if isinstance(value, str) and names and value not in names:
             report.error(path, "provider-unknown", f"no provider is named '{clip(value)}' "
                          f"(providers: {', '.join(clip(name) for name in names)})")
@@ -505,11 +506,12 @@ def _defaulted_texts(report: _Report, target: Target) -> None:
         fills.append((("site",), ["profile_name"]))
     defaults = report.data.get("defaults")
     given = set(defaults) if isinstance(defaults, dict) else set()
+    values = [report.data.get("site")] if fills else []
     for index, handset in _entries(report.data, "handsets"):
         fills.append((("handsets", index, "login"),
                       [key for key in _LOGIN_FILLS if key not in handset and key not in given]))
-    for path, fields in fills:
-        value = value_at(report.data, path)
+        values.append(handset.get("login"))
+    for (path, fields), value in zip(fills, values):
         if isinstance(value, str):
             _filled_length(report, target, path, value, fields)
 
