@@ -43,7 +43,7 @@ LOSES_HANDSET = frozenset({ChangeKind.REPLACE, ChangeKind.DEREGISTER, ChangeKind
                            ChangeKind.SWAP})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Holder:
     """Who a slot holds, as the plan shows it: never a password."""
 
@@ -51,7 +51,7 @@ class Holder:
     login: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Change:
     slot: Key | None  # the slot, or the IPUI on targets keyed by IPUI; None: site-level
     kind: ChangeKind
@@ -63,7 +63,7 @@ class Change:
     refused: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SlotAssignment:
     """One handset place as the next file writes it: a database slot, or an IPUI on
     targets keyed by IPUI."""
@@ -74,20 +74,20 @@ class SlotAssignment:
     released_in_revision: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Revision:
     number: int
     stamp: str  # DDMMYYHHMM, DM local time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Options:
     now: datetime  # aware
     allow_reregistration: bool = False
     force: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SitePlan:
     site: Site
     state: State | None
