@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from compiler import __version__, importer, pipeline, render_plan
+from compiler import __version__, pipeline, render_plan
 from compiler import publish as publish_stage
 from compiler.cache import Cache
 from compiler.diagnostics import (
@@ -338,6 +338,8 @@ def import_(
     now: Now = None,
 ) -> int:
     """Import an existing N720 file: write the site, its secrets and build/<site>/."""
+    from compiler import importer  # only this command reads XML: the others start faster
+
     request = importer.Request(file, root, site, out, secrets)
     try:
         with build_lock(root, wait=True, on_wait=_waiting):

@@ -13,17 +13,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import fastjsonschema
-import jsonschema
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
 from compiler.model import parse_duration, parse_window_start
 from compiler.targets import Target, target_for
+
+if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
+    import jsonschema  # validates, and its start is a fifth of its time
 
 _SCHEMA_LOCATIONS = (
     Path(__file__).resolve().parent / "schemas" / "site.schema.json",  # installed wheel
@@ -62,6 +62,8 @@ def _is_number(_: Any, value: Any) -> bool:
 def _validator() -> jsonschema.Draft202012Validator:
     """Draft 2020-12 with YAML's numbers kept apart: 7200.0 is no integer here (the model
     would carry the float to the device), and .nan is no number (it passes every limit)."""
+    import jsonschema
+
     types = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"integer": _is_integer, "number": _is_number})
     validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=types)
@@ -72,10 +74,14 @@ def _validator() -> jsonschema.Draft202012Validator:
 def _fast_validator() -> Callable[[Any], Any]:
     """The same schema compiled to Python: many times faster on the common valid site.
     Only its yes matters; a no is explained by the full validator above."""
+    import fastjsonschema
+
     return fastjsonschema.compile(json.loads(schema_text()))
 
 
 def _schema_errors(data: Any) -> list[jsonschema.ValidationError]:
+    import fastjsonschema
+
     try:
         _fast_validator()(data)
     except fastjsonschema.JsonSchemaException:

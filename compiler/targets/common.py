@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from compiler.secrets import SecretRef
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Longest text per site field, in characters: the N720's table (the vendor publishes only
 # PROFILE_NAME's 20; the rest follow other Gigaset fields, 74 for server addresses and 50
@@ -60,6 +62,10 @@ def header(source: str, number: int | None) -> str:
 
 
 def environment(templates: Path) -> jinja2.Environment:
+    """The template set-up of a target, made when it first renders (a build with nothing to
+    render does not import the template engine)."""
+    import jinja2
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         # Values are escaped by kind in Python (an N720 device string is not a plain

@@ -21,6 +21,8 @@ from compiler.targets.common import (
 from compiler.targets.n720 import params as P
 
 if TYPE_CHECKING:
+    import jinja2
+
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
     from compiler.targets import Revision
@@ -110,8 +112,9 @@ class N720:
     min_ipui_firmware: int | None = 108
     encoding = ENCODING
 
-    def __init__(self) -> None:
-        self._environment = environment(Path(__file__).parent / "templates")
+    @functools.cached_property
+    def _environment(self) -> jinja2.Environment:
+        return environment(Path(__file__).parent / "templates")
 
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (for publish's secrets)."""

@@ -5,6 +5,7 @@ UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slo
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from compiler.targets.common import (
 from compiler.targets.nx70 import params as P
 
 if TYPE_CHECKING:
+    import jinja2
+
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
     from compiler.targets import Revision
@@ -67,8 +70,9 @@ class Nx70:
     min_ipui_firmware: int | None = None
     encoding = ENCODING
 
-    def __init__(self) -> None:
-        self._environment = environment(Path(__file__).parent / "templates")
+    @functools.cached_property
+    def _environment(self) -> jinja2.Environment:
+        return environment(Path(__file__).parent / "templates")
 
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (for publish's secrets)."""
