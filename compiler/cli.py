@@ -102,10 +102,10 @@ Force = Annotated[bool, typer.Option("--force",
                                      help="Build past the deregistration threshold.")]
 
 
-def _checked(root: Path, files: list[Path] | None, cached: bool = True,
+def _checked(root: Path, sources: list[pipeline.SourceFile], cached: bool = True,
              planning: pipeline.Planning | None = None) -> pipeline.Checked:
-    cache = _cache(root) if cached else None
-    return pipeline.check(pipeline.site_files(root, files or []), cache, planning)
+    """Every site checked, and planned with `planning`."""
+    return pipeline.check(sources, _cache(root) if cached else None, planning)
 
 
 def _cache(root: Path) -> Cache | None:
@@ -118,7 +118,8 @@ def _cache(root: Path) -> Cache | None:
 def _planned(root: Path, files: list[Path] | None, options: Options, cached: bool = True,
              changes: bool = False) -> tuple[pipeline.Checked, list[pipeline.Planned]]:
     """Every site checked and planned; `changes` keeps each plan's changes, to show them."""
-    checked = _checked(root, files, cached, pipeline.Planning(root, options, changes=changes))
+    checked = _checked(root, pipeline.site_files(root, files or []), cached,
+                       pipeline.Planning(root, options, changes=changes))
     planned = pipeline.plan(root, checked, options, changes=changes) if checked.ok else []
     if checked.cache is not None:
         checked.cache.save()
@@ -192,15 +193,16 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
           ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    if not pipeline.site_files(root, files or []):  # not a project: no lock file left here
-        return _nothing_written(_checked(root, files).diagnostics)
+    sources = pipeline.site_files(root, files or [])
+    if not sources:  # not a project: no lock file is left here
+        return _nothing_written(_checked(root, sources).diagnostics)
     try:
         with build_lock(root, wait=not no_wait, on_wait=_waiting) as held:
             if not held:
                 _err(f"dectprov: another build of this root holds the lock ({LOCK_FILE}); "
                      "nothing was written\n")
                 return EXIT_INVALID
-            return _build_locked(root, files, options)
+            return _build_locked(root, sources, options)
     except OSError as err:
         _err(f"dectprov: cannot lock {root / LOCK_FILE}: {err.strerror}; nothing was "
              "written\n")
@@ -211,10 +213,10 @@ def _waiting() -> None:
     _err(f"dectprov: waiting for another build of this root ({LOCK_FILE})...\n")
 
 
-def _build_locked(root: Path, files: list[Path] | None, options: Options) -> int:
+def _build_locked(root: Path, sources: list[pipeline.SourceFile], options: Options) -> int:
     """The build, under the lock: files are staged as the sites are planned."""
     faults = Faults.from_environment()
-    checked = _checked(root, files, planning=pipeline.Planning(
+    checked = _checked(root, sources, planning=pipeline.Planning(
         root, options, stage=faults, changes=False))
     if not checked.ok:
         _save(checked)

@@ -75,18 +75,30 @@ class Early:
     failure: OSError | None = None  # staging its files failed; nothing of it is staged
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claims:
-    """Which site file claims each IPUI first: one entry per handset of the fleet, the
-    only index of it that a run keeps."""
+    """The IPUIs each site file claims, in file order, as the cache keeps them: 5-byte codes
+    end to end. Who claims an IPUI first is looked up when a plan asks, which is rare."""
 
-    first: dict[bytes, str]  # IPUI code -> the file that claims it first
+    files: list[tuple[str, bytes]]  # (file, its codes)
     sites_of: dict[str, str]  # file -> the name of the site it defines
+    first: dict[bytes, str | None] = field(default_factory=dict)  # code -> file, once asked
 
     def elsewhere(self, code: bytes, site: str) -> bool:
-        """Whether a site other than `site` claims the IPUI."""
-        claimer = self.first.get(code)
+        """Whether a site other than `site` claims the IPUI first."""
+        if code not in self.first:
+            self.first[code] = next((file for file, codes in self.files
+                                     if _holds(codes, code)), None)
+        claimer = self.first[code]
         return claimer is not None and self.sites_of.get(claimer, site) != site
+
+
+def _holds(codes: bytes, code: bytes) -> bool:
+    """Whether 5-byte codes end to end hold `code` (at a multiple of 5, not across two)."""
+    at = codes.find(code)
+    while at >= 0 and at % 5:
+        at = codes.find(code, at + 1)
+    return at >= 0
 
 
 @dataclass
@@ -94,7 +106,7 @@ class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
-    claims: Claims = field(default_factory=lambda: Claims({}, {}))
+    claims: Claims = field(default_factory=lambda: Claims([], {}))
     # Sites the cache answered for, or planned early: `sites` holds them without handsets,
     # and the cache (or the file, checked again) gives the whole model if the plan needs it.
     cached: dict[str, CheckEntry] = field(default_factory=dict)
@@ -130,16 +142,18 @@ class Planned:
 
 def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
     """The files named on the command line, or every sites/*.yaml under the root."""
-    paths = given or sorted((root / SITES_DIR).glob("*.yaml"))
-    return [SourceFile(path, _display(root, path), _escapes(root, path)) for path in paths]
+    paths = given or sorted((root / SITES_DIR).glob("*.yaml"), key=os.fspath)
+    prefix = os.path.join(os.path.abspath(root), "")
+    return [SourceFile(path, _display(prefix, path), _escapes(root, path)) for path in paths]
 
 
-def _display(root: Path, path: Path) -> str:
-    """The path as the user knows it: relative to the root, symlinks not followed."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _display(prefix: str, path: Path) -> str:
+    """The path as the user knows it: relative to the root (`prefix`, ending in a
+    separator), symlinks not followed."""
+    absolute = os.path.abspath(path)
+    if absolute.startswith(prefix):
+        return Path(absolute[len(prefix):]).as_posix()
+    return path.as_posix()
 
 
 def _escapes(root: Path, path: Path) -> bool:
@@ -188,7 +202,8 @@ def check(files: list[SourceFile], cache: Cache | None = None,
         if model is None:
             result.cached[site.name] = entry
         result.sites.append(model or site)
-    result.claims, duplicated = _claims(entries, names)
+    asked = set().union(*(early.asked for early in result.early.values()))
+    result.claims, duplicated = _claims(entries, names, asked)
     if duplicated:
         result.diagnostics += validate_fleet(_identities(entries, duplicated))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
@@ -204,18 +219,24 @@ def _discard_early(early: list[Early]) -> None:
 
 
 def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
-            ) -> tuple[Claims, set[bytes]]:
-    """Which file claims each IPUI first, and the IPUIs claimed by more than one site
-    file: a pass over bare codes, so a fleet's hundred thousand handsets cost little."""
-    first: dict[bytes, str] = {}
+            asked: set[bytes]) -> tuple[Claims, set[bytes]]:
+    """The IPUIs each file claims, those claimed by more than one file, and who claims the
+    IPUIs the early plans `asked` about: set operations over each file's codes, so a
+    fleet's hundred thousand handsets cost little."""
+    seen: set[bytes] = set()
     duplicated: set[bytes] = set()
+    first: dict[bytes, str | None] = dict.fromkeys(asked)
     for source, entry in entries:
         codes = entry.codes
-        for start in range(0, len(codes), 5):
-            code = codes[start:start + 5]
-            if first.setdefault(code, source.display) != source.display:
-                duplicated.add(code)
-    return Claims(first, {source.display: name for name, source in names.items()}), duplicated
+        mine = {codes[start:start + 5] for start in range(0, len(codes), 5)}
+        duplicated |= seen & mine
+        seen |= mine
+        for code in asked & mine:
+            if first[code] is None:
+                first[code] = source.display
+    files = [(source.display, entry.codes) for source, entry in entries]
+    sites_of = {source.display: name for name, source in names.items()}
+    return Claims(files, sites_of, first), duplicated
 
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
