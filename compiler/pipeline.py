@@ -1,5 +1,13 @@
 """The pipeline, end to end: find the site files, then load, validate, model, plan and
 render each, and write. Each step calls one stage; the CLI calls these and prints.
+
+A fleet goes through it one site at a time, in worker processes when it is large: a site
+is loaded, validated, modelled, planned, rendered and (for a build) staged beside its
+target in one step, while its model is in memory, and only a summary of its plan comes
+back. What needs the whole fleet comes after: the IPUIs claimed by two sites, a handset
+moving between sites, and the check of what each early plan assumed (that no other site
+claims an IPUI it deregisters). Nothing is renamed into place until every site is known
+to be fine. The cache answers for sites whose file, state and build/ are unchanged.
 """
 
 from __future__ import annotations
