@@ -157,3 +157,14 @@ def test_a_full_disk_in_a_worker_is_a_clear_error_and_leaves_nothing_staged(
     code, out, _ = fleet.run("build", "--now", "2026-11-27 12:00")
     assert (code, out) == (EXIT_OK, f"Built {sites()} sites: {sites()} changed, 0 unchanged "
                                     f"({2 * sites()} files written).\n")
+
+
+def test_who_claims_an_ipui_is_found_at_code_boundaries_only() -> None:
+    code = bytes.fromhex("0328D41A01")
+    claims = pipeline.Claims(
+        [("sites/a.yaml", bytes.fromhex("00000003") + bytes.fromhex("28D41A0100")),  # across
+         ("sites/b.yaml", bytes.fromhex("0328D41A02") + code),
+         ("sites/c.yaml", code)],
+        {"sites/a.yaml": "a", "sites/b.yaml": "b", "sites/c.yaml": "c"})
+    assert claims.elsewhere(code, "c") and not claims.elsewhere(code, "b")
+    assert not claims.elsewhere(bytes.fromhex("0328D41A03"), "a")
