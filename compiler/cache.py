@@ -26,11 +26,14 @@ import secrets
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic
 from compiler.model import Site
-from compiler.validate import Identity
 from compiler.write import write_atomic
+
+if TYPE_CHECKING:
+    from compiler.validate import Identity
 
 CACHE_DIR = ".dectprov-cache"
 INDEX = "index.pickle"
@@ -44,7 +47,7 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(str(FORMAT).encode())
     files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".json"))
-    from compiler.validate import schema_text  # the schema may live beside the package
+    from compiler.schema import schema_text  # the schema may live beside the package
 
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode())

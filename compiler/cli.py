@@ -15,10 +15,10 @@ from typing import Annotated
 
 import typer
 
-from compiler import __version__, pipeline, render_plan
-from compiler import publish as publish_stage
+from compiler import __version__, pipeline
 from compiler.cache import Cache
 from compiler.diagnostics import (
+    ADVICE_RULES,
     Diagnostic,
     Severity,
     has_errors,
@@ -27,8 +27,7 @@ from compiler.diagnostics import (
     sorted_diagnostics,
 )
 from compiler.plan import Options
-from compiler.secrets import load_store
-from compiler.validate import ADVICE_RULES, schema_text
+from compiler.schema import schema_text
 from compiler.write import LOCK_FILE, Faults, build_lock
 
 EXIT_OK = 0
@@ -174,6 +173,8 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
         _err(render_text(checked.diagnostics))
         return EXIT_INVALID
     plans = [item.plan for item in planned]
+    from compiler import render_plan
+
     renderer = {PlanFormat.text: render_plan.render_text,
                 PlanFormat.markdown: render_plan.render_markdown,
                 PlanFormat.json: render_plan.render_json}[format]
@@ -295,6 +296,9 @@ def publish(
         _err("Nothing was published: 'dectprov check' must pass first.\n")
         return EXIT_INVALID
     chosen, unknown = _choose(planned, site or [])
+    from compiler import publish as publish_stage
+    from compiler.secrets import load_store
+
     store, problems = load_store(root, secrets)
     publications, missing = publish_stage.resolve(root, chosen, store, to)
     problems += unknown + missing

@@ -17,6 +17,10 @@ PathPart = str | int
 SECRET_KEYS = frozenset({"password"})
 
 
+# Said by `validate` alone (once per site), not by every build: a choice, not a fault.
+ADVICE_RULES = frozenset({"literal-password"})
+
+
 def is_secret(path: Sequence[PathPart]) -> bool:
     return bool(path) and path[-1] in SECRET_KEYS
 

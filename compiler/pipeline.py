@@ -20,11 +20,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.cache import Cache, CheckEntry, PlanEntry
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.ipui import Ipui
-from compiler.load import load_site
 from compiler.model import Site, build_site
 from compiler.plan import (
     Options,
@@ -43,9 +43,11 @@ from compiler.plan import (
 )
 from compiler.state import STATE_FILE, State, read_state, state_path, to_json
 from compiler.targets import Target, target_for
-from compiler.validate import Identity, validate_fleet, validate_site
 from compiler.write import Faults, commit
 from compiler.write import stage as stage_file
+
+if TYPE_CHECKING:
+    from compiler.validate import Identity
 
 SITES_DIR = "sites"
 BUILD_DIR = "build"
@@ -213,6 +215,8 @@ def check(files: list[SourceFile], cache: Cache | None = None,
     asked = set().union(*(early.asked for early in result.early.values()))
     result.claims, duplicated = _claims(entries, names, asked)
     if duplicated:
+        from compiler.validate import validate_fleet
+
         result.diagnostics += validate_fleet(_identities(entries, duplicated))
     result.diagnostics = sorted_diagnostics(result.diagnostics)
     _discard_early(unclaimed)
@@ -288,6 +292,9 @@ def _check_all(sources: list[SourceFile], cache: Cache | None, planning: Plannin
     # One worker more than the cores: a worker waits for the file system while it stages.
     workers = min((os.cpu_count() or 1) + 1, 8)
     if (os.cpu_count() or 1) > 1 and len(jobs) >= PARALLEL_FROM:
+        from compiler.validate import prepare_validation
+
+        prepare_validation()  # once, before the workers fork, rather than in each of them
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             fresh = list(pool.map(_check_fresh, jobs, chunksize=4))
@@ -350,6 +357,9 @@ def _plan_early(model: Site, entry: CheckEntry, planning: Planning) -> Early:
 def _check_site(source: SourceFile, key: str | None = None) -> tuple[CheckEntry, Site | None]:
     """One site through load, validate and model: the entry holds the site without its
     handsets, and the model is the whole site (None when it has errors)."""
+    from compiler.load import load_site  # loaded when a site is first read: a run the
+    from compiler.validate import validate_site  # cache answers needs neither
+
     loaded = load_site(source.path, source.display)
     model = None
     if loaded.data is None:

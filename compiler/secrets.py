@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.load import load_site
 
 SECRETS_FILE = "secrets.yaml"
 ENVIRONMENT_PREFIX = "DECTPROV_SECRET_"
@@ -56,6 +55,8 @@ def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagno
         return SecretStore(environment, {}), []
     # Named as the user knows it: as given, or relative to the root like the site files.
     display = given.as_posix() if given is not None else SECRETS_FILE
+    from compiler.load import load_site  # a secrets file is read by publish and import only
+
     loaded = load_site(path, display)
     if loaded.data is None:  # an empty secrets file holds no secrets; anything else is wrong
         problems = [_reworded(d) for d in loaded.diagnostics if d.rule != "site-empty"]

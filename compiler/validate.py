@@ -12,23 +12,19 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from compiler.diagnostics import Diagnostic, PathPart, Severity, is_secret
+from compiler.diagnostics import ADVICE_RULES, Diagnostic, PathPart, Severity, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
 from compiler.model import parse_duration, parse_window_start
+from compiler.schema import schema_text
 from compiler.targets import Target, target_for
 
 if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
     import jsonschema  # validates, and its start is a fifth of its time
 
-_SCHEMA_LOCATIONS = (
-    Path(__file__).resolve().parent / "schemas" / "site.schema.json",  # installed wheel
-    Path(__file__).resolve().parent.parent / "schemas" / "site.schema.json",  # source tree
-)
 _HANDSET_TEXT = ("login", "password", "user_id", "display_name", "account_name", "voicemail")
 _PROVIDER_TEXT = ("name", "domain", "proxy", "registrar", "outbound_proxy")
 _HANDSET_LIMITS = {key: f"handsets.{key}" for key in _HANDSET_TEXT}
@@ -40,13 +36,6 @@ MAX_DURATION_SECONDS = 0xFFFFFFFF  # ulIPUIRegistrationDuration is 32 bits
 # Names Windows keeps for devices: a build/<site>/ of that name cannot be checked out
 # there, and a path to it leads to the device.
 _DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])", re.IGNORECASE)
-
-
-def schema_text() -> str:
-    for location in _SCHEMA_LOCATIONS:
-        if location.is_file():
-            return location.read_text(encoding="utf-8")
-    raise FileNotFoundError("site.schema.json is not installed with the compiler")
 
 
 def _is_integer(_: Any, value: Any) -> bool:
@@ -77,6 +66,11 @@ def _fast_validator() -> Callable[[Any], Any]:
     import fastjsonschema
 
     return fastjsonschema.compile(json.loads(schema_text()))
+
+
+def prepare_validation() -> None:
+    """Compile the schema now (worker processes forked afterwards share it)."""
+    _fast_validator()
 
 
 def _schema_errors(data: Any) -> list[jsonschema.ValidationError]:
@@ -120,8 +114,6 @@ class SiteCheck:
     advice: list[Diagnostic] = field(default_factory=list)  # for `validate` only
 
 
-# Said by `validate` alone (once per site), not by every build: a choice, not a fault.
-ADVICE_RULES = frozenset({"literal-password"})
 
 
 class _Report:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from compiler.load import value_at
 from compiler.targets.common import (
     TEXT_LIMITS_SHARED,
     environment,
@@ -110,6 +109,8 @@ class Nx70:
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
         """What the site asks that an Nx70 cannot do, or that this compiler does not yet
         write because its form is not verified."""
+        from compiler.load import value_at  # the loader's, for data it has loaded
+
         model = data.get("model")
         found: list[tuple[tuple[str | int, ...], str, str]] = []
         handsets = data.get("handsets")
