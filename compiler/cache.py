@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".dectprov-cache"
 INDEX = "index.pickle"
-FORMAT = 2
+FORMAT = 3
 
 
 @functools.cache
@@ -150,15 +150,28 @@ class Cache:
     directory: Path
     checks: dict[str, CheckEntry] = field(default_factory=dict)
     plans: dict[str, PlanEntry] = field(default_factory=dict)
+    # The fleet (every file and its check key, in order) last found to claim no IPUI twice.
+    unique_fleet: str | None = None
     dirty: bool = False
 
     @classmethod
     def open(cls, root: Path) -> Cache:
         directory = root / CACHE_DIR
         index = _load(directory / INDEX)
-        if isinstance(index, tuple) and len(index) == 3 and index[0] == (FORMAT, fingerprint()):
-            return cls(directory, index[1], index[2])
+        if isinstance(index, tuple) and len(index) == 4 and index[0] == (FORMAT, fingerprint()):
+            return cls(directory, index[1], index[2], index[3])
         return cls(directory)  # a cache that cannot be read or trusted is an empty one
+
+    @staticmethod
+    def fleet_key(files: list[tuple[str, str]]) -> str:
+        """The fleet as the checks across sites see it: each file and its check key."""
+        return hashlib.sha256("\0".join(f"{file}\0{key}" for file, key in files)
+                              .encode()).hexdigest()
+
+    def remember_unique(self, fleet: str) -> None:
+        if self.unique_fleet != fleet:
+            self.unique_fleet = fleet
+            self.dirty = True
 
     # -- check -----------------------------------------------------------------------------
 
@@ -208,6 +221,7 @@ class Cache:
     def save(self) -> None:
         if not self.dirty:
             return
-        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.checks, self.plans))
+        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.checks, self.plans,
+                                       self.unique_fleet))
         shutil.rmtree(self.directory / "models", ignore_errors=True)  # format 1 kept models
         self.dirty = False

@@ -213,7 +213,12 @@ def check(files: list[SourceFile], cache: Cache | None = None,
             result.cached[site.name] = entry
         result.sites.append(model or site)
     asked = set().union(*(early.asked for early in result.early.values()))
-    result.claims, duplicated = _claims(entries, names, asked)
+    fleet = Cache.fleet_key([(source.display, entry.key) for source, entry in entries]) \
+        if cache is not None and all(entry.key for _, entry in entries) else None
+    unique = fleet is not None and cache is not None and cache.unique_fleet == fleet
+    result.claims, duplicated = _claims(entries, names, asked, unique)
+    if fleet is not None and cache is not None and not duplicated:
+        cache.remember_unique(fleet)
     if duplicated:
         from compiler.validate import validate_fleet
 
@@ -231,10 +236,15 @@ def _discard_early(early: list[Early]) -> None:
 
 
 def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
-            asked: set[bytes]) -> tuple[Claims, set[bytes]]:
+            asked: set[bytes], unique: bool) -> tuple[Claims, set[bytes]]:
     """The IPUIs each file claims, those claimed by more than one file, and who claims the
     IPUIs the early plans `asked` about: set operations over each file's codes, so a
-    fleet's hundred thousand handsets cost little."""
+    fleet's hundred thousand handsets cost little. A fleet the cache knows to be `unique`
+    is not searched for duplicates; who claims what is then looked up when asked."""
+    files = [(source.display, entry.codes) for source, entry in entries]
+    sites_of = {source.display: name for name, source in names.items()}
+    if unique and len(asked) <= _ASK_ONE_BY_ONE:
+        return Claims(files, sites_of), set()
     seen: set[bytes] = set()
     duplicated: set[bytes] = set()
     first: dict[bytes, str | None] = dict.fromkeys(asked)
@@ -246,9 +256,12 @@ def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, Sourc
         for code in asked & mine:
             if first[code] is None:
                 first[code] = source.display
-    files = [(source.display, entry.codes) for source, entry in entries]
-    sites_of = {source.display: name for name, source in names.items()}
     return Claims(files, sites_of, first), duplicated
+
+
+# Up to this many IPUIs asked about are looked up one by one, each a scan of the fleet's
+# codes; more are answered in one pass over them.
+_ASK_ONE_BY_ONE = 32
 
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
@@ -409,8 +422,8 @@ def plan(root: Path, checked: Checked, options: Options, stage: Faults | None = 
             elif checked.cache is not None:
                 _remember_if_clean(checked.cache, item)
             planned.append(item)
-            # The plan keeps what it needs; the whole model may go (a fleet is large).
-            checked.sites[index] = replace(site, handsets=())
+            if site.handsets:  # the plan keeps what it needs; the model may go
+                checked.sites[index] = replace(site, handsets=())
     except OSError:
         discard(planned)
         _discard_early(list(early.values()))
