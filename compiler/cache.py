@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".dectprov-cache"
 INDEX = "index.pickle"
-FORMAT = 3
+FORMAT = 4
 
 
 @functools.cache
@@ -150,8 +150,8 @@ class Cache:
     directory: Path
     checks: dict[str, CheckEntry] = field(default_factory=dict)
     plans: dict[str, PlanEntry] = field(default_factory=dict)
-    # The fleet (every file and its check key, in order) last found to claim no IPUI twice.
-    unique_fleet: str | None = None
+    # The fleet last found to claim no IPUI twice: each file's check key.
+    unique_fleet: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
 
     @classmethod
@@ -162,13 +162,8 @@ class Cache:
             return cls(directory, index[1], index[2], index[3])
         return cls(directory)  # a cache that cannot be read or trusted is an empty one
 
-    @staticmethod
-    def fleet_key(files: list[tuple[str, str]]) -> str:
-        """The fleet as the checks across sites see it: each file and its check key."""
-        return hashlib.sha256("\0".join(f"{file}\0{key}" for file, key in files)
-                              .encode()).hexdigest()
-
-    def remember_unique(self, fleet: str) -> None:
+    def remember_unique(self, fleet: dict[str, str]) -> None:
+        """No two of these files (file -> check key) claim one IPUI."""
         if self.unique_fleet != fleet:
             self.unique_fleet = fleet
             self.dirty = True

@@ -105,10 +105,7 @@ class Claims:
 
 def _holds(codes: bytes, code: bytes) -> bool:
     """Whether 5-byte codes end to end hold `code` (at a multiple of 5, not across two)."""
-    at = codes.find(code)
-    while at >= 0 and at % 5:
-        at = codes.find(code, at + 1)
-    return at >= 0
+    return _find(codes, code) >= 0
 
 
 @dataclass
@@ -213,12 +210,10 @@ def check(files: list[SourceFile], cache: Cache | None = None,
             result.cached[site.name] = entry
         result.sites.append(model or site)
     asked = set().union(*(early.asked for early in result.early.values()))
-    fleet = Cache.fleet_key([(source.display, entry.key) for source, entry in entries]) \
-        if cache is not None and all(entry.key for _, entry in entries) else None
-    unique = fleet is not None and cache is not None and cache.unique_fleet == fleet
-    result.claims, duplicated = _claims(entries, names, asked, unique)
-    if fleet is not None and cache is not None and not duplicated:
-        cache.remember_unique(fleet)
+    known = cache.unique_fleet if cache is not None else {}
+    result.claims, duplicated = _claims(entries, names, asked, known)
+    if cache is not None and not duplicated and all(entry.key for _, entry in entries):
+        cache.remember_unique({source.display: entry.key for source, entry in entries})
     if duplicated:
         from compiler.validate import validate_fleet
 
@@ -236,15 +231,17 @@ def _discard_early(early: list[Early]) -> None:
 
 
 def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, SourceFile],
-            asked: set[bytes], unique: bool) -> tuple[Claims, set[bytes]]:
+            asked: set[bytes], known: dict[str, str]) -> tuple[Claims, set[bytes]]:
     """The IPUIs each file claims, those claimed by more than one file, and who claims the
-    IPUIs the early plans `asked` about: set operations over each file's codes, so a
-    fleet's hundred thousand handsets cost little. A fleet the cache knows to be `unique`
-    is not searched for duplicates; who claims what is then looked up when asked."""
+    IPUIs the early plans `asked` about. `known` is a fleet (file -> check key) in which
+    no IPUI is claimed twice: files that are as they were there are not searched against
+    each other, only the others against all (a one-site edit searches one site's IPUIs)."""
     files = [(source.display, entry.codes) for source, entry in entries]
     sites_of = {source.display: name for name, source in names.items()}
-    if unique and len(asked) <= _ASK_ONE_BY_ONE:
-        return Claims(files, sites_of), set()
+    changed = [codes for (source, entry), (_, codes) in zip(entries, files)
+               if not entry.key or known.get(source.display) != entry.key]
+    if len(changed) <= _SEARCH_ONE_BY_ONE and len(asked) <= _ASK_ONE_BY_ONE:
+        return Claims(files, sites_of), _claimed_again(files, changed)
     seen: set[bytes] = set()
     duplicated: set[bytes] = set()
     first: dict[bytes, str | None] = dict.fromkeys(asked)
@@ -259,9 +256,33 @@ def _claims(entries: list[tuple[SourceFile, CheckEntry]], names: dict[str, Sourc
     return Claims(files, sites_of, first), duplicated
 
 
-# Up to this many IPUIs asked about are looked up one by one, each a scan of the fleet's
-# codes; more are answered in one pass over them.
+def _claimed_again(files: list[tuple[str, bytes]], changed: list[bytes]) -> set[bytes]:
+    """The IPUIs of the changed files that another file claims too, found by searching all
+    the fleet's codes at once for each."""
+    everything = b"".join(codes for _, codes in files)
+    duplicated = set()
+    for codes in changed:
+        for start in range(0, len(codes), 5):
+            code = codes[start:start + 5]
+            first = _find(everything, code)
+            if first >= 0 and _find(everything, code, first + 5) >= 0:
+                duplicated.add(code)
+    return duplicated
+
+
+def _find(codes: bytes, code: bytes, start: int = 0) -> int:
+    """Where 5-byte codes end to end hold `code` (at a multiple of 5), or -1."""
+    at = codes.find(code, start)
+    while at >= 0 and at % 5:
+        at = codes.find(code, at + 1)
+    return at
+
+
+# Up to this many IPUIs asked about are looked up one by one, and up to this many changed
+# files searched IPUI by IPUI, each a scan of the fleet's codes; more are answered in one
+# pass over them.
 _ASK_ONE_BY_ONE = 32
+_SEARCH_ONE_BY_ONE = 8
 
 
 def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],

@@ -135,6 +135,16 @@ def test_a_duplicate_ipui_in_a_new_site_writes_nothing_and_leaves_no_directory(
                    for repo in fleet.repos.values())
 
 
+def test_an_edited_site_claiming_another_sites_ipui_is_refused(fleet: Fleet) -> None:
+    """With the cache, only the edited site's IPUIs are searched for in the fleet."""
+    assert fleet.run("build", "--now", "2026-11-27 12:00")[0] == EXIT_OK  # the cache knows
+    fleet.site(5, [16, 17, 18, 20])  # handset 20 is site 6's
+    code, out, err = fleet.run("build", "--now", "2026-11-27 12:00")
+    assert (code, out) == (EXIT_INVALID, "")
+    assert err.count("[ipui-duplicate-site]") == 1 and "site-05.yaml" in err
+    assert fleet.leftovers() == []
+
+
 def test_a_refused_site_writes_nothing_anywhere(fleet: Fleet) -> None:
     for index in range(sites()):  # every site changes, and one is refused
         fleet.site(index, [3 * index + n for n in (1, 2, 3)], profile="Renamed")
