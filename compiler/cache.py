@@ -187,12 +187,13 @@ class Cache:
     # -- plan ------------------------------------------------------------------------------
 
     @staticmethod
-    def plan_key(check_key: str, directory: Path, file: str) -> str | None:
+    def plan_key(check_key: str, directory: str | Path, file: str) -> str | None:
         """What a no-op answer depends on beyond the site file; None when build/<site> is
         not there to compare with."""
         try:
-            state = (directory / "state.json").read_bytes()
-            info = os.stat(directory / file)
+            with open(os.path.join(directory, "state.json"), "rb") as stream:
+                state = stream.read()
+            info = os.stat(os.path.join(directory, file))
             listing = sorted(os.listdir(directory))
         except OSError:
             return None

@@ -159,7 +159,7 @@ def _display(prefix: str, path: Path) -> str:
     separator), symlinks not followed."""
     absolute = os.path.abspath(path)
     if absolute.startswith(prefix):
-        return Path(absolute[len(prefix):]).as_posix()
+        return absolute[len(prefix):].replace(os.sep, "/")
     return path.as_posix()
 
 
@@ -410,10 +410,11 @@ def _check_site(source: SourceFile, key: str | None = None) -> tuple[CheckEntry,
 def _regular_file_bytes(path: Path) -> bytes | None:
     """The file's bytes when it is a plain file the loader would read; a pipe or a device
     is left to the loader, which refuses it without reading."""
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
+    try:  # os and open rather than pathlib: this runs for every site of every run
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before open(), which waits on a pipe
             return None
-        return path.read_bytes()
+        with open(path, "rb") as stream:
+            return stream.read()
     except OSError:
         return None
 
@@ -496,7 +497,7 @@ def _recall(root: Path, site: Site, key: str, cache: Cache) -> Planned | None:
     with nothing to do; None for any other."""
     target = target_for(site.model)
     assert target is not None
-    directory = root / BUILD_DIR / site.name
+    directory = os.path.join(root, BUILD_DIR, site.name)  # a string: every site, every run
     entry = cache.plan(site.source, Cache.plan_key(key, directory, target.file_name(site)))
     if entry is None:
         return None
