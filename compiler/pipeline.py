@@ -565,9 +565,10 @@ def _plan_site(root: Path, site: Site, options: Options, elsewhere: Callable[[Ip
     diagnostics = (*refused, *warnings(site, changes, options))
     site_plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     file_name = target.file_name(site)
-    state_bytes = to_json(new_state(site_plan, file_name, hashlib.sha256(content).hexdigest()))
+    digest = hashlib.sha256(content).hexdigest()
+    state_bytes = to_json(new_state(site_plan, file_name, digest))
     strays = _strays(directory, {file_name, STATE_FILE})  # before anything is staged there
-    outputs = [_output(directory / file_name, content, stage)]
+    outputs = [_output(directory / file_name, content, stage, digest)]
     try:
         outputs.append(_output(state_path(directory), state_bytes, stage))
     except OSError:
@@ -576,8 +577,10 @@ def _plan_site(root: Path, site: Site, options: Options, elsewhere: Callable[[Ip
     return Planned(site_plan, outputs, strays)
 
 
-def _output(path: Path, content: bytes, stage: Faults | None) -> Output:
-    """Compare with what is on disk now, and stage the bytes when a build will need them."""
+def _output(path: Path, content: bytes, stage: Faults | None,
+            sha256: str | None = None) -> Output:
+    """Compare with what is on disk now, and stage the bytes when a build will need them.
+    `sha256` is the content's, when known already."""
     on_disk = _read_bytes(path)
     staged, made = None, ()
     if stage is not None and on_disk != content:
@@ -587,7 +590,7 @@ def _output(path: Path, content: bytes, stage: Faults | None) -> Output:
         except OSError as err:  # name the file, not its temporary twin
             _remove_empty(made)
             raise OSError(err.errno, err.strerror, str(path)) from err
-    return Output(path, hashlib.sha256(content).hexdigest(), on_disk == content,
+    return Output(path, sha256 or hashlib.sha256(content).hexdigest(), on_disk == content,
                   on_disk is None, staged, made)
 
 
