@@ -123,7 +123,9 @@ class CheckEntry:
     key: str
     diagnostics: list[Diagnostic]
     advice: list[Diagnostic]
-    identities: list[Identity]  # in the index: empty (the file is read again for them)
+    # Only in a fresh check's own entry: emptied before the entry is kept or sent on (a
+    # duplicate's places are found by reading its file again).
+    identities: list[Identity]
     summary: Site | None  # the site without its handsets; None when it has errors
     codes: bytes = b""  # the 5-byte codes of the IPUIs claimed, for the checks across sites
 

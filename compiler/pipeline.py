@@ -98,14 +98,9 @@ class Claims:
         """Whether a site other than `site` claims the IPUI first."""
         if code not in self.first:
             self.first[code] = next((file for file, codes in self.files
-                                     if _holds(codes, code)), None)
+                                     if _find(codes, code) >= 0), None)
         claimer = self.first[code]
         return claimer is not None and self.sites_of.get(claimer, site) != site
-
-
-def _holds(codes: bytes, code: bytes) -> bool:
-    """Whether 5-byte codes end to end hold `code` (at a multiple of 5, not across two)."""
-    return _find(codes, code) >= 0
 
 
 @dataclass
@@ -293,7 +288,7 @@ def _identities(entries: list[tuple[SourceFile, CheckEntry]], codes: set[bytes],
     for source, entry in entries:
         if not any(entry.codes[i:i + 5] in codes for i in range(0, len(entry.codes), 5)):
             continue
-        identities = entry.identities or _check_site(source)[0].identities
+        identities = _check_site(source)[0].identities
         found += [identity for identity in identities if identity.ipui.code in codes]
     return found
 
