@@ -96,6 +96,15 @@ def test_no_sites_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "no site files found" in capsys.readouterr().err
 
 
+def test_build_of_a_root_without_sites_leaves_no_lock_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A build takes its lock before it reads the sites, but not in a directory that holds
+    none: a mistyped --root gets the diagnostic, and no file appears there."""
+    assert main(["build", "--root", str(tmp_path)]) == EXIT_INVALID
+    assert "no site files found" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_build_writes_files_and_one_summary_line(root: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
