@@ -296,9 +296,8 @@ class _Builder:
                 # Most events are untagged text inside a collection: handled inline, the
                 # rest by _handle. (A site has about a thousand of them per handset line.)
                 if (type(event) is _SCALAR and event.tag is None and event.anchor is None
-                        and self.stack and self.nodes < MAX_NODES):
-                    if self._text(event):
-                        continue
+                        and self.stack and self.nodes < MAX_NODES and self._text(event)):
+                    continue
                 if not self._handle(event):
                     return None
         except yaml.MarkedYAMLError as err:
