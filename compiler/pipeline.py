@@ -110,7 +110,7 @@ class Checked:
     advice: list[Diagnostic] = field(default_factory=list)  # what only `validate` says
     claims: Claims = field(default_factory=lambda: Claims([], {}))
     # Sites the cache answered for, or planned early: `sites` holds them without handsets,
-    # and the cache (or the file, checked again) gives the whole model if the plan needs it.
+    # and their file, checked again, gives the whole model if the plan needs it.
     cached: dict[str, CheckEntry] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # site name -> the cache's check key
     cache: Cache | None = None
