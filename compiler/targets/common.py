@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,9 +62,10 @@ def header(source: str, number: int | None) -> str:
     return text + ". Do not edit: change the site file and build again."
 
 
-def environment(templates: Path) -> jinja2.Environment:
-    """The template set-up of a target, made when it first renders (a build with nothing to
-    render does not import the template engine)."""
+@functools.cache
+def template(templates: Path, name: str) -> jinja2.Template:
+    """A target's template, compiled when it first renders, once per process (a build with
+    nothing to render does not import the template engine)."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -78,4 +80,4 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     environment.filters["comment"] = comment
     environment.filters["attr"] = escape_attribute
-    return environment
+    return environment.get_template(name)

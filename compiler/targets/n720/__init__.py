@@ -13,20 +13,19 @@ from compiler.ipui import ZERO
 from compiler.targets.common import (
     TEXT_LIMITS_SHARED,
     comment,
-    environment,
     header,
     is_control,
+    template,
     text_of,
 )
 from compiler.targets.n720 import params as P
 
 if TYPE_CHECKING:
-    import jinja2
-
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
     from compiler.targets import Revision
 
+_TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "iso-8859-1"
 _ITEM = re.compile(r'<SYMB_ITEM ID="([^"]*)" class="symb_item" '
                    r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")  # the ID, then the value
@@ -112,10 +111,6 @@ class N720:
     min_ipui_firmware: int | None = 108
     encoding = ENCODING
 
-    @functools.cached_property
-    def _environment(self) -> jinja2.Environment:
-        return environment(Path(__file__).parent / "templates")
-
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (for publish's secrets)."""
         return _escape(text)
@@ -189,7 +184,7 @@ class N720:
             lines.append(_title("extra parameters"))
             lines += (_opening(param.id) + _extra_value(param.value) + "/>\n"
                       for param in site.extra)
-        text = self._environment.get_template("provisioning.xml.j2").render(
+        text = template(_TEMPLATES, "provisioning.xml.j2").render(
             header=header(site.source, revision.number if revision else None),
             mac=site.mac,
             version=revision.stamp if revision is not None else None,

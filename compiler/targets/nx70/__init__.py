@@ -5,7 +5,6 @@ UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slo
 from __future__ import annotations
 
 import calendar
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,21 +13,20 @@ from zoneinfo import ZoneInfo
 
 from compiler.targets.common import (
     TEXT_LIMITS_SHARED,
-    environment,
     escape_attribute,
     header,
     is_control,
+    template,
     text_of,
 )
 from compiler.targets.nx70 import params as P
 
 if TYPE_CHECKING:
-    import jinja2
-
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
     from compiler.targets import Revision
 
+_TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "utf-8"
 PIN_ITEM = "hs.*.DECT_AC"  # the site PIN as read_items shows it, once for all handsets
 
@@ -68,10 +66,6 @@ class Nx70:
     refused_kinds: frozenset[str] = frozenset()  # a handset keeps its IPUI wherever it is
     min_ipui_firmware: int | None = None
     encoding = ENCODING
-
-    @functools.cached_property
-    def _environment(self) -> jinja2.Environment:
-        return environment(Path(__file__).parent / "templates")
 
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (for publish's secrets)."""
@@ -148,7 +142,7 @@ class Nx70:
         sections = [_provider_section(provider) for provider in site.providers]
         sections += [_handset_section(site, handset) for handset in
                      sorted(handsets, key=_ipui)]
-        text = self._environment.get_template("provisioning.xml.j2").render(
+        text = template(_TEMPLATES, "provisioning.xml.j2").render(
             header=header(site.source, revision.number if revision else None),
             authoritative=site.authoritative,
             deregistered=deregistered,
