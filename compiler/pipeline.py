@@ -354,14 +354,24 @@ def _check_fresh(job: tuple[SourceFile, str | None, Planning | None],
 
 
 def _recall_early(root: Path, entry: CheckEntry, cache: Cache) -> Early | None:
-    """A cached site the cache also recalls as "nothing to do", assuming that no other
-    site claims an IPUI it still deregisters (those are what the early plan asked)."""
+    """A cached site whose state and build/ are also as the cache last saw them, with
+    nothing to do: recalled, not planned, assuming that no other site claims an IPUI it
+    still deregisters (those are what the early plan asked)."""
     site = entry.summary
     assert site is not None
-    recalled = _recall(root, site, entry.key, cache)
+    target = target_for(site.model)
+    assert target is not None
+    directory = os.path.join(root, BUILD_DIR, site.name)  # a string: every site, every run
+    recalled = cache.plan(site.source,
+                          Cache.plan_key(entry.key, directory, target.file_name(site)))
     if recalled is None:
         return None
-    return Early(recalled, recalled.plan.released_codes())
+    state = State(site.name, site.mac, site.model, recalled.file, recalled.revision,
+                  recalled.stamp, recalled.sha256, slots=())
+    revision = Revision(recalled.revision, recalled.stamp)
+    plan = SitePlan(site, state, (), (), recalled.diagnostics, revision, False,
+                    released=recalled.released)
+    return Early(Planned(plan, [], check_key=entry.key), recalled.released)
 
 
 def _plan_early(model: Site, entry: CheckEntry, planning: Planning) -> Early:
@@ -435,7 +445,7 @@ def plan(root: Path, checked: Checked, options: Options, stage: Faults | None = 
         for index, site in enumerate(checked.sites):
             item = _take_early(early.pop(site.name, None), site.name, checked.claims)
             if item is None:
-                item = _plan_or_recall(root, site, options, checked, stage, changes)
+                item = _plan_now(root, site, options, checked, stage, changes)
             elif checked.cache is not None:
                 _remember_if_clean(checked.cache, item)
             planned.append(item)
@@ -463,16 +473,10 @@ def _take_early(early: Early | None, name: str, claims: Claims) -> Planned | Non
     return early.planned
 
 
-def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
-                    stage: Faults | None, changes: bool = True) -> Planned:
-    """A site whose file, state and build/ are as the cache last saw them, with nothing to
-    do, is recalled; any other is planned (from the cached model if need be)."""
-    cache, key = checked.cache, checked.keys.get(site.name)
-    if cache is not None and key is not None:
-        recalled = _recall(root, site, key, cache)
-        if recalled is not None and not any(checked.claims.elsewhere(code, site.name)
-                                            for code in recalled.plan.released_codes()):
-            return recalled  # (else another site now claims an IPUI it deregisters)
+def _plan_now(root: Path, site: Site, options: Options, checked: Checked,
+              stage: Faults | None, changes: bool = True) -> Planned:
+    """Plan a site that was not planned early, or whose early plan (or recall) assumed that
+    an IPUI is free which another site claims; the claims are known now."""
     if site.name in checked.cached:  # the model is not kept: check the file again
         model = _check_site(SourceFile(root / site.source, site.source))[1]
         assert model is not None, "a cached site without errors has a model"
@@ -480,27 +484,11 @@ def _plan_or_recall(root: Path, site: Site, options: Options, checked: Checked,
     claims = checked.claims
     item = _plan_site(root, site, options,
                       lambda ipui: claims.elsewhere(ipui.code, site.name), stage)
-    item.check_key = key
-    if cache is not None and key is not None:
+    cache, item.check_key = checked.cache, checked.keys.get(site.name)
+    if cache is not None and item.check_key is not None:
         _remember_if_clean(cache, item)
     item.plan = item.plan.slim(replace(site, handsets=()), changes)
     return item
-
-
-def _recall(root: Path, site: Site, key: str, cache: Cache) -> Planned | None:
-    """The plan of a site whose file, state and build/ are as the cache last saw them
-    with nothing to do; None for any other."""
-    target = target_for(site.model)
-    assert target is not None
-    directory = os.path.join(root, BUILD_DIR, site.name)  # a string: every site, every run
-    entry = cache.plan(site.source, Cache.plan_key(key, directory, target.file_name(site)))
-    if entry is None:
-        return None
-    state = State(site.name, site.mac, site.model, entry.file, entry.revision, entry.stamp,
-                  entry.sha256, slots=())
-    revision = Revision(entry.revision, entry.stamp)
-    return Planned(SitePlan(site, state, (), (), entry.diagnostics, revision, False,
-                            released=entry.released), [], check_key=key)
 
 
 def _remember_if_clean(cache: Cache, item: Planned) -> None:
