@@ -454,19 +454,16 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
 
 def cross_site_moves(plans: list[SitePlan]) -> list[Diagnostic]:
     """An IPUI that one site deregisters and another registers is a move between sites."""
-    leaving = [(plan, change) for plan in plans for change in plan.changes
-               if change.kind in LOSES_HANDSET and change.before is not None
-               and change.before.ipui is not None]
+    leaving = [(plan, change, change.before.ipui) for plan in plans for change in plan.changes
+               if change.kind in LOSES_HANDSET and change.before and change.before.ipui]
     if not leaving:  # the common case: no fleet-wide index of registered IPUIs is built
         return []
-    wanted = {bytes.fromhex(change.before.ipui) for _, change in leaving if change.before
-              and change.before.ipui}
+    wanted = {bytes.fromhex(ipui) for _, _, ipui in leaving}
     registered = {code: plan for plan in plans for code in plan.arriving_codes()
                   if code in wanted}
     found = []
-    for plan, change in leaving:
-        ipui = change.before.ipui if change.before else None
-        other = registered.get(bytes.fromhex(ipui)) if ipui else None
+    for plan, change, ipui in leaving:
+        other = registered.get(bytes.fromhex(ipui))
         if other is not None and other is not plan:
             found.append(_error(
                 plan.site, None, "ipui-site-move",
