@@ -343,9 +343,9 @@ class _Builder:
         return True
 
     def _handle(self, event: events.Event) -> bool:
-        kind = type(event)
-        if kind is events.ScalarEvent:  # most events: the fast way first
-            return self._scalar(event)
+        kind = type(event)  # both parsers make events of these exact classes
+        if kind is events.ScalarEvent:
+            return self._scalar(event)  # type: ignore[arg-type]
         if kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
             frame = self.stack.pop()
             if frame.anchor is not None:
@@ -353,23 +353,14 @@ class _Builder:
             return self._add(frame.value, frame.value.loc, frame.size, frame.height, event)
         if kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
             return self._start(event)  # type: ignore[arg-type]
-        if isinstance(event, events.DocumentStartEvent):
+        if kind is events.AliasEvent:
+            return self._alias(event)  # type: ignore[arg-type]
+        if kind is events.DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
                 self.problems.add(_loc(event.start_mark), "yaml-multiple-documents",
                                   "a site file holds one YAML document; remove the second '---'")
                 return False
-        elif isinstance(event, events.ScalarEvent):
-            return self._scalar(event)
-        elif isinstance(event, events.AliasEvent):
-            return self._alias(event)
-        elif isinstance(event, (events.MappingStartEvent, events.SequenceStartEvent)):
-            return self._start(event)
-        elif isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
-            frame = self.stack.pop()
-            if frame.anchor is not None:
-                self.anchors[frame.anchor] = (frame.value, frame.size, frame.height)
-            return self._add(frame.value, frame.value.loc, frame.size, frame.height, event)
         return True
 
     def _scalar(self, event: events.ScalarEvent) -> bool:
