@@ -472,7 +472,7 @@ def _text_fields(data: dict[str, Any],
     if isinstance(defaults, dict):
         for key in _HANDSET_TEXT:
             if key in defaults:
-                yield ("defaults", key), f"handsets.{key}", defaults[key]
+                yield ("defaults", key), _HANDSET_LIMITS[key], defaults[key]
     for index, handset in _entries(data, "handsets"):
         for key in _HANDSET_TEXT:
             if key in handset:
@@ -499,17 +499,15 @@ def _texts(report: _Report, target: Target) -> None:
 def _defaulted_texts(report: _Report, target: Target) -> None:
     """The site name is the profile name when none is given, and a handset's login its
     user_id, display_name and account_name (unless defaults: sets them)."""
-    fills: list[tuple[tuple[PathPart, ...], list[str]]] = []
+    fills: list[tuple[tuple[PathPart, ...], Any, list[str]]] = []  # path, value, fields
     if "profile_name" not in report.data:
-        fills.append((("site",), ["profile_name"]))
+        fills.append((("site",), report.data.get("site"), ["profile_name"]))
     defaults = report.data.get("defaults")
     given = set(defaults) if isinstance(defaults, dict) else set()
-    values = [report.data.get("site")] if fills else []
     for index, handset in _entries(report.data, "handsets"):
-        fills.append((("handsets", index, "login"),
+        fills.append((("handsets", index, "login"), handset.get("login"),
                       [key for key in _LOGIN_FILLS if key not in handset and key not in given]))
-        values.append(handset.get("login"))
-    for (path, fields), value in zip(fills, values):
+    for path, value, fields in fills:
         if isinstance(value, str):
             _filled_length(report, target, path, value, fields)
 
