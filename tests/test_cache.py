@@ -165,3 +165,18 @@ def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
     capsys.readouterr()
     assert _tree(parallel) == _tree(sequential)
     assert len(_tree(parallel)) == 2 * sites
+
+
+def test_a_build_the_cache_answers_loads_no_stage_it_does_not_run(fleet: Path) -> None:
+    """What makes a no-op build cheap: it reads no YAML, validates and renders nothing, so
+    it must not even import the loader, the validators or the template engine."""
+    assert _build(fleet) == EXIT_OK
+    probe = ("import sys\nfrom compiler.cli import main\n"
+             f"code = main(['build', '--root', {str(fleet)!r}, '--now', {NOW!r}])\n"
+             "print(code, sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('yaml', 'jinja2', 'jsonschema', 'fastjsonschema', 'pydantic') "
+             "or m in ('compiler.load', 'compiler.validate', 'compiler.importer')))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, check=False)
+    assert result.stdout.splitlines()[-1] == f"{EXIT_OK} []", result.stderr
+    assert "0 changed" in result.stdout
