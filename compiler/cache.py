@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic
 from compiler.model import Site
+from compiler.paths import CACHE_DIR
 from compiler.write import write_atomic
 
 if TYPE_CHECKING:
     from compiler.validate import Identity
 
-CACHE_DIR = ".dectprov-cache"
 INDEX = "index.pickle"
 FORMAT = 4
 

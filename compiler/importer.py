@@ -21,7 +21,7 @@ import yaml
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.emit import quoted, site_yaml
 from compiler.model import Site, build_site
-from compiler.pipeline import BUILD_DIR, SITES_DIR
+from compiler.paths import BUILD_DIR, SITES_DIR
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
 from compiler.publish import password_problem
 from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store

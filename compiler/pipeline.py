@@ -41,7 +41,8 @@ from compiler.plan import (
     slot_table,
     warnings,
 )
-from compiler.state import STATE_FILE, State, read_state, state_path, to_json
+from compiler.paths import BUILD_DIR, SITES_DIR, STATE_FILE, SourceFile, site_files, state_path
+from compiler.state import State, read_state, to_json
 from compiler.targets import Target, target_for
 from compiler.write import Faults, commit
 from compiler.write import stage as stage_file
@@ -49,19 +50,6 @@ from compiler.write import stage as stage_file
 if TYPE_CHECKING:
     from compiler.validate import Identity
 
-SITES_DIR = "sites"
-BUILD_DIR = "build"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    display: str  # how diagnostics and the generated file name it: relative to the root
-    escapes_root: bool = False  # a symlink that leads out of the root
-
-    @property
-    def stem(self) -> str:
-        return self.path.stem
 
 
 @dataclass(frozen=True)
@@ -140,28 +128,6 @@ class Planned:
     outputs: list[Output]  # the provisioning file, then the state; none when refused
     strays: list[Path] = field(default_factory=list)  # files to remove from build/<site>/
     check_key: str | None = None  # the site file as the cache knows it
-
-
-def site_files(root: Path, given: list[Path]) -> list[SourceFile]:
-    """The files named on the command line, or every sites/*.yaml under the root."""
-    paths = given or sorted((root / SITES_DIR).glob("*.yaml"), key=os.fspath)
-    prefix = os.path.join(os.path.abspath(root), "")
-    return [SourceFile(path, _display(prefix, path), _escapes(root, path)) for path in paths]
-
-
-def _display(prefix: str, path: Path) -> str:
-    """The path as the user knows it: relative to the root (`prefix`, ending in a
-    separator), symlinks not followed."""
-    absolute = os.path.abspath(path)
-    if absolute.startswith(prefix):
-        return absolute[len(prefix):].replace(os.sep, "/")
-    return path.as_posix()
-
-
-def _escapes(root: Path, path: Path) -> bool:
-    if not path.is_symlink():
-        return False
-    return not path.resolve().is_relative_to(root.resolve())
 
 
 def check(files: list[SourceFile], cache: Cache | None = None,

@@ -14,7 +14,8 @@ from pathlib import Path
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.load import load_site
 from compiler.model import Site, build_site
-from compiler.pipeline import BUILD_DIR, Planned
+from compiler.paths import BUILD_DIR
+from compiler.pipeline import Planned
 from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
 from compiler.write import write_atomic

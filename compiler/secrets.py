@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.paths import SECRETS_FILE
 
-SECRETS_FILE = "secrets.yaml"
 ENVIRONMENT_PREFIX = "DECTPROV_SECRET_"
 PLACEHOLDER = re.compile(r"\$\{secret:([a-z0-9][a-z0-9._/-]*)\}")
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
+from compiler.paths import STATE_FILE, state_path
 
 FORMAT_VERSION = 1
-STATE_FILE = "state.json"
 HISTORY_LENGTH = 20
 STAMP_FORMAT = "%d%m%y%H%M"  # DDMMYYHHMM, DM local time
 
@@ -81,10 +81,6 @@ class State:
 class StateRead:
     state: State | None
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-def state_path(site_directory: Path) -> Path:
-    return site_directory / STATE_FILE
 
 
 def read_state(site_directory: Path, display: str, site: str, mac: str) -> StateRead:

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LOCK_FILE = ".dectprov.lock"
+from compiler.paths import LOCK_FILE
+
 FAULT_ENVIRONMENT = "DECTPROV_FAULT"
 
 
