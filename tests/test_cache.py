@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, tree
 
 from compiler.cache import CACHE_DIR
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
-
-REPO = Path(__file__).resolve().parents[1]
 NOW, LATER = "2026-11-26 12:00", "2026-11-27 12:00"
 
 
@@ -33,12 +32,6 @@ def fleet(tmp_path: Path) -> Path:
     root = tmp_path / "fleet"
     _bench().generate(root, 12, 20)  # type: ignore[attr-defined]
     return root
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    build = root / "build"
-    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
-            if p.is_file()}
 
 
 def _build(root: Path, *args: str, cache: bool = True, now: str = NOW) -> int:
@@ -61,14 +54,14 @@ def test_cold_warm_and_off_give_the_same_bytes(fleet: Path, tmp_path: Path) -> N
     assert _build(off, cache=False) == EXIT_OK
     assert _build(fleet) == EXIT_OK  # cold
     assert (fleet / CACHE_DIR).is_dir() and not (off / CACHE_DIR).exists()
-    assert _tree(fleet) == _tree(off)
+    assert tree(fleet / "build") == tree(off / "build")
     assert _build(fleet) == EXIT_OK  # warm: nothing to do
-    assert _tree(fleet) == _tree(off)
+    assert tree(fleet / "build") == tree(off / "build")
     for root in (fleet, off):
         _edit(root, "site-00003", "profile_name: Customer 3", "profile_name: Customer three")
         _edit(root, "site-00007", 'login: "1004"', 'login: "2004"')
         assert _build(root, now=LATER, cache=root is fleet) == EXIT_OK
-    assert _tree(fleet) == _tree(off)
+    assert tree(fleet / "build") == tree(off / "build")
 
 
 def test_in_process_and_across_processes_agree(fleet: Path, tmp_path: Path,
@@ -79,7 +72,7 @@ def test_in_process_and_across_processes_agree(fleet: Path, tmp_path: Path,
     assert main(["build", "--root", str(fleet), "--now", NOW]) == EXIT_OK
     capsys.readouterr()
     assert _build(other) == EXIT_OK
-    assert _tree(fleet) == _tree(other)
+    assert tree(fleet / "build") == tree(other / "build")
 
 
 def test_an_edited_build_file_is_seen_though_the_site_is_cached(fleet: Path) -> None:
@@ -125,9 +118,9 @@ def test_a_new_site_claiming_a_cached_sites_ipui_is_refused(fleet: Path) -> None
 def test_a_damaged_cache_is_an_empty_one(fleet: Path) -> None:
     assert _build(fleet) == EXIT_OK
     (fleet / CACHE_DIR / "index.pickle").write_bytes(b"not a pickle")
-    before = _tree(fleet)
+    before = tree(fleet / "build")
     assert _build(fleet) == EXIT_OK
-    assert _tree(fleet) == before
+    assert tree(fleet / "build") == before
 
 
 def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path: Path) -> None:
@@ -143,10 +136,10 @@ def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path
 
     planted = pickle.dumps(Exploit())
     (fleet / CACHE_DIR / "index.pickle").write_bytes(b"\0" * 32 + planted)
-    before = _tree(fleet)
+    before = tree(fleet / "build")
     assert _build(fleet) == EXIT_OK
     assert not marker.exists()
-    assert _tree(fleet) == before
+    assert tree(fleet / "build") == before
 
 
 def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
@@ -163,8 +156,8 @@ def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
     monkeypatch.setenv(CACHE_ENVIRONMENT, "off")
     assert main(["build", "--root", str(sequential), "--now", NOW]) == EXIT_OK
     capsys.readouterr()
-    assert _tree(parallel) == _tree(sequential)
-    assert len(_tree(parallel)) == 2 * sites
+    assert tree(parallel / "build") == tree(sequential / "build")
+    assert len(tree(parallel / "build")) == 2 * sites
 
 
 def test_a_build_the_cache_answers_loads_no_stage_it_does_not_run(fleet: Path) -> None:

@@ -5,32 +5,24 @@ from __future__ import annotations
 
 import errno
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, copy_sites, tree
 
 from compiler import cli
 from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE, build_lock
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
 SITES = len(list((REPO / "sites").glob("*.yaml")))
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "sites", tmp_path / "sites")
-    return tmp_path
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    build = root / "build"
-    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*"))
-            if p.is_file()} if build.exists() else {}
+    return copy_sites(tmp_path)
 
 
 def _break(root: Path) -> None:
@@ -110,7 +102,7 @@ def test_build_writes_files_and_one_summary_line(root: Path,
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
     out = capsys.readouterr().out
     assert out == f"Built {SITES} sites: {SITES} changed, 0 unchanged ({2 * SITES} files written).\n"
-    assert sorted(_tree(root)) == sorted(
+    assert sorted(tree(root / "build")) == sorted(
         f"{path.parent.name}/{path.name}" for path in (REPO / "build").glob("*/*"))
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
     assert capsys.readouterr().out == (f"Built {SITES} sites: 0 changed, {SITES} unchanged "
@@ -120,13 +112,13 @@ def test_build_writes_files_and_one_summary_line(root: Path,
 def test_build_of_invalid_site_writes_nothing(root: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
-    before = _tree(root)
+    before = tree(root / "build")
     _break(root)
     (root / "sites" / "care-home.yaml").write_text(
         (root / "sites" / "care-home.yaml").read_text().replace("Night Nurse", "Night Nurse 2"))
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
     assert "Nothing was written" in capsys.readouterr().err
-    assert _tree(root) == before
+    assert tree(root / "build") == before
 
 
 def test_check_fails_when_stale_and_passes_after_build(
@@ -225,4 +217,4 @@ def test_build_on_a_full_disk_says_which_file(root: Path, monkeypatch: pytest.Mo
         "build/care-home: error: cannot write 7C2F80123456.xml: No space left on device. "
         "Every file is as it was or complete; fix the cause and build again [write-failed]\n"
         "Nothing was written: fix the errors above.\n")  # it failed while staging
-    assert _tree(root) == {}
+    assert tree(root / "build") == {}

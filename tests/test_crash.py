@@ -16,18 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import REPO, copy_sites, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE
 
-REPO = Path(__file__).resolve().parents[1]
 OLD, NEW = "2026-11-26 12:00", "2026-11-27 12:00"
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    build = root / "build"
-    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
-            if p.is_file()}
 
 
 def _repaired(tree: dict[str, bytes]) -> dict[str, object]:
@@ -73,21 +67,21 @@ def fleet(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     """A root built at OLD with every site then edited, and the tree a clean build at NEW
     gives (built in a copy)."""
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     assert _run(root, "build", "--now", OLD).returncode == EXIT_OK
-    old = _tree(root)
+    old = tree(root / "build")
     _edit_every_site(root)
     clean = tmp_path / "clean"
     shutil.copytree(root, clean)
     assert _run(clean, "build", "--now", NEW).returncode == EXIT_OK
-    return root, old, _tree(clean)
+    return root, old, tree(clean / "build")
 
 
 def test_a_clean_build_leaves_no_temporary_file(
         fleet: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
     root, _, new = fleet
     assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
-    assert _tree(root) == new
+    assert tree(root / "build") == new
     assert not [p for p in (root / "build").rglob("*") if p.name.endswith(".tmp")]
 
 
@@ -102,14 +96,15 @@ def test_kill_at_every_rename_leaves_each_site_whole_or_repairable(
         assert killed.returncode == -signal.SIGKILL
         _assert_whole_or_named(work, old, new)
         assert _run(work, "build", "--now", NEW).returncode == EXIT_OK
-        assert _repaired(_tree(work)) == _repaired(new), f"a kill at rename {at}: no repair"
+        assert _repaired(tree(work / "build")) == _repaired(new), \
+            f"a kill at rename {at}: no repair"
         assert _run(work, "check").returncode == EXIT_OK
 
 
 def _assert_whole_or_named(root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
     """Each site is at its old or its new revision; otherwise `check` names its files."""
     olds, news = _site_trees(old), _site_trees(new)
-    now = _site_trees({k: v for k, v in _tree(root).items() if not k.endswith(".tmp")})
+    now = _site_trees({k: v for k, v in tree(root / "build").items() if not k.endswith(".tmp")})
     torn = [site for site, files in now.items() if files not in (olds[site], news[site])]
     if not torn:
         return
@@ -131,12 +126,12 @@ def test_real_sigkill_at_random_moments_never_tears_a_file(
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        files = {k: v for k, v in _tree(work).items() if not k.endswith(".tmp")}
+        files = {k: v for k, v in tree(work / "build").items() if not k.endswith(".tmp")}
         for name, content in files.items():  # every file is one of the two versions
             assert content in (old.get(name), new.get(name)), name
         _assert_whole_or_named(work, old, new)
         assert _run(work, "build", "--now", NEW).returncode == EXIT_OK
-        assert _repaired(_tree(work)) == _repaired(new)
+        assert _repaired(tree(work / "build")) == _repaired(new)
 
 
 @pytest.mark.parametrize("fault", ["ENOSPC:write:1", "ENOSPC:write:3", "EROFS:rename:2",
@@ -150,12 +145,12 @@ def test_a_failing_disk_is_a_clear_error_and_writes_nothing_half(
     reason = os.strerror(getattr(__import__("errno"), fault.split(":")[0]))
     assert "cannot write " in result.stderr and reason in result.stderr
     assert "[write-failed]" in result.stderr
-    tree = _tree(root)
-    assert not [name for name in tree if name.endswith(".tmp")]
-    for name, content in tree.items():
+    files = tree(root / "build")
+    assert not [name for name in files if name.endswith(".tmp")]
+    for name, content in files.items():
         assert content in (old.get(name), new.get(name)), name
     assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
-    assert _repaired(_tree(root)) == _repaired(new)
+    assert _repaired(tree(root / "build")) == _repaired(new)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
@@ -178,7 +173,7 @@ def test_a_site_directory_removed_mid_run_is_a_clear_error_and_repaired(
     from compiler import pipeline
 
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     assert main(["build", "--root", str(root), "--now", OLD]) == EXIT_OK
     _edit_every_site(root)
     planned_sites = pipeline.plan
@@ -214,7 +209,7 @@ def _hold_lock(root: Path) -> subprocess.Popen[str]:
 
 def test_no_wait_exits_1_while_another_build_holds_the_lock(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     holder = _hold_lock(root)
     try:
         result = _run(root, "build", "--now", NEW, "--no-wait")
@@ -228,7 +223,7 @@ def test_no_wait_exits_1_while_another_build_holds_the_lock(tmp_path: Path) -> N
 
 def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     holder = _hold_lock(root)
     waiting = subprocess.Popen(
         [sys.executable, "-m", "compiler", "build", "--root", str(root), "--now", NEW],
@@ -245,7 +240,7 @@ def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
 
 def test_two_builds_at_once_give_the_same_tree_as_one(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     clean = tmp_path / "clean"
     shutil.copytree(root, clean)
     assert _run(clean, "build", "--now", NEW).returncode == EXIT_OK
@@ -253,15 +248,15 @@ def test_two_builds_at_once_give_the_same_tree_as_one(tmp_path: Path) -> None:
         [sys.executable, "-m", "compiler", "build", "--root", str(root), "--now", NEW],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
     assert [p.wait(timeout=120) for p in processes] == [EXIT_OK] * 3
-    assert _tree(root) == _tree(clean)
+    assert tree(root / "build") == tree(clean / "build")
 
 
 def test_the_fault_hook_is_inert_without_its_variable(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     assert _run(root, "build", "--now", NEW).returncode == EXIT_OK
-    digest = hashlib.sha256(b"".join(_tree(root).values())).hexdigest()
+    digest = hashlib.sha256(b"".join(tree(root / "build").values())).hexdigest()
     again = tmp_path / "again"
-    shutil.copytree(REPO / "sites", again / "sites")
+    copy_sites(again)
     assert _run(again, "build", "--now", NEW, fault="").returncode == EXIT_OK
-    assert hashlib.sha256(b"".join(_tree(again).values())).hexdigest() == digest
+    assert hashlib.sha256(b"".join(tree(again / "build").values())).hexdigest() == digest

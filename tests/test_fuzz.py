@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -28,8 +26,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from helpers import REPO, run, tree, tree_with_mtimes
 
-from compiler.cli import EXIT_INVALID, EXIT_OK, main
+from compiler.cli import EXIT_INVALID, EXIT_OK
 from compiler.ipui import Ipui
 from compiler.targets.n720 import ENCODING as N720_ENCODING
 from compiler.targets.n720 import TARGET as N720_TARGET
@@ -39,7 +38,6 @@ from compiler.targets.nx70 import ENCODING as NX70_ENCODING
 from compiler.targets.nx70 import TEXT_LIMITS as NX70_LIMITS
 from compiler.targets.nx70 import params as NX70
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("DECTPROV_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -504,16 +502,7 @@ def _seconds(duration: int | str) -> int:
 
 
 def _build(root: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["build", "--root", str(root), "--now", NOW])
-    return code, out.getvalue(), err.getvalue()
-
-
-def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
-    """build/<site>/*: each file's bytes and modification time."""
-    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted((root / "build").glob("*/*")) if p.is_file()}
+    return run("build", "--root", str(root), "--now", NOW)
 
 
 def _contents(tree: dict[str, tuple[bytes, int]]) -> dict[str, bytes]:
@@ -550,16 +539,16 @@ def test_valid_sites_build_and_read_back_exactly(data: dict[str, Any],
             assert code == EXIT_OK, err
             assert "Traceback" not in out + err
             assert " error: " not in err, err
-            built.append(_tree(root))
+            built.append(tree_with_mtimes(root / "build"))
         # The same inputs give the same bytes in another directory, and a second build
         # in the same one rewrites nothing.
         assert _contents(built[0]) == _contents(built[1])
         code, out, err = _build(Path(first))
         assert code == EXIT_OK, err
-        assert _tree(Path(first)) == built[0]
+        assert tree_with_mtimes(Path(first) / "build") == built[0]
     mac = re.sub("[:-]", "", data["mac"])
     name = f"{mac.upper()}.xml" if _is_n720(model) else f"{mac.lower()}.xml"
-    directory = f"build/{data['site']}"
+    directory = data["site"]
     assert sorted(built[0]) == [f"{directory}/{name}", f"{directory}/state.json"]
     content = built[0][f"{directory}/{name}"][0]
     _check_encoding(model, content)
@@ -663,7 +652,8 @@ def test_mutated_sites_give_diagnostics_not_exceptions(data: st.DataObject, stem
         if code == EXIT_INVALID:
             assert DIAGNOSTIC.search(err), err
         else:
-            for path, written in _contents(_tree(root)).items():
+            for path, written in tree(root / "build").items():
                 if path.endswith(".xml"):  # the model the build recorded in its state
-                    state = json.loads((root / Path(path).parent / "state.json").read_text())
+                    state = json.loads(
+                        (root / "build" / Path(path).parent / "state.json").read_text())
                     _check_encoding(state["model"], written)

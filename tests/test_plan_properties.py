@@ -6,9 +6,6 @@ a second build changes nothing.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, replace
@@ -20,8 +17,9 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from helpers import run, tree_digests
 
-from compiler.cli import EXIT_OK, main
+from compiler.cli import EXIT_OK
 
 SHELF = [f"0328D41A{n:02X}" for n in range(1, 13)]  # the handsets the warehouse has
 ZEROS = "0000000000"
@@ -61,10 +59,8 @@ class Built:
 
 
 def _run(*argv: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue() + err.getvalue()
+    code, out, err = run(*argv)
+    return code, out + err
 
 
 def _write(root: Path, entries: list[Entry]) -> None:
@@ -80,11 +76,6 @@ def _write(root: Path, entries: list[Entry]) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def _tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((root / "build").rglob("*")) if p.is_file()}
-
-
 def _read(root: Path) -> Built:
     xml = (root / "build" / "ward" / "7C2F80000042.xml").read_text(encoding="iso-8859-1")
     codes = {int(slot): value.replace("0x", "").replace(",", "")
@@ -92,7 +83,7 @@ def _read(root: Path) -> Built:
     logins = {int(slot): login for slot, login in LOGIN.findall(xml)}
     active = {int(slot): flag == "1" for slot, flag in ACTIVE.findall(xml)}
     state = json.loads((root / "build" / "ward" / "state.json").read_text())
-    return Built(codes, logins, active, state, _tree(root))
+    return Built(codes, logins, active, state, tree_digests(root / "build"))
 
 
 def _build(root: Path, entries: list[Entry], previous: Built | None) -> Built:
@@ -108,7 +99,7 @@ def _build(root: Path, entries: list[Entry], previous: Built | None) -> Built:
     code, output = _run("build", "--root", str(root), "--now", NOW, "--force")
     assert (code, output) == (EXIT_OK, "Built 1 site: 0 changed, 1 unchanged (0 files "
                                        "written).\n")
-    assert _tree(root) == built.tree
+    assert tree_digests(root / "build") == built.tree
     return built
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from helpers import REPO, copy_sites, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.diagnostics import Diagnostic, Severity
@@ -25,7 +25,6 @@ from compiler.secrets import (
     load_store,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
 CARE_HOME = [f"care-home/{login}" for login in (
     "2101", "2102", "2103", "2104", "2105", "2106", "2107", "2108", "2109", "2110", "2111",
@@ -45,13 +44,7 @@ def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "sites", tmp_path / "sites")
-    return tmp_path
-
-
-def _tree(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return copy_sites(tmp_path)
 
 
 # -- names -------------------------------------------------------------------------------
@@ -290,16 +283,16 @@ def test_secret_values_change_nothing_under_build(
         capsys: pytest.CaptureFixture[str]) -> None:
     without, with_values = tmp_path / "without", tmp_path / "with"
     for directory in (without, with_values):
-        shutil.copytree(REPO / "sites", directory / "sites")
+        copy_sites(directory)
     assert main(["build", "--root", str(without), "--now", NOW]) == EXIT_OK
     _set_all(monkeypatch, with_values, "one")
     assert main(["build", "--root", str(with_values), "--now", NOW]) == EXIT_OK
-    assert _tree(with_values / "build") == _tree(without / "build")
+    assert tree(with_values / "build") == tree(without / "build")
     capsys.readouterr()
     _set_all(monkeypatch, with_values, "two")  # every value changes, in both places
     assert main(["build", "--root", str(with_values), "--now", "2026-11-27 09:00"]) == EXIT_OK
     assert capsys.readouterr().out == "Built 3 sites: 0 changed, 3 unchanged (0 files written).\n"
-    assert _tree(with_values / "build") == _tree(without / "build")
+    assert tree(with_values / "build") == tree(without / "build")
 
 
 def test_validate_plan_build_and_check_need_no_secrets(
@@ -337,7 +330,7 @@ def _run(root: Path, environment: dict[str, str], *arguments: str) -> tuple[int,
 
 def test_no_secret_value_appears_in_any_output_or_file(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "sites", root / "sites")
+    copy_sites(root)
     environment = {k: v for k, v in os.environ.items() if not k.startswith(ENVIRONMENT_PREFIX)}
     environment["PYTHONPATH"] = str(REPO)
     environment.update({environment_name(name): _value(name) for name in CARE_HOME})
@@ -377,12 +370,12 @@ def test_no_secret_value_appears_in_any_output_or_file(tmp_path: Path) -> None:
 
     everything = "\n".join(outputs)
     assert "Published care-home: revision 1, MAC 7C2F80123456" in everything
-    kept = {path: data for path, data in _tree(root).items() if path != SECRETS_FILE}
+    kept = {path: data for path, data in tree(root).items() if path != SECRETS_FILE}
     assert "build/care-home/state.json" in kept and "sites/care-home.yaml" in kept
     for value in values:
         assert value not in everything
         for path, data in kept.items():
             assert value.encode() not in data, path
-    deployed = b"".join(_tree(published).values())
+    deployed = b"".join(tree(published).values())
     for value in values:
         assert (value.encode() in deployed) is (value != SHADOWED)

@@ -1,0 +1,55 @@
+"""What several test modules need: a root holding the example sites, the command line run
+in this process with its output captured, and the files under a directory as one value to
+compare. Imported as `from helpers import ...`: pytest puts tests/ on the path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from compiler.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_sites(root: Path) -> Path:
+    """`root`, holding a copy of the example sites/ and nothing built yet."""
+    shutil.copytree(REPO / "sites", root / "sites")
+    return root
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """`dectprov argv...` in this process: the exit code, standard output, standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file under `directory`, by its path relative to it, to its bytes; empty when
+    there is no such directory."""
+    return {name: path.read_bytes() for name, path in _files(directory)}
+
+
+def tree_digests(directory: Path) -> dict[str, str]:
+    """tree(), each file's content kept as its sha256: cheap to hold for many builds."""
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for name, path in _files(directory)}
+
+
+def tree_with_mtimes(directory: Path) -> dict[str, tuple[bytes, int]]:
+    """tree(), with each file's modification time: a rewrite of the same bytes shows."""
+    return {name: (path.read_bytes(), path.stat().st_mtime_ns)
+            for name, path in _files(directory)}
+
+
+def _files(directory: Path) -> Iterator[tuple[str, Path]]:
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            yield path.relative_to(directory).as_posix(), path
