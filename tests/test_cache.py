@@ -16,6 +16,7 @@ from helpers import REPO, tree
 
 from compiler.cache import CACHE_DIR
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
+
 NOW, LATER = "2026-11-26 12:00", "2026-11-27 12:00"
 
 
