@@ -24,11 +24,11 @@ from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE
 OLD, NEW = "2026-11-26 12:00", "2026-11-27 12:00"
 
 
-def _repaired(tree: dict[str, bytes]) -> dict[str, object]:
+def _repaired(files: dict[str, bytes]) -> dict[str, object]:
     """A tree as a repair must restore it. The history's change counts are left out: after
     a kill between a site's XML and its state, the repair compares with the new XML."""
     result: dict[str, object] = {}
-    for name, content in tree.items():
+    for name, content in files.items():
         if name.endswith("state.json"):
             state = json.loads(content)
             state["history"] = [(e["revision"], e["stamp"]) for e in state["history"]]
@@ -38,9 +38,9 @@ def _repaired(tree: dict[str, bytes]) -> dict[str, object]:
     return result
 
 
-def _site_trees(tree: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
+def _site_trees(files: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
     sites: dict[str, dict[str, bytes]] = {}
-    for name, content in tree.items():
+    for name, content in files.items():
         site, _, file = name.partition("/")
         sites.setdefault(site, {})[file] = content
     return sites

@@ -505,8 +505,8 @@ def _build(root: Path) -> tuple[int, str, str]:
     return run("build", "--root", str(root), "--now", NOW)
 
 
-def _contents(tree: dict[str, tuple[bytes, int]]) -> dict[str, bytes]:
-    return {path: content for path, (content, _) in tree.items()}
+def _contents(files: dict[str, tuple[bytes, int]]) -> dict[str, bytes]:
+    return {path: content for path, (content, _) in files.items()}
 
 
 def _write_site(root: Path, name: str, content: bytes) -> None:
