@@ -21,7 +21,8 @@ from yaml.nodes import ScalarNode
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
-from compiler.diagnostics import Diagnostic, PathPart, Severity, format_path, is_secret
+from compiler.diagnostics import Diagnostic, PathPart, Severity, is_secret
+from compiler.text import clip, shown_path
 
 # Bounds that keep a hostile file from costing more than a real one ever could.
 # A site of 250 handsets is about 40 KiB and 6,000 nodes.
@@ -47,10 +48,6 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what the parsers coun
 # UTF-16 and UTF-32 ("Unicode" in some Windows editors): a byte order mark, or the NUL bytes
 # of ASCII text at the start, where a UTF-8 YAML file has none.
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# What a message shows of a value, and of a key in a path (device parameter IDs run to
-# 60 characters); a 1 MB value or key stays a short line.
-MAX_SHOWN = 40
-MAX_SHOWN_KEY = 100
 
 
 class Loc(NamedTuple):
@@ -94,19 +91,6 @@ def _child(node: Any, part: PathPart) -> tuple[Loc, Any] | None:
     return None
 
 
-def value_at(data: Any, path: tuple[PathPart, ...]) -> Any:
-    """The value at `path` in loaded data, or None where the path leads nowhere (the data
-    may be anything the schema has not vouched for yet)."""
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
 def locate(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | None:
     """The location of the value at `path`, or of its deepest existing ancestor."""
     node, loc = root, getattr(root, "loc", None)
@@ -129,17 +113,6 @@ def locate_key(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | 
     if isinstance(parent, LocatedDict) and path and path[-1] in parent.key_locs:
         return parent.key_locs[path[-1]]  # type: ignore[index]
     return locate(root, path)
-
-
-def clip(text: str, limit: int = MAX_SHOWN) -> str:
-    """A value or key as a message shows it: at most `limit` characters and '...'."""
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def shown_path(path: tuple[PathPart, ...] | list[PathPart]) -> str:
-    """`handsets[2].ipui`, with a key longer than MAX_SHOWN_KEY clipped."""
-    return format_path([clip(part, MAX_SHOWN_KEY) if isinstance(part, str) else part
-                        for part in path])
 
 
 def load_site(path: Path, display: str) -> LoadResult:

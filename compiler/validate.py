@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.diagnostics import ADVICE_RULES, Diagnostic, PathPart, Severity, is_secret
 from compiler.ipui import Ipui, parse_ipui
-from compiler.load import Loc, LocatedDict, clip, locate, locate_key, shown_path, value_at
+from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import parse_duration, parse_window_start
 from compiler.schema import schema_text
 from compiler.targets import Target, target_for
+from compiler.text import clip, shown_path, value_at
 
 if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
     import jsonschema  # validates, and its start is a fifth of its time

@@ -12,12 +12,12 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
-from compiler.load import clip, shown_path
 from compiler.model import DEFAULT_REREGISTER_SECONDS, DEFAULT_SIP_PORT, WINDOW_START_FORMAT
 from compiler.state import STAMP_FORMAT
 from compiler.targets.common import is_control
 from compiler.targets.n720 import params as P
 from compiler.targets.n720.reader import Element, ReadFile
+from compiler.text import clip, shown_path
 
 # The header comment and the slot comments of a file dectprov wrote (common.header, the
 # N720 target's slot titles). A deregistered IPUI is named only there.

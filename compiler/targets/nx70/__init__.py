@@ -20,6 +20,7 @@ from compiler.targets.common import (
     text_of,
 )
 from compiler.targets.nx70 import params as P
+from compiler.text import value_at
 
 if TYPE_CHECKING:
     from compiler.model import ExtraValue, Handset, Provider, Site
@@ -103,8 +104,6 @@ class Nx70:
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
         """What the site asks that an Nx70 cannot do, or that this compiler does not yet
         write because its form is not verified."""
-        from compiler.load import value_at  # the loader's, for data it has loaded
-
         model = data.get("model")
         found: list[tuple[tuple[str | int, ...], str, str]] = []
         handsets = data.get("handsets")
