@@ -1,18 +1,16 @@
-"""The per-site cache that keeps a fleet's no-op and one-site builds cheap. It never
-decides anything: it remembers what the stages said about inputs it has seen, keyed by
-everything that affects their answer, and forgets whatever it cannot trust.
+"""The per-site cache that keeps a fleet's no-op and one-site builds cheap: it memoises
+`site.run` by its inputs, and nothing else knows it exists. It never decides anything:
+it remembers two kinds of answer, keyed by everything they depend on, and forgets
+whatever it cannot trust.
 
-- check: the site file's bytes, its name, and the compiler itself (its code, templates
-  and schema) -> the diagnostics, the IPUIs the site claims, and the site without its
-  handsets (a site planned afresh is checked afresh: its model is never stored);
-- plan: that, plus the state's bytes, the provisioning file's size and time, and the
-  directory's listing -> "nothing to do", for a site whose build/ matches its file.
+- a site file with errors: keyed by the file's bytes, its name, and the compiler itself
+  (its code, templates and schema);
+- a site with nothing to do, whose build/ holds what a build writes: keyed by that, plus
+  the state's bytes, the provisioning file's size and time, and the directory's listing.
 
-It lives in .dectprov-cache/ under the root (git-ignored); deleting it only costs time.
-Every file in it is signed with a key kept outside the repository (in the user's cache
-directory), and a file whose signature does not match is ignored: a cache committed into
-a pull request cannot make CI load data, let alone run code, that this machine did not
-write.
+Any other site is compiled afresh. The cache lives in the user's cache directory, one
+folder per root, never in the tree; deleting it only costs time. Its index is signed with
+a key kept there too, and an index whose signature does not match is ignored.
 """
 
 from __future__ import annotations
@@ -23,21 +21,15 @@ import hmac
 import os
 import pickle
 import secrets
-import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from compiler.diagnostics import Diagnostic
-from compiler.model import Site
-from compiler.paths import CACHE_DIR
+from compiler.paths import STATE_FILE, site_directory
+from compiler.site import Job, SiteResult, file_bytes
 from compiler.write import write_atomic
 
-if TYPE_CHECKING:
-    from compiler.validate import Identity
-
 INDEX = "index.pickle"
-FORMAT = 4
+FORMAT = 5
 
 
 @functools.cache
@@ -59,12 +51,21 @@ def fingerprint() -> str:
 KEY_ENVIRONMENT = "DECTPROV_CACHE_KEY_FILE"  # where the signing key lives, for tests
 
 
+def _home() -> Path:
+    """dectprov's folder in the user's cache directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dectprov"
+
+
+def directory_of(root: Path) -> Path:
+    """Where the cache of a root lives: outside the tree, one folder per root."""
+    name = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:32]
+    return _home() / "roots" / name
+
+
 def _key_file() -> Path:
     configured = os.environ.get(KEY_ENVIRONMENT)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dectprov" / "cache-key"
+    return Path(configured) if configured else _home() / "cache-key"
 
 
 @functools.cache
@@ -118,108 +119,104 @@ def _dump(path: Path, value: object) -> None:
             pass  # no cache, no harm
 
 
-@dataclass
-class CheckEntry:
-    key: str
-    diagnostics: list[Diagnostic]
-    advice: list[Diagnostic]
-    # Only in a fresh check's own entry: emptied before the entry is kept or sent on (a
-    # duplicate's places are found by reading its file again).
-    identities: list[Identity]
-    summary: Site | None  # the site without its handsets; None when it has errors
-    codes: bytes = b""  # the 5-byte codes of the IPUIs claimed, for the checks across sites
-
-    @classmethod
-    def of(cls, key: str, diagnostics: list[Diagnostic], advice: list[Diagnostic],
-           identities: list[Identity], summary: Site | None) -> CheckEntry:
-        codes = b"".join(identity.ipui.code for identity in identities)
-        return cls(key, diagnostics, advice, identities, summary, codes)
-
-
-@dataclass
-class PlanEntry:
-    key: str
-    diagnostics: tuple[Diagnostic, ...]
-    revision: int
-    stamp: str
-    file: str
-    sha256: str
-    released: frozenset[bytes]  # IPUIs this site still deregisters: another site may claim one
+@dataclass(frozen=True)
+class Entry:
+    file_key: str  # the site file's name and bytes
+    build_key: str | None  # build/<site>/ as the answer found it; None: a file with errors
+    result: SiteResult  # a summary
 
 
 @dataclass
 class Cache:
     directory: Path
-    checks: dict[str, CheckEntry] = field(default_factory=dict)
-    plans: dict[str, PlanEntry] = field(default_factory=dict)
-    # The fleet last found to claim no IPUI twice: each file's check key.
-    unique_fleet: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)  # site file -> its answer
     dirty: bool = False
+    # The file keys this run computed, so that a site compiled afresh is not read again.
+    seen: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path) -> Cache:
-        directory = root / CACHE_DIR
+        directory = directory_of(root)
         index = _load(directory / INDEX)
-        if isinstance(index, tuple) and len(index) == 4 and index[0] == (FORMAT, fingerprint()):
-            return cls(directory, index[1], index[2], index[3])
+        if isinstance(index, tuple) and len(index) == 2 and index[0] == (FORMAT, fingerprint()):
+            return cls(directory, index[1])
         return cls(directory)  # a cache that cannot be read or trusted is an empty one
 
-    def remember_unique(self, fleet: dict[str, str]) -> None:
-        """No two of these files (file -> check key) claim one IPUI."""
-        if self.unique_fleet != fleet:
-            self.unique_fleet = fleet
-            self.dirty = True
-
-    # -- check -----------------------------------------------------------------------------
-
     @staticmethod
-    def check_key(display: str, content: bytes) -> str:
+    def file_key(display: str, content: bytes) -> str:
         return hashlib.sha256(display.encode() + b"\0" + content).hexdigest()
 
-    def check(self, display: str, key: str) -> CheckEntry | None:
-        entry = self.checks.get(display)
-        return entry if entry is not None and entry.key == key else None
-
-    def adopt_check(self, display: str, entry: CheckEntry) -> None:
-        """Remember a site's check: what every run needs, not the places of its IPUIs
-        (wanted only to report a duplicate, for which the file is read again)."""
-        self.checks[display] = replace(entry, identities=[])
-        self.dirty = True
-
-    # -- plan ------------------------------------------------------------------------------
-
-    @staticmethod
-    def plan_key(check_key: str, directory: str | Path, file: str) -> str | None:
-        """What a no-op answer depends on beyond the site file; None when build/<site> is
-        not there to compare with."""
-        try:
-            with open(os.path.join(directory, "state.json"), "rb") as stream:
-                state = stream.read()
-            info = os.stat(os.path.join(directory, file))
-            listing = sorted(os.listdir(directory))
-        except OSError:
+    def recall(self, job: Job) -> SiteResult | None:
+        """The site's result, when its file (and, for a site with nothing to do, its
+        build/) is as it was when the result was remembered."""
+        display = job.source.display
+        content = file_bytes(job.source.path)
+        if content is None:
             return None
-        digest = hashlib.sha256(check_key.encode())
-        digest.update(state)
-        digest.update(f"{info.st_size}:{info.st_mtime_ns}:{listing}".encode())
-        return digest.hexdigest()
+        key = self.seen[display] = self.file_key(display, content)
+        entry = self.entries.get(display)
+        if entry is None or entry.file_key != key or job.elsewhere:
+            return None
+        if entry.build_key is None or entry.build_key == _build_key(job.root, key,
+                                                                     entry.result):
+            return entry.result
+        return None
 
-    def plan(self, display: str, key: str | None) -> PlanEntry | None:
-        entry = self.plans.get(display)
-        return entry if entry is not None and key is not None and entry.key == key else None
-
-    def remember_plan(self, display: str, entry: PlanEntry) -> None:
-        self.plans[display] = entry
-        self.dirty = True
-
-    def forget_plan(self, display: str) -> None:
-        if self.plans.pop(display, None) is not None:
+    def remember(self, job: Job, result: SiteResult) -> None:
+        """Keep a result with errors in its file, or one with nothing to do; forget any
+        other."""
+        display = job.source.display
+        entry = self._entry(job, result)
+        if entry is None:
+            self.dirty |= self.entries.pop(display, None) is not None
+        elif self.entries.get(display) != entry:
+            self.entries[display] = entry
             self.dirty = True
+
+    def _entry(self, job: Job, result: SiteResult) -> Entry | None:
+        """What to keep of a result. One compiled with what other sites claim is not kept:
+        next time they may claim something else."""
+        key = self.seen.get(job.source.display)
+        if key is None or job.elsewhere or result.failure is not None:
+            return None
+        if result.site is None:
+            return Entry(key, None, result)
+        if not _nothing_to_do(result):
+            return None
+        build_key = _build_key(job.root, key, result)
+        return Entry(key, build_key, result) if build_key is not None else None
 
     def save(self) -> None:
         if not self.dirty:
             return
-        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.checks, self.plans,
-                                       self.unique_fleet))
-        shutil.rmtree(self.directory / "models", ignore_errors=True)  # format 1 kept models
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return  # no cache, no harm
+        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.entries))
         self.dirty = False
+
+
+def _nothing_to_do(result: SiteResult) -> bool:
+    plan = result.plan
+    return (plan is not None and plan.state is not None and not plan.content_changed
+            and not plan.refused and not result.strays and bool(result.outputs)
+            and all(output.on_disk for output in result.outputs))
+
+
+def _build_key(root: Path, file_key: str, result: SiteResult) -> str | None:
+    """What a "nothing to do" answer depends on beyond the site file; None when
+    build/<site> is not there to compare with."""
+    assert result.site is not None and result.outputs
+    directory = os.fspath(site_directory(root, result.site.name))
+    try:
+        with open(os.path.join(directory, STATE_FILE), "rb") as stream:
+            state = stream.read()
+        info = os.stat(os.path.join(directory, result.outputs[0].path.name))
+        listing = sorted(os.listdir(directory))
+    except OSError:
+        return None
+    digest = hashlib.sha256(file_key.encode())
+    digest.update(state)
+    digest.update(f"{info.st_size}:{info.st_mtime_ns}:{listing}".encode())
+    return digest.hexdigest()

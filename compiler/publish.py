@@ -1,4 +1,4 @@
-"""Publish: the deploy step after the pipeline. It takes the files under build/ exactly as
+"""Publish: the deploy step after a build. It takes the files under build/ exactly as
 reviewed, replaces each secret placeholder with its value, and writes the result where the
 provisioning server serves it. Values are checked against the device's rules and never
 shown; a missing one stops everything before a file is written.
@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.load import load_site
-from compiler.model import Site, build_site
-from compiler.paths import BUILD_DIR
-from compiler.pipeline import Planned
+from compiler.paths import site_directory
 from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
 from compiler.write import write_atomic
+
+if TYPE_CHECKING:
+    from compiler.model import Site
+    from compiler.state import State
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
@@ -34,35 +37,25 @@ class Publication:
     content: bytes
 
 
-def resolve(root: Path, planned: list[Planned], store: SecretStore, destination: Path,
-            ) -> tuple[list[Publication], list[Diagnostic]]:
-    """Every site's deployable file, or the reasons it cannot be made. The files are those
-    under build/ as reviewed (check has shown them current), with every placeholder
-    resolved."""
+def resolve(root: Path, sites: Iterable[tuple[State, Site]], store: SecretStore,
+            destination: Path) -> tuple[list[Publication], list[Diagnostic]]:
+    """Every site's deployable file, or the reasons it cannot be made. Each site comes with
+    the state of its build (check has shown it current) and its whole model, whose
+    handsets say where each secret is used; the file is the one under build/ as reviewed,
+    with every placeholder resolved."""
     publications, problems = [], []
-    for item in planned:
-        site, state = item.plan.site, item.plan.state
+    for state, site in sites:
         target = target_for(site.model)
-        assert target is not None and state is not None, "check passed: built and valid"
-        built = root / BUILD_DIR / site.name / state.file
+        assert target is not None, "check passed: the site is valid"
+        built = site_directory(root, site.name) / state.file
         text = built.read_bytes().decode(target.encoding)
-        resolved, missing = _substitute(text, target, store, _whole(root, site))
+        resolved, missing = _substitute(text, target, store, site)
         problems += missing
         if not missing:
             publications.append(Publication(site.name, state.revision, site.mac,
                                             destination / state.file,
                                             resolved.encode(target.encoding)))
     return publications, problems
-
-
-def _whole(root: Path, site: Site) -> Site:
-    """The site with its handsets, which say where each secret is used: a plan the cache
-    recalled carries the site without them, so read the file again (check has passed)."""
-    if site.handsets:
-        return site
-    loaded = load_site(root / site.source, site.source)
-    assert loaded.data is not None, "check passed: the site file loads"
-    return build_site(loaded.data, site.source)
 
 
 def _substitute(text: str, target: Target, store: SecretStore, site: Site,

@@ -10,12 +10,17 @@ import fcntl
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compiler.paths import LOCK_FILE
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.paths import BUILD_DIR, LOCK_FILE
+
+if TYPE_CHECKING:
+    from compiler.site import SiteResult
 
 FAULT_ENVIRONMENT = "DECTPROV_FAULT"
 
@@ -119,3 +124,60 @@ def build_lock(root: Path, wait: bool, on_wait: object = None) -> Iterator[bool]
         yield True
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+# -- a build's files ----------------------------------------------------------------------
+
+
+def write_results(results: Sequence[SiteResult], faults: Faults | None = None,
+                  ) -> tuple[tuple[Path, ...], Diagnostic | None]:
+    """Rename every staged file over its target, the provisioning file before its state,
+    and remove what the build no longer writes. Stops at the first failure: every file is
+    then either as it was or complete, the rest of the staged files are removed, and the
+    next build repairs what is left."""
+    written: list[Path] = []
+    for number, result in enumerate(results):
+        try:
+            written += _write_site(result, faults or Faults())
+        except OSError as err:
+            discard(results[number:])
+            return tuple(written), _write_failed(result, err)
+    return tuple(written), None
+
+
+def _write_site(result: SiteResult, faults: Faults) -> list[Path]:
+    written = []
+    for output in result.outputs:
+        if output.staged is None:
+            continue
+        try:
+            commit(output.staged, output.path, faults)
+        except OSError as err:  # name the file, not its temporary twin
+            raise OSError(err.errno, err.strerror, str(output.path)) from err
+        written.append(output.path)
+    for path in result.strays:
+        path.unlink(missing_ok=True)
+    return written
+
+
+def discard(results: Iterable[SiteResult]) -> None:
+    """Remove the staged files of results that will not be written, then the directories
+    made for them once they are empty."""
+    for result in results:
+        for output in result.outputs:
+            if output.staged is not None:
+                output.staged.unlink(missing_ok=True)
+        for output in result.outputs:
+            for directory in output.made:
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break  # not empty (another file of the site is staged there), or gone
+
+
+def _write_failed(result: SiteResult, err: OSError) -> Diagnostic:
+    where = Path(err.filename).name if err.filename else "its files"
+    reason = err.strerror or str(err)
+    return Diagnostic(f"{BUILD_DIR}/{result.name}", None, None, Severity.ERROR,
+                      "write-failed", "", f"cannot write {where}: {reason}. Every file is "
+                      "as it was or complete; fix the cause and build again")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, tree
 
-from compiler.cache import CACHE_DIR
+from compiler.cache import directory_of
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
 
 NOW, LATER = "2026-11-26 12:00", "2026-11-27 12:00"
@@ -54,7 +54,8 @@ def test_cold_warm_and_off_give_the_same_bytes(fleet: Path, tmp_path: Path) -> N
     shutil.copytree(fleet, off)
     assert _build(off, cache=False) == EXIT_OK
     assert _build(fleet) == EXIT_OK  # cold
-    assert (fleet / CACHE_DIR).is_dir() and not (off / CACHE_DIR).exists()
+    assert directory_of(fleet).is_dir() and not directory_of(off).exists()
+    assert not [path for path in fleet.rglob("*") if "cache" in path.name]  # not in the tree
     assert tree(fleet / "build") == tree(off / "build")
     assert _build(fleet) == EXIT_OK  # warm: nothing to do
     assert tree(fleet / "build") == tree(off / "build")
@@ -118,7 +119,7 @@ def test_a_new_site_claiming_a_cached_sites_ipui_is_refused(fleet: Path) -> None
 
 def test_a_damaged_cache_is_an_empty_one(fleet: Path) -> None:
     assert _build(fleet) == EXIT_OK
-    (fleet / CACHE_DIR / "index.pickle").write_bytes(b"not a pickle")
+    (directory_of(fleet) / "index.pickle").write_bytes(b"not a pickle")
     before = tree(fleet / "build")
     assert _build(fleet) == EXIT_OK
     assert tree(fleet / "build") == before
@@ -136,7 +137,7 @@ def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path
             return (os.system, (f"touch {marker}",))
 
     planted = pickle.dumps(Exploit())
-    (fleet / CACHE_DIR / "index.pickle").write_bytes(b"\0" * 32 + planted)
+    (directory_of(fleet) / "index.pickle").write_bytes(b"\0" * 32 + planted)
     before = tree(fleet / "build")
     assert _build(fleet) == EXIT_OK
     assert not marker.exists()
@@ -146,14 +147,14 @@ def test_a_cache_this_machine_did_not_sign_is_never_loaded(fleet: Path, tmp_path
 def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from compiler import pipeline
+    from compiler import app
 
-    sites = pipeline.PARALLEL_FROM + 6  # enough for the workers (on a machine with 2 cores)
+    sites = app.PARALLEL_FROM + 6  # enough for the workers (on a machine with 2 cores)
     parallel, sequential = tmp_path / "parallel", tmp_path / "sequential"
     _bench().generate(parallel, sites, 5)  # type: ignore[attr-defined]
     shutil.copytree(parallel, sequential)
     assert _build(parallel, cache=False) == EXIT_OK
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(app, "PARALLEL_FROM", 10**9)
     monkeypatch.setenv(CACHE_ENVIRONMENT, "off")
     assert main(["build", "--root", str(sequential), "--now", NOW]) == EXIT_OK
     capsys.readouterr()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, copy_sites, tree
 
-from compiler import cli
+from compiler import app, cli
 from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE, build_lock
 
@@ -202,7 +202,7 @@ def test_build_that_cannot_take_the_lock_writes_nothing(
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(cli, "build_lock", refuse)
+    monkeypatch.setattr(app, "build_lock", refuse)
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID
     assert capsys.readouterr().err == (
         f"dectprov: cannot lock {root / LOCK_FILE}: Permission denied; nothing was written\n")

@@ -170,20 +170,20 @@ def test_a_read_only_build_directory_is_a_clear_error(
 def test_a_site_directory_removed_mid_run_is_a_clear_error_and_repaired(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from compiler import pipeline
+    from compiler import app
 
     root = tmp_path / "root"
     copy_sites(root)
     assert main(["build", "--root", str(root), "--now", OLD]) == EXIT_OK
     _edit_every_site(root)
-    planned_sites = pipeline.plan
+    settle = app.settle
 
-    def plan_then_remove(*args: object, **kwargs: object) -> list[pipeline.Planned]:
-        result = planned_sites(*args, **kwargs)  # type: ignore[arg-type]
+    def settle_then_remove(*args: object, **kwargs: object) -> object:
+        result = settle(*args, **kwargs)  # type: ignore[arg-type]
         shutil.rmtree(root / "build" / "vendor-example")  # with the files staged in it
         return result
 
-    monkeypatch.setattr(pipeline, "plan", plan_then_remove)
+    monkeypatch.setattr(app, "settle", settle_then_remove)
     capsys.readouterr()
     assert main(["build", "--root", str(root), "--now", NEW]) == EXIT_INVALID
     err = capsys.readouterr().err

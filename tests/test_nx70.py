@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from compiler.ipui import Ipui
 from compiler.model import Endpoint, Provider, Site, build_site
-from compiler.pipeline import check, site_files
+from compiler.app import models
 from compiler.plan import SlotAssignment
 from compiler.targets import target_for
 from compiler.targets.common import text_of
@@ -552,7 +552,7 @@ def test_round_trip_to_the_model(site: Site) -> None:
 
 def test_round_trip_of_the_example_site() -> None:
     root = Path(__file__).resolve().parents[1]
-    [site] = check(site_files(root, [root / "sites" / "clinic-north.yaml"])).sites
+    [site] = models(root, [root / "sites" / "clinic-north.yaml"]).sites
     output = render(site)
     assert read_back(output) == model_values(site)
     assert len(read_back(output)["handsets"]) == 6
@@ -806,6 +806,12 @@ def test_target_properties() -> None:
     assert TARGET.capacity == {"N870": 250, "N870E": 250, "N770": 100, "N670": 20, "N610": 8}
 
 
+def test_stamp_and_window_bounds_are_the_n720s() -> None:
+    assert TARGET.database_slots is None  # handsets by IPUI
+    assert (TARGET.stamp_format, TARGET.window_years, TARGET.max_window_seconds) == (
+        "%d%m%y%H%M", range(2000, 2100), 0xFFFFFFFF)
+
+
 @pytest.mark.parametrize("model", ["N870", "N870E", "N770", "N670", "N610"])
 def test_target_for_each_model(model: str) -> None:
     assert target_for(model) is TARGET
@@ -829,11 +835,11 @@ def _site_file(directory: Path, model: str, count: int) -> Path:
 @pytest.mark.parametrize(("model", "capacity"), [
     ("N870", 250), ("N870E", 250), ("N770", 100), ("N670", 20), ("N610", 8)])
 def test_capacity_per_model(tmp_path: Path, model: str, capacity: int) -> None:
-    full = check(site_files(tmp_path, [_site_file(tmp_path, model, capacity)]))
-    assert (full.diagnostics, len(full.sites[0].handsets)) == ([], capacity)
+    full = models(tmp_path, [_site_file(tmp_path, model, capacity)])
+    assert (full.diagnostics, len(full.sites[0].handsets)) == ((), capacity)
     path = _site_file(tmp_path, model, capacity + 1)
     line = path.read_text(encoding="utf-8").splitlines().index("handsets:") + 2  # its list
-    over = check(site_files(tmp_path, [path]))
+    over = models(tmp_path, [path])
     assert [d.to_text() for d in over.diagnostics] == [
         f"fleet.yaml:{line}:1: error: handsets: {capacity + 1} handsets, but an {model} "
         f"holds {capacity} [handset-capacity]"]

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from compiler import pipeline
+from compiler import app
+from compiler import fleet as fleet_pass
+from compiler.site import SiteResult
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK
 from compiler.write import FAULT_ENVIRONMENT
 from tests.test_scenarios import Repo, ipui
@@ -26,7 +28,7 @@ ZERO_LINE = '.aucHandsetCode[0]" class="symb_item" value="0x00,0x00,0x00,0x00,0x
 
 
 def sites() -> int:
-    return pipeline.PARALLEL_FROM + 4  # enough for the workers on a machine of 2 cores
+    return app.PARALLEL_FROM + 4  # enough for the workers on a machine of 2 cores
 
 
 def name(index: int) -> str:
@@ -64,8 +66,8 @@ class Fleet:
         for mode, workers, cache in MODES:
             repo = self.repos[mode]
             with self.monkeypatch.context() as patch:
-                patch.setattr(pipeline, "PARALLEL_FROM",
-                              pipeline.PARALLEL_FROM if workers else 10**9)
+                patch.setattr(app, "PARALLEL_FROM",
+                              app.PARALLEL_FROM if workers else 10**9)
                 patch.setenv(CACHE_ENVIRONMENT, "on" if cache else "off")
                 for key, value in (environment or {}).items():
                     patch.setenv(key, value)
@@ -171,10 +173,11 @@ def test_a_full_disk_in_a_worker_is_a_clear_error_and_leaves_nothing_staged(
 
 def test_who_claims_an_ipui_is_found_at_code_boundaries_only() -> None:
     code = bytes.fromhex("0328D41A01")
-    claims = pipeline.Claims(
-        [("sites/a.yaml", bytes.fromhex("00000003") + bytes.fromhex("28D41A0100")),  # across
-         ("sites/b.yaml", bytes.fromhex("0328D41A02") + code),
-         ("sites/c.yaml", code)],
-        {"sites/a.yaml": "a", "sites/b.yaml": "b", "sites/c.yaml": "c"})
-    assert claims.elsewhere(code, "c") and not claims.elsewhere(code, "b")
-    assert not claims.elsewhere(bytes.fromhex("0328D41A03"), "a")
+    results = [SiteResult("sites/a.yaml", claims=bytes.fromhex("00000003")
+                          + bytes.fromhex("28D41A0100")),  # the code across two codes
+               SiteResult("sites/b.yaml", claims=bytes.fromhex("0328D41A02") + code),
+               SiteResult("sites/c.yaml", claims=code)]
+    many = {code} | {bytes([0, 0, 0, 0, n]) for n in range(40)}  # answered in one pass
+    for asked in ({code}, many):
+        assert fleet_pass._holders(results, asked) == {code: 1}
+    assert fleet_pass._holders(results, {bytes.fromhex("0328D41A03")}) == {}

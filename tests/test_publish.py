@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from test_secrets import CARE_HOME, CLINIC_NORTH, N720_PASSWORD
 
-from compiler import pipeline
+from compiler import app
+from compiler.app import CACHE_ENVIRONMENT
 from compiler import publish as publish_stage
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.plan import Options
@@ -401,22 +402,23 @@ def test_placeholder_outside_a_password_is_refused(
     assert not to.exists()
 
 
-def test_a_plan_that_carries_its_site_without_handsets_resolves_the_same(
-        root: Path, tmp_path: Path, secrets: dict[str, str]) -> None:
-    """A plan recalled from the cache holds the site without its handsets: publish reads
-    the site file again to know where each secret is used."""
-    checked = pipeline.check(pipeline.site_files(root, []))
-    planned = pipeline.plan(root, checked, Options(now=datetime(2026, 11, 26, tzinfo=UTC)))
-    bare = [replace(item, plan=replace(item.plan, site=replace(item.plan.site, handsets=())))
-            for item in planned]
-    store, problems = load_store(root, None)
-    assert problems == []
-    full = publish_stage.resolve(root, planned, store, tmp_path)
-    recalled = publish_stage.resolve(root, bare, store, tmp_path)
-    assert full[1] == recalled[1] == []
-    assert [p.content for p in recalled[0]] == [p.content for p in full[0]]
-    assert [p.site for p in full[0]] == ["care-home", "clinic-north", "vendor-example"]
-    assert b"value='\"N7&amp;&lt;2101&gt;&apos;q\"'" in full[0][0].content
+def test_publish_after_a_build_the_cache_answered_resolves_the_same(
+        root: Path, tmp_path: Path, secrets: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result the cache recalls holds its site without handsets: publish compiles each
+    chosen site file again for its whole model, which says where each secret is used."""
+    monkeypatch.setenv(CACHE_ENVIRONMENT, "off")
+    cold = app.publish(root, tmp_path / "cold")
+    monkeypatch.delenv(CACHE_ENVIRONMENT)
+    for _ in range(2):  # the second build is answered by the cache
+        assert app.build(root, options=Options(now=datetime(2026, 11, 26, tzinfo=UTC))
+                         ).outcome is app.Outcome.DONE
+    warm = app.publish(root, tmp_path / "warm")
+    assert cold.outcome is warm.outcome is app.Outcome.DONE
+    assert [p.content for p in warm.publications] == [p.content for p in cold.publications]
+    assert [p.site for p in cold.publications] == ["care-home", "clinic-north",
+                                                   "vendor-example"]
+    assert b"value='\"N7&amp;&lt;2101&gt;&apos;q\"'" in cold.publications[0].content
 
 
 def test_output_never_holds_a_value(root: Path, tmp_path: Path, secrets: dict[str, str],

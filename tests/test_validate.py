@@ -23,7 +23,7 @@ import yaml
 from compiler import load, validate
 from compiler.diagnostics import Diagnostic
 from compiler.ipui import parse_ipui
-from compiler.pipeline import check, site_files
+from compiler.app import models
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -34,7 +34,7 @@ RULE = re.compile(r"\[([a-z0-9-]+)\]$")
 
 
 def run(*paths: Path, root: Path = ROOT) -> list[Diagnostic]:
-    return check(site_files(root, list(paths))).diagnostics
+    return list(models(root, paths).diagnostics)
 
 
 def texts(*paths: Path, root: Path = ROOT) -> list[str]:
@@ -414,6 +414,20 @@ def test_generated_file_gives_exactly_its_diagnostics(name: str, tmp_path: Path)
     assert texts(make(tmp_path), root=tmp_path) == expected
 
 
+def test_window_of_an_unknown_model_is_held_to_what_every_target_stores(tmp_path: Path) -> None:
+    text = fixture("window-start-year-1999").read_text(encoding="utf-8")
+    text = text.replace("model: N720", "model: N999").replace("duration: 2h", "duration: 49711d")
+    path = _write(tmp_path / "window-start-year-1999.yaml", text.encode())
+    assert texts(path, root=tmp_path) == [
+        "window-start-year-1999.yaml:3:8: error: model: 'N999' is not one of: N720, N870, "
+        "N870E, N770, N670, N610 [enum]",
+        "window-start-year-1999.yaml:11:12: error: registration.window.start: year 1999 is out "
+        "of range: the DM stores a 2-digit year, so 2000..2099 [window-start]",
+        "window-start-year-1999.yaml:12:15: error: registration.window.duration: 4295030400 "
+        "seconds is longer than the DM can store (4294967295); use 'always' for a window that "
+        "never closes [window-duration]"]
+
+
 def test_ipui_claimed_by_two_sites() -> None:
     paths = sorted(CROSS_SITE.glob("*.yaml"))
     assert texts(*paths) == CROSS_SITE_EXPECTED
@@ -509,22 +523,22 @@ def _place(line: str) -> tuple[str, int | None, int | None, str, str]:
 
 
 def test_example_sites_are_valid() -> None:
-    result = check(site_files(ROOT, []))
-    assert result.diagnostics == []
+    result = models(ROOT)
+    assert result.diagnostics == ()
     assert sorted(site.name for site in result.sites) == sorted(
         path.stem for path in (ROOT / "sites").glob("*.yaml"))
 
 
 def test_valid_fixtures_are_valid() -> None:
-    result = check(site_files(ROOT, sorted(VALID.glob("*.yaml"))))
-    assert result.diagnostics == []
+    result = models(ROOT, sorted(VALID.glob("*.yaml")))
+    assert result.diagnostics == ()
     assert len(result.sites) == len(list(VALID.glob("*.yaml"))) >= 2
 
 
 def test_ipei_with_check_digit_ten_is_accepted() -> None:
     """A check digit of 10 is printed '*': 11118 0821929 * is a handset, IPUI 02B6EC8AA9."""
-    result = check(site_files(ROOT, [VALID / "ipei-check-digit-star.yaml"]))
-    assert result.diagnostics == []
+    result = models(ROOT, [VALID / "ipei-check-digit-star.yaml"])
+    assert result.diagnostics == ()
     [site] = result.sites
     assert [str(handset.ipui) for handset in site.handsets] == ["02B6EC8AA9"]
     assert parse_ipui("11118 0821929 *") == site.handsets[0].ipui

@@ -1,0 +1,403 @@
+"""The application: each command as a function of a root and its options that returns
+values and prints nothing. The command line is a shell around it; a program can call it
+as well, as often as it likes: `plan` and `check` change nothing under the root.
+
+One command's flow: the site files are found (paths), each site is compiled (site.run:
+from the cache, or afresh, in worker processes when there are many), the fleet pass
+settles what needs every site (fleet.settle), and a build renames the staged files into
+place (write). This module owns the lock and the cache.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compiler import site as site_stage
+from compiler.cache import Cache
+from compiler.diagnostics import (
+    ADVICE_RULES,
+    Diagnostic,
+    Severity,
+    has_errors,
+    sorted_diagnostics,
+)
+from compiler.fleet import Fleet, settle
+from compiler.paths import STATE_FILE, SourceFile, site_files
+from compiler.plan import Options, SitePlan
+from compiler.site import Job, SiteResult
+from compiler.write import Faults, build_lock, discard, write_results
+
+if TYPE_CHECKING:
+    from compiler.importer import FileOutput, Request
+    from compiler.model import Site
+    from compiler.publish import Publication
+    from compiler.state import State
+
+CACHE_ENVIRONMENT = "DECTPROV_CACHE"  # "off": every site is compiled afresh
+STRICT_RULES = ADVICE_RULES  # warnings that `validate --strict` makes errors
+# Sites are compiled in worker processes, one per core and one more, once there are this
+# many to compile: below it, starting the workers costs more than it saves (bench/).
+PARALLEL_FROM = 24
+
+
+class Outcome(str, Enum):
+    DONE = "done"
+    INVALID = "invalid"  # nothing was written: the diagnostics say why
+    FAILED = "failed"  # writing failed: every file is as it was or complete
+    BUSY = "busy"  # another build of the root holds the lock
+    NO_LOCK = "no-lock"  # the lock could not be taken: `problem` says why
+    UNCHECKED = "unchecked"  # publish: `check` fails, so nothing is published
+
+
+@dataclass(frozen=True)
+class Validated:
+    diagnostics: tuple[Diagnostic, ...]
+    sites: int  # valid sites
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Planned:
+    diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's; the plans hold theirs
+    plans: tuple[SitePlan, ...]  # none when a file is invalid
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    @property
+    def refused(self) -> bool:
+        return any(plan.refused for plan in self.plans)
+
+    @property
+    def changed(self) -> bool:
+        return any(plan.content_changed for plan in self.plans)
+
+
+@dataclass(frozen=True)
+class Built:
+    outcome: Outcome
+    diagnostics: tuple[Diagnostic, ...] = ()  # shown whether or not it wrote
+    plans: tuple[SitePlan, ...] = ()
+    written: tuple[Path, ...] = ()  # in the order they were renamed into place
+    problem: str = ""  # NO_LOCK: the system's words
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for plan in self.plans if plan.content_changed)
+
+
+@dataclass(frozen=True)
+class Checked:
+    diagnostics: tuple[Diagnostic, ...]
+    sites: int
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Published:
+    outcome: Outcome
+    diagnostics: tuple[Diagnostic, ...] = ()
+    publications: tuple[Publication, ...] = ()  # what was written, in order
+    problem: str = ""  # FAILED: the file and the system's words
+
+
+@dataclass(frozen=True)
+class Imported:
+    outcome: Outcome
+    diagnostics: tuple[Diagnostic, ...] = ()
+    written: tuple[FileOutput, ...] = ()
+    problem: str = ""  # FAILED: the file and the system's words
+
+
+@dataclass(frozen=True)
+class Models:
+    diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's
+    sites: tuple[Site, ...]  # every valid site, whole, in file order
+
+
+def now() -> datetime:
+    """The clock, to the minute, as the plan uses it."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+# -- the commands ------------------------------------------------------------------------
+
+
+def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Validated:
+    """Every problem of every file, and the warnings of the plans that have a state to
+    plan against; refusals belong to plan and build."""
+    _, fleet = _compile(root, files, Options(now=now()))
+    plans = [result.plan for result in fleet.planned if result.plan is not None]
+    plan_diagnostics = sorted_diagnostics(d for plan in plans for d in plan.diagnostics)
+    known = sorted_diagnostics(d for plan in plans if plan.state is not None
+                               for d in plan.diagnostics)
+    diagnostics = [*fleet.diagnostics, *(d for r in fleet.results for d in r.advice),
+                   *(d for d in plan_diagnostics if d.rule == "state"),
+                   *(d for d in known if not d.is_error)]
+    if strict:
+        diagnostics = [replace(d, severity=Severity.ERROR) if d.rule in STRICT_RULES else d
+                       for d in diagnostics]
+    valid = sum(1 for result in fleet.results if result.site is not None)
+    return Validated(tuple(diagnostics), valid)
+
+
+def models(root: Path, files: Sequence[Path] = ()) -> Models:
+    """Every site file loaded, validated and modelled, whole, with the fleet's checks;
+    nothing is planned. (For programs and tests: a whole fleet's models take memory.)"""
+    sources = site_files(root, list(files))
+    results = [site_stage.check_site(s) for s in sources if not s.escapes_root]
+    fleet = settle(sources, results, lambda result, _: result,
+                   lambda result: result.identities)
+    return Models(fleet.diagnostics, tuple(r.site for r in results if r.site is not None))
+
+
+def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None) -> Planned:
+    """What a build would change on each device, against build/<site>/state.json."""
+    _, fleet = _compile(root, files, options or Options(now=now()), changes=True)
+    return Planned(fleet.diagnostics, _plans(fleet))
+
+
+def check(root: Path) -> Checked:
+    """Whether every site is valid and build/ holds what a build would write."""
+    _, fleet = _compile(root, (), Options(now=now()))
+    return Checked(_check_diagnostics(fleet), len(fleet.planned))
+
+
+def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
+          wait: bool = True, on_wait: Callable[[], None] | None = None) -> Built:
+    """Compile every site and write build/<site>/, all of it or nothing, under the
+    root's lock (`wait` False: give up at once when another build holds it)."""
+    options = options or Options(now=now())
+    if not site_files(root, list(files)):  # not a project: no lock file is left here
+        return Built(Outcome.INVALID, _compile(root, files, options)[1].diagnostics)
+    try:
+        with build_lock(root, wait=wait, on_wait=on_wait) as held:
+            if not held:
+                return Built(Outcome.BUSY)
+            return _build_locked(root, files, options, Faults.from_environment())
+    except OSError as err:
+        return Built(Outcome.NO_LOCK, problem=err.strerror or str(err))
+
+
+def _build_locked(root: Path, files: Sequence[Path], options: Options,
+                  faults: Faults) -> Built:
+    """The build, under the lock: files are staged as the sites are compiled, and renamed
+    into place once every site is known to be fine."""
+    cache = _cache(root)
+    jobs, fleet = _compile(root, files, options, stage=faults, cache=cache, changes=False)
+    results = fleet.planned
+    failure = next((r.failure for r in fleet.results if r.failure is not None), None)
+    diagnostics = [*fleet.diagnostics,
+                   *sorted_diagnostics(d for r in results for d in r.plan.diagnostics)]
+    if not fleet.ok or failure is not None or has_errors(diagnostics):
+        discard(fleet.results)
+        _save(cache)
+        shown = fleet.diagnostics if not fleet.ok else (failure,) if failure else diagnostics
+        return Built(Outcome.INVALID, tuple(shown))
+    written, problem = write_results(results, faults)
+    if cache is not None and problem is None:
+        for job, result in zip(jobs, fleet.results):
+            if result.plan is not None and result.outputs:
+                cache.remember(job, result.written(options))
+    _save(cache)
+    if problem is not None:
+        return Built(Outcome.FAILED, (*diagnostics, problem), _plans(fleet), written)
+    return Built(Outcome.DONE, tuple(diagnostics), _plans(fleet), written)
+
+
+def publish(root: Path, to: Path, sites: Sequence[str] = (),
+            secrets: Path | None = None) -> Published:
+    """build/'s files with their secrets resolved, written into `to`: all of the chosen
+    sites (default: every site), or nothing. `check` must pass first; every site is
+    compiled afresh for it, without the cache."""
+    jobs, fleet = _compile(root, (), Options(now=now()), cache=False)
+    diagnostics = _check_diagnostics(fleet)
+    if has_errors(diagnostics):
+        return Published(Outcome.UNCHECKED, diagnostics)
+    from compiler import publish as publish_stage
+    from compiler.secrets import load_store
+
+    chosen, unknown = _choose(fleet.planned, sites)
+    store, problems = load_store(root, secrets)
+    by_source = {job.source.display: job.source for job in jobs}
+    wholes, changed = _whole_sites(chosen, by_source)
+    publications, missing = publish_stage.resolve(root, wholes, store, to)
+    problems += unknown + changed + missing
+    if problems:
+        return Published(Outcome.INVALID, tuple(sorted_diagnostics(problems)))
+    try:
+        publish_stage.write(publications)
+    except OSError as err:
+        return Published(Outcome.FAILED, problem=f"{err.filename or to}: {err.strerror}")
+    return Published(Outcome.DONE, publications=tuple(publications))
+
+
+def _choose(results: Sequence[SiteResult], names: Sequence[str],
+            ) -> tuple[list[SiteResult], list[Diagnostic]]:
+    if not names:
+        return list(results), []
+    known = {result.name for result in results}
+    unknown = [Diagnostic("--site", None, None, Severity.ERROR, "site-unknown", "",
+                          f"no site is named '{name}'") for name in names if name not in known]
+    return [result for result in results if result.name in names], unknown
+
+
+def _whole_sites(results: Sequence[SiteResult], sources: dict[str, SourceFile],
+                 ) -> tuple[list[tuple[State, Site]], list[Diagnostic]]:
+    """Each chosen site's state and whole model (a summary has no handsets, which say
+    where each secret is used): the site file is compiled again for it."""
+    wholes, problems = [], []
+    for result in results:
+        assert result.plan is not None and result.plan.state is not None
+        whole = site_stage.check_site(sources[result.source]).site
+        if whole is None or whole.name != result.name:
+            problems.append(Diagnostic(result.source, None, None, Severity.ERROR, "stale",
+                                       "", "the site file changed while it was published; "
+                                       "publish again"))
+            continue
+        wholes.append((result.plan.state, whole))
+    return wholes, problems
+
+
+def import_site(request: Request, moment: datetime | None = None,
+                on_wait: Callable[[], None] | None = None) -> Imported:
+    """An existing provisioning file becomes a site: its site file, its secrets and its
+    build/<site>/, under the root's lock; all of it, or nothing."""
+    from compiler import importer
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    try:
+        with build_lock(request.root, wait=True, on_wait=on_wait):
+            prepared = importer.prepare(request, moment or now())
+            diagnostics = tuple(prepared.diagnostics)
+            if not prepared.ok:
+                return Imported(Outcome.INVALID, diagnostics)
+            written = importer.write(prepared)
+    except OSError as err:
+        return Imported(Outcome.FAILED, diagnostics,
+                        problem=f"{err.filename or request.root}: {err.strerror}")
+    return Imported(Outcome.DONE, diagnostics, tuple(written))
+
+
+# -- compiling a fleet -------------------------------------------------------------------
+
+
+def _cache(root: Path) -> Cache | None:
+    """The cache of this root, unless DECTPROV_CACHE=off."""
+    if os.environ.get(CACHE_ENVIRONMENT, "").lower() in ("off", "0", "no"):
+        return None
+    return Cache.open(root)
+
+
+def _save(cache: Cache | None) -> None:
+    if cache is not None:
+        cache.save()
+
+
+def _compile(root: Path, files: Sequence[Path], options: Options,
+             stage: Faults | None = None, cache: Cache | None | bool = True,
+             changes: bool = False) -> tuple[list[Job], Fleet]:
+    """Every site compiled, and the fleet settled, with the job of each result; `cache`
+    True opens the root's own cache and saves it, a Cache is used and left to the caller.
+    `changes` keeps every change of each plan, to be shown."""
+    sources = site_files(root, list(files))
+    jobs = [Job(source, root, options, stage, changes) for source in sources
+            if not source.escapes_root]
+    memo = _cache(root) if cache is True else cache or None
+    results = _results(jobs, memo)
+    by_source = {job.source.display: job for job in jobs}
+
+    def again(result: SiteResult, claimed: frozenset[bytes]) -> SiteResult:
+        return site_stage.run(replace(by_source[result.source], elsewhere=claimed))
+
+    def places(result: SiteResult) -> Sequence[object]:
+        return site_stage.check_site(by_source[result.source].source).identities
+
+    fleet = settle(sources, results, again, places)  # type: ignore[arg-type]
+    discard(fleet.replaced)
+    if cache is True:
+        _save(memo)
+    return jobs, fleet
+
+
+def _results(jobs: list[Job], cache: Cache | None) -> list[SiteResult]:
+    """Every site's result, in order: from the cache, or compiled afresh, in worker
+    processes when there are enough of them and more than one core."""
+    recalled = [cache.recall(job) if cache is not None else None for job in jobs]
+    missing = [job for job, result in zip(jobs, recalled) if result is None]
+    fresh = iter(_run_all(missing))
+    results = []
+    for job, result in zip(jobs, recalled):
+        if result is None:
+            result = next(fresh)
+            if cache is not None:
+                cache.remember(job, result)
+        results.append(result)
+    return results
+
+
+def _run_all(jobs: list[Job]) -> list[SiteResult]:
+    cores = os.cpu_count() or 1
+    if cores == 1 or len(jobs) < PARALLEL_FROM:
+        return [site_stage.run(job) for job in jobs]
+    from compiler.validate import prepare_validation
+
+    prepare_validation()  # once, before the workers fork, rather than in each of them
+    context = multiprocessing.get_context("fork")
+    # One worker more than the cores: a worker waits for the file system while it stages.
+    with ProcessPoolExecutor(min(cores + 1, 8), mp_context=context) as pool:
+        return list(pool.map(site_stage.run, jobs, chunksize=4))
+
+
+def _plans(fleet: Fleet) -> tuple[SitePlan, ...]:
+    return tuple(result.plan for result in fleet.planned if result.plan is not None)
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def _check_diagnostics(fleet: Fleet) -> tuple[Diagnostic, ...]:
+    plans = _plans(fleet)
+    errors = [d for d in sorted_diagnostics(d for p in plans for d in p.diagnostics)
+              if d.is_error]
+    return (*fleet.diagnostics, *errors, *stale(fleet.planned))
+
+
+def stale(results: Sequence[SiteResult]) -> list[Diagnostic]:
+    """Files under build/ that differ from what a build would write, and files a build
+    would remove."""
+    found = []
+    for result in results:
+        assert result.plan is not None
+        for output in result.outputs:
+            if output.on_disk:
+                continue
+            what = "is missing" if output.missing else "is out of date"
+            if not output.missing and not result.plan.content_changed and \
+                    output.path.name != STATE_FILE:
+                what = "was edited by hand (its sha256 is not the one in the state)"
+            found.append(_stale(output.path, f"{what}; run 'make build' and commit build/"))
+        found += [_stale(path, "is not written by the build (an old MAC, or a crashed "
+                         "write); run 'make build', which removes it, and commit build/")
+                  for path in result.strays]
+    return found
+
+
+def _stale(path: Path, message: str) -> Diagnostic:
+    return Diagnostic("/".join(path.parts[-3:]), None, None, Severity.ERROR, "stale", "",
+                      message)

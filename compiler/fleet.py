@@ -1,0 +1,172 @@
+"""The fleet pass: what needs every site's result at once. No two site files define one
+site or claim one IPUI; a plan that assumed no other site claims an IPUI it deregisters
+is compiled again when another does; a handset that leaves one site and registers in
+another is named as a move between sites. It returns new results, never patches old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
+from compiler.paths import SITES_DIR, SourceFile
+from compiler.plan import cross_site_moves
+from compiler.site import SiteResult
+
+if TYPE_CHECKING:
+    from compiler.validate import Identity
+
+Again = Callable[[SiteResult, frozenset[bytes]], SiteResult]  # compile with what others claim
+Places = Callable[[SiteResult], Sequence["Identity"]]  # where a file claims its IPUIs
+
+
+@dataclass(frozen=True)
+class Fleet:
+    results: tuple[SiteResult, ...]  # every site file's, in file order
+    diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's, sorted; not the plans'
+    replaced: tuple[SiteResult, ...] = ()  # compiled again: their staged files are not wanted
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    @property
+    def planned(self) -> tuple[SiteResult, ...]:
+        """The results that are planned, when every file is valid; none otherwise."""
+        if not self.ok:
+            return ()
+        return tuple(result for result in self.results if result.plan is not None)
+
+
+def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: Again,
+           places: Places) -> Fleet:
+    """The fleet's checks over the results of `sources` (those that stay inside the root,
+    in order); `again` compiles a site once more, `places` finds where a file claims its
+    IPUIs (both are asked only when something is wrong or has moved)."""
+    found = _file_problems(sources) + _site_names(results)
+    found += [d for result in results for d in result.diagnostics]
+    duplicated = _claimed_twice(results)
+    if duplicated:
+        from compiler.validate import validate_fleet
+
+        claims = [identity for result in results if _holds_any(result.claims, duplicated)
+                  for identity in places(result) if identity.ipui.code in duplicated]
+        found += validate_fleet(claims)
+    if has_errors(found):
+        return Fleet(tuple(results), tuple(sorted_diagnostics(found)))
+    settled, replaced = _assumptions(results, again)
+    return Fleet(_moves(settled), tuple(sorted_diagnostics(found)), replaced)
+
+
+def _file_problems(sources: Sequence[SourceFile]) -> list[Diagnostic]:
+    if not sources:
+        return [Diagnostic(f"{SITES_DIR}/", None, None, Severity.ERROR, "no-sites", "",
+                           "no site files found (sites/*.yaml under the root); is --root "
+                           "right?")]
+    return [Diagnostic(source.display, None, None, Severity.ERROR, "site-symlink", "",
+                       "the site file is a symlink to a file outside the root; keep site "
+                       "files in the repository") for source in sources if source.escapes_root]
+
+
+def _site_names(results: Sequence[SiteResult]) -> list[Diagnostic]:
+    """One file per site: a second file that defines a site is an error."""
+    first: dict[str, str] = {}
+    found = []
+    for result in results:
+        if result.name is None:
+            continue
+        other = first.setdefault(result.name, result.source)
+        if other != result.source:
+            found.append(Diagnostic(result.source, None, None, Severity.ERROR,
+                                    "site-duplicate", "site",
+                                    f"site '{result.name}' is also defined by {other}"))
+    return found
+
+
+def _codes(claims: bytes) -> set[bytes]:
+    return {claims[start:start + 5] for start in range(0, len(claims), 5)}
+
+
+def _claimed_twice(results: Sequence[SiteResult]) -> set[bytes]:
+    """The IPUIs that more than one file claims."""
+    everything = b"".join(result.claims for result in results)
+    if len(_codes(everything)) * 5 == len(everything):
+        return set()  # the common case: one pass over the fleet's codes, no more
+    seen: set[bytes] = set()
+    duplicated: set[bytes] = set()
+    for result in results:
+        mine = _codes(result.claims)
+        duplicated |= seen & mine
+        seen |= mine
+    return duplicated
+
+
+def _holds_any(claims: bytes, codes: set[bytes]) -> bool:
+    return any(claims[start:start + 5] in codes for start in range(0, len(claims), 5))
+
+
+def _find(claims: bytes, code: bytes) -> bool:
+    """Whether 5-byte codes end to end hold `code` (at a multiple of 5)."""
+    at = claims.find(code)
+    while at >= 0 and at % 5:
+        at = claims.find(code, at + 1)
+    return at >= 0
+
+
+def _assumptions(results: Sequence[SiteResult], again: Again,
+                 ) -> tuple[tuple[SiteResult, ...], tuple[SiteResult, ...]]:
+    """Each plan assumed that no other site claims the IPUIs it asked about; a site for
+    which that is wrong is compiled again, told which of them others claim."""
+    asked = set().union(*(result.asked for result in results if result.plan is not None))
+    if not asked:
+        return tuple(results), ()
+    holders = _holders(results, asked)
+    settled, replaced = [], []
+    for index, result in enumerate(results):
+        claimed = frozenset(code for code in result.asked
+                            if holders.get(code, index) != index)
+        if result.plan is None or not claimed:
+            settled.append(result)
+            continue
+        settled.append(again(result, claimed))
+        replaced.append(result)
+    return tuple(settled), tuple(replaced)
+
+
+def _holders(results: Sequence[SiteResult], asked: set[bytes]) -> dict[bytes, int]:
+    """The result that claims each IPUI asked about (no IPUI has two, once the fleet is
+    valid): by a search of each file's codes when few were asked, else in one pass."""
+    holders: dict[bytes, int] = {}
+    if len(asked) <= _ASK_ONE_BY_ONE:
+        for code in asked:
+            holder = next((i for i, r in enumerate(results) if _find(r.claims, code)), None)
+            if holder is not None:
+                holders[code] = holder
+        return holders
+    for index, result in enumerate(results):
+        for code in asked & _codes(result.claims):
+            holders.setdefault(code, index)
+    return holders
+
+
+# Up to this many IPUIs asked about are looked up one by one, each a search of the fleet's
+# codes; more are answered in one pass over them.
+_ASK_ONE_BY_ONE = 32
+
+
+def _moves(results: tuple[SiteResult, ...]) -> tuple[SiteResult, ...]:
+    """An IPUI that one site deregisters and another registers: said on the leaving site."""
+    plans = [result.plan for result in results if result.plan is not None]
+    moves = cross_site_moves(plans)
+    if not moves:
+        return results
+    settled = []
+    for result in results:
+        mine = tuple(d for d in moves if d.file == result.source)
+        if mine and result.plan is not None:
+            plan = replace(result.plan, diagnostics=result.plan.diagnostics + mine)
+            result = replace(result, plan=plan)
+        settled.append(result)
+    return tuple(settled)

@@ -1,0 +1,321 @@
+"""Compile one site: its file and its build/ directory in, one frozen SiteResult out.
+This is the only module that reads a site file. It loads, validates, models, plans
+against the state, renders, and (for a build) stages the new files beside their targets;
+worker processes run `run` and nothing else.
+
+A site's plan may depend on the rest of the fleet in one way: an IPUI it still
+deregisters is dropped once another site claims it. The job names the IPUIs other sites
+claim (`elsewhere`); the result names those the plan asked about (`asked`), so that the
+fleet pass can compile the site again, with what it now knows, when an answer was wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compiler.diagnostics import Diagnostic, Severity, has_errors
+from compiler.ipui import Ipui
+from compiler.model import Site, build_site
+from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_directory, state_path
+from compiler.plan import (
+    Options,
+    Revision,
+    SitePlan,
+    SlotAssignment,
+    assign,
+    field_changes,
+    handset_changes,
+    new_state,
+    next_revision,
+    refusals,
+    slot_table,
+    warnings,
+)
+from compiler.state import State, read_state, to_json
+from compiler.targets import Target, target_for
+from compiler.write import Faults
+from compiler.write import stage as stage_file
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from compiler.validate import Identity
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a site's compile depends on besides the files it reads."""
+
+    source: SourceFile
+    root: Path
+    options: Options
+    stage: Faults | None = None  # a build: stage each new file beside its target
+    changes: bool = True  # keep every change, to be shown; a build keeps only what it needs
+    elsewhere: frozenset[bytes] = frozenset()  # IPUIs another site of the run claims
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a build writes. Its bytes are not kept: a fleet's files would not fit in
+    memory at once. A build stages them beside their target, to be renamed by `write`."""
+
+    path: Path  # build/<site>/<file name>
+    sha256: str
+    on_disk: bool  # the file under build/ holds exactly these bytes already
+    missing: bool  # there is no such file under build/
+    staged: Path | None = None  # the temporary file holding the bytes, when staged
+    made: tuple[Path, ...] = ()  # directories made to stage it, innermost first
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """What one site file compiles to. `site` and `plan` are None when the file has errors;
+    a summary (`summary()`) keeps the site without its handsets and the plan without its
+    slots, which is what a fleet holds for every site at once."""
+
+    source: str  # the site file, as diagnostics name it
+    diagnostics: tuple[Diagnostic, ...] = ()  # loading and validating
+    advice: tuple[Diagnostic, ...] = ()  # what only `validate` says
+    claims: bytes = b""  # the 5-byte codes of the IPUIs the file claims, in file order
+    site: Site | None = None
+    plan: SitePlan | None = None
+    outputs: tuple[Output, ...] = ()  # the provisioning file, then the state
+    strays: tuple[Path, ...] = ()  # files under build/<site>/ a build removes
+    asked: frozenset[bytes] = frozenset()  # IPUIs the plan asked whether others claim
+    failure: Diagnostic | None = None  # staging a file failed: nothing of it is staged
+    identities: tuple[Identity, ...] = field(default=(), compare=False)  # whole results only
+
+    @property
+    def ok(self) -> bool:
+        """The file is valid (whatever its plan says)."""
+        return not has_errors(self.diagnostics)
+
+    @property
+    def name(self) -> str | None:
+        return self.site.name if self.site is not None else None
+
+    def summary(self, changes: bool = True) -> SiteResult:
+        """The result without what a fleet cannot hold for every site: the handsets, the
+        slots, the places of the IPUIs and, unless they are to be shown, the changes."""
+        if self.site is None:
+            return replace(self, identities=())
+        site = replace(self.site, handsets=())
+        plan = self.plan.slim(site, changes) if self.plan is not None else None
+        return replace(self, site=site, plan=plan, identities=())
+
+    def written(self, options: Options) -> SiteResult:
+        """The result as the next run finds it once this one's files are written: nothing
+        to do, at the revision this one wrote."""
+        plan = self.plan
+        assert plan is not None and plan.revision is not None and self.site is not None
+        xml = self.outputs[0]
+        state = State(self.site.name, self.site.mac, self.site.model, xml.path.name,
+                      plan.revision.number, plan.revision.stamp, xml.sha256, slots=())
+        quiet = SitePlan(plan.site, state, (), (), tuple(warnings(plan.site, [], options)),
+                         plan.revision, False, arriving=b"", released=plan.released_codes())
+        outputs = tuple(replace(output, on_disk=True, missing=False, staged=None, made=())
+                        for output in self.outputs)
+        return replace(self, plan=quiet, outputs=outputs, strays=(),
+                       asked=plan.released_codes())
+
+
+def run(job: Job) -> SiteResult:
+    """What a worker does for one site: compile it, and keep the summary."""
+    return compile_site(job).summary(job.changes)
+
+
+def compile_site(job: Job) -> SiteResult:
+    """One site through every stage; nothing is written under its own name (a build's new
+    files are staged). A staging failure is a `write-failed` error, with nothing left
+    staged."""
+    checked = check_site(job.source)
+    if checked.site is None:
+        return checked
+    asked: set[bytes] = set()
+
+    def elsewhere(ipui: Ipui) -> bool:
+        asked.add(ipui.code)
+        return ipui.code in job.elsewhere
+
+    try:
+        planned = _plan(job, checked.site, elsewhere)
+    except OSError as err:
+        return replace(checked, failure=staging_failed(err))
+    return replace(checked, plan=planned.plan, outputs=planned.outputs,
+                   strays=planned.strays, asked=frozenset(asked))
+
+
+def check_site(source: SourceFile) -> SiteResult:
+    """Load, validate and model the site file: the whole site, or its diagnostics."""
+    from compiler.load import load_site  # loaded when a site is first read: a run the
+    from compiler.validate import validate_site  # cache answers needs neither
+
+    loaded = load_site(source.path, source.display)
+    if loaded.data is None:
+        return SiteResult(source.display, tuple(loaded.diagnostics))
+    checked = validate_site(loaded.data, source.display, source.stem)
+    diagnostics = (*loaded.diagnostics, *checked.diagnostics)
+    claims = b"".join(identity.ipui.code for identity in checked.identities)
+    model = None if has_errors(diagnostics) else build_site(loaded.data, source.display)
+    return SiteResult(source.display, diagnostics, tuple(checked.advice), claims, model,
+                      identities=tuple(checked.identities))
+
+
+# -- planning and rendering ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    plan: SitePlan
+    outputs: tuple[Output, ...] = ()  # none when refused or unplanned
+    strays: tuple[Path, ...] = ()
+
+
+def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
+    """The site against its state: slots, changes, refusals, warnings, and its files."""
+    target = target_for(site.model)
+    assert target is not None, "validation admits only models with a target"
+    directory = site_directory(job.root, site.name)
+    unsafe = _unsafe_directory(job.root, directory, site)
+    if unsafe is not None:
+        return _Planned(SitePlan(site, None, (), (), (unsafe,)))
+    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac)
+    if read.diagnostics:  # nothing is planned against a state that cannot be trusted
+        return _Planned(SitePlan(site, None, (), (), read.diagnostics))
+    state = read.state
+    assigned = assign(site, state, target.keyed_by, target.capacity[site.model])
+    slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
+    identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
+                                 job.options, target.refused_kinds)
+    content, revision, changed = _content(target, site, slots, state, job.options)
+    changes = identity
+    if changed:  # an unchanged file changes no field
+        previous = _read_bytes(directory / state.file) if state else None
+        changes = identity + field_changes(
+            target.read_items(previous) if previous else {}, target.read_items(content),
+            target.item_scope, identity, state, assigned)
+    diagnostics = (*refused, *warnings(site, changes, job.options))
+    plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
+    return _files(job, target, directory, plan, content)
+
+
+def _files(job: Job, target: Target, directory: Path, plan: SitePlan,
+           content: bytes) -> _Planned:
+    """The provisioning file and the new state, compared with build/ and, for a build,
+    staged; and the files there that a build no longer writes."""
+    file_name = target.file_name(plan.site)
+    digest = hashlib.sha256(content).hexdigest()
+    state_bytes = to_json(new_state(plan, file_name, digest))
+    strays = _strays(directory, {file_name, STATE_FILE})  # before anything is staged there
+    xml = _output(directory / file_name, content, job.stage, digest)
+    try:
+        state = _output(state_path(directory), state_bytes, job.stage)
+    except OSError:
+        if xml.staged is not None:
+            xml.staged.unlink(missing_ok=True)
+        _remove_empty(xml.made)
+        raise
+    return _Planned(plan, (xml, state), strays)
+
+
+def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
+             state: State | None, options: Options) -> tuple[bytes, Revision, bool]:
+    """The file, its revision, and whether its content changed. Rendering with the last
+    revision shows whether anything but the revision would change."""
+    if state is not None:
+        content = target.render(site, slots, state)
+        if hashlib.sha256(content).hexdigest() == state.sha256:
+            return content, Revision(state.revision, state.stamp), False
+    revision = next_revision(site, state, options.now)
+    return target.render(site, slots, revision), revision, True
+
+
+def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:
+    """build/ and build/<site> must be real directories: a symlink would send the files
+    (and the state that decides which handsets are deregistered) somewhere else."""
+    for path in (root / BUILD_DIR, directory):
+        if path.is_symlink():
+            shown = Path(os.path.relpath(path, root)).as_posix()
+            return Diagnostic(shown, None, None, Severity.ERROR, "build-symlink", "",
+                              f"{shown} is a symlink; dectprov writes {site.name}'s files "
+                              "only into real directories under the root: replace it with "
+                              "a directory")
+    return None
+
+
+def _strays(directory: Path, keep: set[str]) -> tuple[Path, ...]:
+    """Files a build no longer writes: a file named for an old MAC, a crashed write's
+    temporary file."""
+    if not directory.is_dir():
+        return ()
+    return tuple(sorted(p for p in directory.iterdir() if p.is_file() and p.name not in keep))
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+# -- staging ---------------------------------------------------------------------------
+
+
+def _output(path: Path, content: bytes, stage: Faults | None,
+            sha256: str | None = None) -> Output:
+    """Compare with what is on disk now, and stage the bytes when a build will need them.
+    `sha256` is the content's, when known already."""
+    on_disk = _read_bytes(path)
+    staged, made = None, ()
+    if stage is not None and on_disk != content:
+        made = _missing_directories(path.parent)
+        try:
+            staged = stage_file(path, content, stage)
+        except OSError as err:  # name the file, not its temporary twin
+            _remove_empty(made)
+            raise OSError(err.errno, err.strerror, str(path)) from err
+    return Output(path, sha256 or hashlib.sha256(content).hexdigest(), on_disk == content,
+                  on_disk is None, staged, made)
+
+
+def _missing_directories(directory: Path) -> tuple[Path, ...]:
+    """The directories that staging a file in `directory` makes, innermost first."""
+    missing = []
+    while not directory.is_dir() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return tuple(missing)
+
+
+def _remove_empty(directories: tuple[Path, ...]) -> None:
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return  # not empty (another file of the site is staged there), or gone
+
+
+def staging_failed(err: OSError) -> Diagnostic:
+    """A file could not be staged: nothing was written, and nothing is left staged."""
+    path = Path(err.filename) if err.filename else Path(BUILD_DIR)
+    reason = err.strerror or str(err)
+    return Diagnostic("/".join(path.parts[-3:-1]) or BUILD_DIR, None, None, Severity.ERROR,
+                      "write-failed", "", f"cannot write {path.name}: {reason}. Every file "
+                      "is as it was or complete; fix the cause and build again")
+
+
+def file_bytes(path: Path) -> bytes | None:
+    """A site file's bytes when it is a plain file the loader would read; a pipe or a
+    device is left to the loader, which refuses it without reading."""
+    try:  # os and open rather than pathlib: this runs for every site of every run
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before open(), which waits on a pipe
+            return None
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError:
+        return None
