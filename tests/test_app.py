@@ -1,0 +1,115 @@
+"""The application API: each command is a function a program can call, as often as it
+likes, and get the same answer; plan, check and validate change nothing under the root;
+build says what it wrote."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from helpers import copy_sites, tree
+
+from compiler import app
+from compiler.app import CACHE_ENVIRONMENT, Outcome
+from compiler.plan import ChangeKind, Options
+
+NOW = Options(now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+LATER = Options(now=datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+
+def _everything(root: Path) -> dict[str, bytes | None]:
+    """Every path under the root, a directory as None: a new empty folder shows too."""
+    return {path.relative_to(root).as_posix(): None if path.is_dir() else path.read_bytes()
+            for path in sorted(root.rglob("*"))}
+
+
+@pytest.fixture(params=["cache", "no cache"])
+def root(request: pytest.FixtureRequest, tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Path:
+    if request.param == "no cache":
+        monkeypatch.setenv(CACHE_ENVIRONMENT, "off")
+    root = copy_sites(tmp_path / "root")
+    assert app.build(root, options=NOW).outcome is Outcome.DONE
+    return root
+
+
+def test_plan_twice_gives_equal_values_and_changes_nothing(root: Path) -> None:
+    before = _everything(root)
+    first = app.plan(root, options=NOW)
+    second = app.plan(root, options=NOW)
+    assert first == second
+    assert first.ok and not first.changed and not first.refused
+    assert [plan.site.name for plan in first.plans] == ["care-home", "clinic-north",
+                                                        "vendor-example"]
+    assert _everything(root) == before
+
+
+def test_plan_twice_after_an_edit_deregisters_nothing_the_first_did_not(root: Path) -> None:
+    """Once, a second plan of the same checked fleet deregistered every handset of a site
+    (the first had taken the model's handsets away). Values are not patched any more."""
+    path = root / "sites" / "care-home.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Nurse Station 1", "Nurse Station One"),
+                    encoding="utf-8")
+    before = _everything(root)
+    first, second = app.plan(root, options=LATER), app.plan(root, options=LATER)
+    assert first == second
+    [care_home] = [plan for plan in first.plans if plan.content_changed]
+    assert {change.kind for change in care_home.changes} == {ChangeKind.ACCOUNT}
+    assert _everything(root) == before
+
+
+def test_check_and_validate_change_nothing(root: Path) -> None:
+    before = _everything(root)
+    assert app.check(root) == app.check(root)
+    assert app.check(root).ok and app.check(root).sites == 3
+    validated = app.validate(root)
+    assert validated == app.validate(root) and validated.ok and validated.sites == 3
+    assert _everything(root) == before
+
+
+def test_build_returns_what_it_wrote(root: Path) -> None:
+    path = root / "sites" / "vendor-example.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("N720_1013", "Reception"),
+                    encoding="utf-8")
+    before = tree(root / "build")
+    built = app.build(root, options=LATER)
+    after = tree(root / "build")
+    assert built.outcome is Outcome.DONE and built.changed == 1
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert {p.relative_to(root / "build").as_posix() for p in built.written} == changed == {
+        "vendor-example/7C2F80CA21E4.xml", "vendor-example/state.json"}
+    again = app.build(root, options=LATER)
+    assert (again.outcome, again.written, again.changed) == (Outcome.DONE, (), 0)
+
+
+def test_a_refused_build_says_why_and_writes_nothing(root: Path) -> None:
+    path = root / "sites" / "vendor-example.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("slot: 0", "slot: X").replace("slot: 1", "slot: 0")
+                    .replace("slot: X", "slot: 1"), encoding="utf-8")  # a swap
+    before = tree(root / "build")
+    built = app.build(root, options=LATER)
+    assert built.outcome is Outcome.INVALID and built.written == ()
+    assert {d.rule for d in built.diagnostics if d.is_error} == {"reregistration"}
+    assert tree(root / "build") == before
+    allowed = app.build(root, options=Options(LATER.now, allow_reregistration=True))
+    assert allowed.outcome is Outcome.DONE and len(allowed.written) == 2
+
+
+def test_strict_validation_makes_literal_passwords_errors(root: Path) -> None:
+    loose, strict = app.validate(root), app.validate(root, strict=True)
+    assert loose.ok and not strict.ok
+    assert [d.rule for d in strict.diagnostics if d.is_error] == ["literal-password"]
+
+
+def test_workers_give_the_values_of_one_process(root: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = root / "sites" / "clinic-north.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("clinic-north", "clinic-north",
+                                                             1) + "\n", encoding="utf-8")
+    monkeypatch.setattr(app, "PARALLEL_FROM", 10**9)
+    alone = app.plan(root, options=LATER), app.validate(root), app.check(root)
+    monkeypatch.setattr(app, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(app.os, "cpu_count", lambda: 2)
+    assert (app.plan(root, options=LATER), app.validate(root), app.check(root)) == alone
