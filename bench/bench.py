@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from compiler.cache import directory_of
+
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
 SEED = 720
@@ -146,40 +148,47 @@ def output_size(root: Path) -> int:
 def benchmark(sites: int, handsets: int, runs: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="dectprov-bench-") as directory:
         root = Path(directory)
-        generate(root, sites, handsets)
-        nothing = lambda number: None  # noqa: E731
-        run(root, "build", "--now", NOW)  # to learn the output size
-        size = output_size(root)
+        try:
+            return _benchmark(root, sites, handsets, runs)
+        finally:  # the cache of a root that is gone
+            shutil.rmtree(directory_of(root), ignore_errors=True)
 
-        def clean(number: int) -> None:
-            shutil.rmtree(root / "build", ignore_errors=True)
-            shutil.rmtree(root / ".dectprov-cache", ignore_errors=True)
 
-        def timed_floor() -> tuple[float, int]:
-            start = time.perf_counter()
-            floor(root, size)
-            return time.perf_counter() - start, 0
+def _benchmark(root: Path, sites: int, handsets: int, runs: int) -> dict[str, object]:
+    generate(root, sites, handsets)
+    nothing = lambda number: None  # noqa: E731
+    run(root, "build", "--now", NOW)  # to learn the output size
+    size = output_size(root)
 
-        results = {
-            "floor": measure(runs, nothing, timed_floor),
-            "validate": measure(runs, clean, lambda: run(root, "validate")),
-            "full build": measure(runs, clean, lambda: run(root, "build", "--now", NOW)),
-        }
-        run(root, "build", "--now", NOW)
-        results["no-op build"] = measure(runs, nothing, lambda: run(root, "build", "--now", NOW))
+    def clean(number: int) -> None:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        shutil.rmtree(directory_of(root), ignore_errors=True)
 
-        def edit(number: int) -> None:
-            edit_one_site(root, number)
+    def timed_floor() -> tuple[float, int]:
+        start = time.perf_counter()
+        floor(root, size)
+        return time.perf_counter() - start, 0
 
-        results["build, one site edited"] = measure(
-            runs, edit, lambda: run(root, "build", "--now", NOW))
-        edit_counter = iter(range(100, 200))
-        results["plan, one site edited"] = measure(
-            runs, lambda n: edit_one_site(root, next(edit_counter)),
-            lambda: run(root, "plan", "--now", NOW))
-        results["check, one site edited"] = measure(
-            runs, lambda n: edit_one_site(root, next(edit_counter)),
-            lambda: _check(root))
+    results = {
+        "floor": measure(runs, nothing, timed_floor),
+        "validate": measure(runs, clean, lambda: run(root, "validate")),
+        "full build": measure(runs, clean, lambda: run(root, "build", "--now", NOW)),
+    }
+    run(root, "build", "--now", NOW)
+    results["no-op build"] = measure(runs, nothing, lambda: run(root, "build", "--now", NOW))
+
+    def edit(number: int) -> None:
+        edit_one_site(root, number)
+
+    results["build, one site edited"] = measure(
+        runs, edit, lambda: run(root, "build", "--now", NOW))
+    edit_counter = iter(range(100, 200))
+    results["plan, one site edited"] = measure(
+        runs, lambda n: edit_one_site(root, next(edit_counter)),
+        lambda: run(root, "plan", "--now", NOW))
+    results["check, one site edited"] = measure(
+        runs, lambda n: edit_one_site(root, next(edit_counter)),
+        lambda: _check(root))
     return {"sites": sites, "handsets": handsets, "runs": runs, "output_bytes": size,
             "machine": _machine(), "results": results}
 

@@ -1,8 +1,21 @@
-"""Shared test options."""
+"""Shared test options, and a cache directory of the test run's own."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# dectprov keeps a cache per root in the user's cache directory: the many roots of a test
+# run (and the processes the tests start, which inherit this) use a folder of their own.
+_CACHE_HOME = tempfile.mkdtemp(prefix="dectprov-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_CACHE_HOME, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
