@@ -16,8 +16,8 @@ import pytest
 
 from compiler import app
 from compiler import fleet as fleet_pass
-from compiler.site import SiteResult
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK
+from compiler.site import SiteResult
 from compiler.write import FAULT_ENVIRONMENT
 from tests.test_scenarios import Repo, ipui
 

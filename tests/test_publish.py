@@ -8,7 +8,6 @@ import os
 import shutil
 import stat
 import xml.etree.ElementTree as ElementTree
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +16,9 @@ from test_secrets import CARE_HOME, CLINIC_NORTH, N720_PASSWORD
 
 from compiler import app
 from compiler.app import CACHE_ENVIRONMENT
-from compiler import publish as publish_stage
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.plan import Options
-from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name, load_store
+from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
