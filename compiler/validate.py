@@ -20,7 +20,7 @@ from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import parse_duration, parse_window_start
 from compiler.schema import schema_text
-from compiler.targets import Target, target_for
+from compiler.targets import Target, all_targets, target_for
 from compiler.text import clip, shown_path, value_at
 
 if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
@@ -33,7 +33,6 @@ _ENDPOINTS = ("proxy", "registrar", "outbound_proxy")
 _PORT = re.compile(r"[0-9]{1,5}")
 # Fields left out take another field's value (model.py), which must then fit them too.
 _LOGIN_FILLS = ("user_id", "display_name", "account_name")
-MAX_DURATION_SECONDS = 0xFFFFFFFF  # ulIPUIRegistrationDuration is 32 bits
 # Names Windows keeps for devices: a build/<site>/ of that name cannot be checked out
 # there, and a path to it leads to the device.
 _DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])", re.IGNORECASE)
@@ -150,7 +149,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _ports(report)
     identities = _handsets(report, target)
     _literal_passwords(report)
-    _registration(report)
+    _registration(report, target)
     _timezone(report)
     if target is not None:
         _texts(report, target)
@@ -424,7 +423,8 @@ def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | No
     return None
 
 
-def _registration(report: _Report) -> None:
+def _registration(report: _Report, target: Target | None) -> None:
+    years, longest = _window_bounds(target)
     start = value_at(report.data, ("registration", "window", "start"))
     path: tuple[PathPart, ...] = ("registration", "window", "start")
     if isinstance(start, str) and len(start) == 16:
@@ -433,20 +433,30 @@ def _registration(report: _Report) -> None:
         except ValueError:
             report.error(path, "window-start", f"'{start}' is not a real date and time")
         else:
-            if not 2000 <= moment.year <= 2099:
+            if moment.year not in years:
                 report.error(path, "window-start", f"year {moment.year} is out of range: the "
-                             "DM stores a 2-digit year, so 2000..2099")
+                             f"DM stores a 2-digit year, so {years.start}..{years.stop - 1}")
     duration = value_at(report.data, ("registration", "window", "duration"))
     if isinstance(duration, int | str) and not isinstance(duration, bool):
         try:
             seconds = parse_duration(duration)
         except ValueError:
             return  # the schema's pattern reports it
-        if seconds > MAX_DURATION_SECONDS:
+        if seconds > longest:
             report.error(("registration", "window", "duration"), "window-duration",
                          f"{seconds} seconds is longer than the DM can store "
-                         f"({MAX_DURATION_SECONDS}); use 'always' for a window that never "
-                         "closes")
+                         f"({longest}); use 'always' for a window that never closes")
+
+
+def _window_bounds(target: Target | None) -> tuple[range, int]:
+    """The years a window may start in and its longest duration: the target's, or, when the
+    model is unknown (an error already), what every target can store."""
+    if target is not None:
+        return target.window_years, target.max_window_seconds
+    every = all_targets()
+    return (range(max(t.window_years.start for t in every),
+                  min(t.window_years.stop for t in every)),
+            min(t.max_window_seconds for t in every))
 
 
 def _timezone(report: _Report) -> None:

@@ -570,6 +570,13 @@ def test_capacity_and_firmware() -> None:
         "n720", {"N720": 100}, 108)
 
 
+def test_slots_stamp_and_window_bounds() -> None:
+    """100 database slots; VERSION is DDMMYYHHMM; the window's start has a 2-digit year and
+    its duration 32 bits."""
+    assert (TARGET.database_slots, TARGET.stamp_format) == (100, "%d%m%y%H%M")
+    assert (TARGET.window_years, TARGET.max_window_seconds) == (range(2000, 2100), 0xFFFFFFFF)
+
+
 def test_target_for() -> None:
     assert target_for("N720") is TARGET
     assert target_for("N730") is None

@@ -1,6 +1,7 @@
 """Targets: one per device family. A target owns everything device-specific (models and
-capacities, text limits and character set, parameter IDs, templates, file names); the
-pipeline asks it through the small interface below and never tests a model name itself.
+capacities, how handsets are kept, stamps and window bounds, text limits and character
+set, parameter IDs, templates, file names); the pipeline asks it through the small
+interface below and never tests a model name itself.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class Revision(Protocol):
 
     @property
     def stamp(self) -> str:
-        """DDMMYYHHMM in the DM's local time."""
+        """In the target's stamp_format, the DM's local time."""
         ...
 
 
@@ -26,8 +27,14 @@ class Target(Protocol):
     family: str
     capacity: dict[str, int]  # model -> how many handsets it holds
     keyed_by: str  # "slot": a positional database (N720); "ipui": handsets by identity
+    # Handsets in a positional database of this many slots (the plan gives each a slot for
+    # life); None: the device keeps handsets by IPUI, and the plan places them by IPUI.
+    database_slots: int | None
     refused_kinds: frozenset[str]  # plan changes refused unless --allow-reregistration
     min_ipui_firmware: int | None  # below this firmware no IPUI may be provisioned
+    stamp_format: str  # strftime format of a revision's stamp, in the DM's local time
+    window_years: range  # the years a registration window may start in
+    max_window_seconds: int  # the longest registration window the device stores
 
     encoding: str  # of the provisioning file
 
@@ -65,7 +72,7 @@ class Target(Protocol):
                revision: Revision | None) -> bytes: ...
 
 
-def _targets() -> tuple[Target, ...]:
+def all_targets() -> tuple[Target, ...]:
     from compiler.targets.n720 import TARGET as N720
     from compiler.targets.nx70 import TARGET as NX70
 
@@ -74,7 +81,7 @@ def _targets() -> tuple[Target, ...]:
 
 def target_for(model: str) -> Target | None:
     """The target that builds files for `model`, or None for a model nobody builds."""
-    for target in _targets():
+    for target in all_targets():
         if model in target.capacity:
             return target
     return None

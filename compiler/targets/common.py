@@ -32,6 +32,15 @@ TEXT_LIMITS_SHARED = {
     "extra": 74,
 }
 
+# A revision's stamp: the N720's VERSION, DDMMYYHHMM in the DM's local time. The Nx70 file
+# carries none; its state keeps one of the same form.
+STAMP_FORMAT_SHARED = "%d%m%y%H%M"
+# The N720's registration window: acIPUIRegistrationTimestamp holds a 2-digit year, which
+# the DM reads as 2000..2099, and ulIPUIRegistrationDuration is 32 bits. The Nx70 publishes
+# no bounds for RegStart and RegDuration and keeps these, as it keeps the text limits.
+WINDOW_YEARS_SHARED = range(2000, 2100)
+MAX_WINDOW_SECONDS_SHARED = 0xFFFFFFFF
+
 
 def comment(text: str) -> str:
     """XML comments may not hold '--' nor end in '-'."""

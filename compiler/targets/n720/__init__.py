@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
 from compiler.targets.common import (
+    MAX_WINDOW_SECONDS_SHARED,
+    STAMP_FORMAT_SHARED,
     TEXT_LIMITS_SHARED,
+    WINDOW_YEARS_SHARED,
     comment,
     header,
     is_control,
@@ -105,10 +108,15 @@ class N720:
     family = "n720"
     capacity = {"N720": P.SLOTS}
     keyed_by = "slot"
+    database_slots: int | None = P.SLOTS  # slot x is SIP account x+1
     # Moving an IPUI between slots deregisters the handset, and the customer must then
     # register it again by hand.
     refused_kinds = frozenset({"move", "swap"})
     min_ipui_firmware: int | None = 108
+    stamp_format = STAMP_FORMAT_SHARED  # VERSION: DDMMYYHHMM, DM local time
+    # acIPUIRegistrationTimestamp: a 2-digit year; ulIPUIRegistrationDuration: 32 bits.
+    window_years = WINDOW_YEARS_SHARED
+    max_window_seconds = MAX_WINDOW_SECONDS_SHARED
     encoding = ENCODING
 
     def escape_text(self, text: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
 from compiler.model import DEFAULT_REREGISTER_SECONDS, DEFAULT_SIP_PORT, WINDOW_START_FORMAT
-from compiler.state import STAMP_FORMAT
 from compiler.targets.common import is_control
+from compiler.targets.n720 import TARGET
 from compiler.targets.n720 import params as P
 from compiler.targets.n720.reader import Element, ReadFile
 from compiler.text import clip, shown_path
@@ -289,7 +289,7 @@ class _Mapper:
         if not re.fullmatch(r"[0-9]{10}", text):
             return False
         try:
-            datetime.strptime(text, STAMP_FORMAT)
+            datetime.strptime(text, TARGET.stamp_format)
         except ValueError:
             return False
         return True
@@ -359,7 +359,7 @@ class _Mapper:
             return None
         day, month, year, hour, minute = (int(text[i:i + 2]) for i in range(0, 10, 2))
         try:  # the DM stores a 2-digit year of 2000..2099
-            return datetime(2000 + year, month, day, hour, minute)
+            return datetime(TARGET.window_years.start + year, month, day, hour, minute)
         except ValueError:
             return None
 

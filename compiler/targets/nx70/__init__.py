@@ -12,7 +12,10 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from compiler.targets.common import (
+    MAX_WINDOW_SECONDS_SHARED,
+    STAMP_FORMAT_SHARED,
     TEXT_LIMITS_SHARED,
+    WINDOW_YEARS_SHARED,
     escape_attribute,
     header,
     is_control,
@@ -64,8 +67,14 @@ class Nx70:
     family = "nx70"
     capacity = dict(P.CAPACITY)
     keyed_by = "ipui"
+    database_slots: int | None = None  # handsets are kept by IPUI
     refused_kinds: frozenset[str] = frozenset()  # a handset keeps its IPUI wherever it is
     min_ipui_firmware: int | None = None
+    # The file has no stamp and the vendor publishes no window bounds: the N720's, so that
+    # a site can move between the families unchanged.
+    stamp_format = STAMP_FORMAT_SHARED
+    window_years = WINDOW_YEARS_SHARED
+    max_window_seconds = MAX_WINDOW_SECONDS_SHARED
     encoding = ENCODING
 
     def escape_text(self, text: str) -> str:
