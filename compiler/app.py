@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from compiler.model import Site
     from compiler.publish import Publication
     from compiler.state import State
+    from compiler.validate import Identity
 
 CACHE_ENVIRONMENT = "DECTPROV_CACHE"  # "off": every site is compiled afresh
 STRICT_RULES = ADVICE_RULES  # warnings that `validate --strict` makes errors
@@ -141,7 +142,7 @@ def now() -> datetime:
 def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Validated:
     """Every problem of every file, and the warnings of the plans that have a state to
     plan against; refusals belong to plan and build."""
-    _, fleet = _compile(root, files, Options(now=now()))
+    fleet = _fleet(root, files, Options(now=now()))
     plans = [result.plan for result in fleet.planned if result.plan is not None]
     plan_diagnostics = sorted_diagnostics(d for plan in plans for d in plan.diagnostics)
     known = sorted_diagnostics(d for plan in plans if plan.state is not None
@@ -168,13 +169,13 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
 
 def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None) -> Planned:
     """What a build would change on each device, against build/<site>/state.json."""
-    _, fleet = _compile(root, files, options or Options(now=now()), changes=True)
+    fleet = _fleet(root, files, options or Options(now=now()), changes=True)
     return Planned(fleet.diagnostics, _plans(fleet))
 
 
 def check(root: Path) -> Checked:
     """Whether every site is valid and build/ holds what a build would write."""
-    _, fleet = _compile(root, (), Options(now=now()))
+    fleet = _fleet(root, (), Options(now=now()))
     return Checked(_check_diagnostics(fleet), len(fleet.planned))
 
 
@@ -184,7 +185,7 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
     root's lock (`wait` False: give up at once when another build holds it)."""
     options = options or Options(now=now())
     if not site_files(root, list(files)):  # not a project: no lock file is left here
-        return Built(Outcome.INVALID, _compile(root, files, options)[1].diagnostics)
+        return Built(Outcome.INVALID, _fleet(root, files, options).diagnostics)
     try:
         with build_lock(root, wait=wait, on_wait=on_wait) as held:
             if not held:
@@ -199,7 +200,7 @@ def _build_locked(root: Path, files: Sequence[Path], options: Options,
     """The build, under the lock: files are staged as the sites are compiled, and renamed
     into place once every site is known to be fine."""
     cache = _cache(root)
-    jobs, fleet = _compile(root, files, options, stage=faults, cache=cache, changes=False)
+    jobs, fleet = _compile(root, files, options, cache, stage=faults)
     results = fleet.planned
     failure = next((r.failure for r in fleet.results if r.failure is not None), None)
     diagnostics = [*fleet.diagnostics,
@@ -210,9 +211,9 @@ def _build_locked(root: Path, files: Sequence[Path], options: Options,
         shown = fleet.diagnostics if not fleet.ok else (failure,) if failure else diagnostics
         return Built(Outcome.INVALID, tuple(shown))
     written, problem = write_results(results, faults)
-    if cache is not None and problem is None:
+    if cache is not None and problem is None:  # what was written has nothing left to do
         for job, result in zip(jobs, fleet.results):
-            if result.plan is not None and result.outputs:
+            if result.strays or any(output.staged for output in result.outputs):
                 cache.remember(job, result.written(options))
     _save(cache)
     if problem is not None:
@@ -225,7 +226,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     """build/'s files with their secrets resolved, written into `to`: all of the chosen
     sites (default: every site), or nothing. `check` must pass first; every site is
     compiled afresh for it, without the cache."""
-    jobs, fleet = _compile(root, (), Options(now=now()), cache=False)
+    jobs, fleet = _compile(root, (), Options(now=now()), None)
     diagnostics = _check_diagnostics(fleet)
     if has_errors(diagnostics):
         return Published(Outcome.UNCHECKED, diagnostics)
@@ -309,29 +310,33 @@ def _save(cache: Cache | None) -> None:
         cache.save()
 
 
-def _compile(root: Path, files: Sequence[Path], options: Options,
-             stage: Faults | None = None, cache: Cache | None | bool = True,
-             changes: bool = False) -> tuple[list[Job], Fleet]:
-    """Every site compiled, and the fleet settled, with the job of each result; `cache`
-    True opens the root's own cache and saves it, a Cache is used and left to the caller.
-    `changes` keeps every change of each plan, to be shown."""
+def _fleet(root: Path, files: Sequence[Path], options: Options,
+           changes: bool = False) -> Fleet:
+    """Every site compiled with the root's cache, which is saved, and the fleet settled."""
+    cache = _cache(root)
+    _, fleet = _compile(root, files, options, cache, changes=changes)
+    _save(cache)
+    return fleet
+
+
+def _compile(root: Path, files: Sequence[Path], options: Options, cache: Cache | None,
+             stage: Faults | None = None, changes: bool = False,
+             ) -> tuple[list[Job], Fleet]:
+    """Every site compiled, and the fleet settled, with the job of each result. `changes`
+    keeps every change of each plan, to be shown."""
     sources = site_files(root, list(files))
     jobs = [Job(source, root, options, stage, changes) for source in sources
             if not source.escapes_root]
-    memo = _cache(root) if cache is True else cache or None
-    results = _results(jobs, memo)
     by_source = {job.source.display: job for job in jobs}
 
     def again(result: SiteResult, claimed: frozenset[bytes]) -> SiteResult:
         return site_stage.run(replace(by_source[result.source], elsewhere=claimed))
 
-    def places(result: SiteResult) -> Sequence[object]:
+    def places(result: SiteResult) -> Sequence[Identity]:
         return site_stage.check_site(by_source[result.source].source).identities
 
-    fleet = settle(sources, results, again, places)  # type: ignore[arg-type]
+    fleet = settle(sources, _results(jobs, cache), again, places)
     discard(fleet.replaced)
-    if cache is True:
-        _save(memo)
     return jobs, fleet
 
 
