@@ -1,8 +1,8 @@
-"""Import: an existing N720 provisioning file becomes a site. The target reads the file
-and maps its items to site data; this module names the site and its secrets, pins the
-slots the compiler would not give by itself, and prepares what a first build would have
-left: the site file, the secrets, and build/<site>/ with the XML and a state whose slots
-are the file's. The first plan after an import therefore shows no change.
+"""Import: an existing provisioning file becomes a site. The target that reads its family's
+files back maps the file's items to site data; this module names the site and its secrets,
+pins the slots the compiler would not give by itself, and prepares what a first build would
+have left: the site file, the secrets, and build/<site>/ with the XML and a state whose
+slots are the file's. The first plan after an import therefore shows no change.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,17 +25,14 @@ from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_
 from compiler.publish import password_problem
 from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store
 from compiler.state import state_path, to_json
-from compiler.targets.n720 import TARGET, mapping, reader
+from compiler.targets import Mapped, Target, importing_target
 from compiler.validate import validate_site
 from compiler.write import write_atomic
 
-MODEL = "N720"
 SITE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECRETS_MODE = 0o600
 SECRETS_HEADER = ("# dectprov secrets: NAME: value, one a line. Keep this file out of git "
                   "(the shipped .gitignore lists it).\n")
-_FATAL = frozenset({"import-unreadable", "import-too-large", "import-encoding", "import-xml",
-                    "import-dtd", "import-structure"})
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,12 @@ class Request:
 def prepare(request: Request, now: datetime) -> Imported:
     """Everything an import writes, or the reasons it writes nothing."""
     display = request.file.as_posix()
-    data, problems = _read(request.file, display)
-    if data is None:
-        return Imported(diagnostics=problems)
-    read = reader.read(data, display)
-    if any(d.rule in _FATAL for d in read.diagnostics):
+    target, read_file = importing_target()
+    read = read_file(request.file, display)
+    mapped = read.mapped
+    if mapped is None:
         return Imported(diagnostics=sorted_diagnostics(read.diagnostics))
-    mapped = mapping.to_site(read, display)
-    diagnostics = read.diagnostics + mapped.diagnostics
+    diagnostics = list(read.diagnostics)
     name = request.site or mapped.header_site
     if name is None:
         return Imported(diagnostics=sorted_diagnostics(diagnostics + [_option(
@@ -88,12 +82,13 @@ def prepare(request: Request, now: datetime) -> Imported:
         return Imported(diagnostics=[_option(
             "--site", "import-site", f"'{name[:63]}' is not a site name: lower-case letters, "
             "digits and '-', starting with a letter or digit, at most 63 characters")])
-    site_data, secrets, password_problems = _site_data(name, mapped, display)
+    site_data, secrets, password_problems = _site_data(name, read.model, mapped, target,
+                                                       display)
     diagnostics += password_problems
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
     if has_errors(diagnostics):
         return Imported(diagnostics=sorted_diagnostics(diagnostics))
-    _pin_slots(site_data, mapped)
+    _pin_slots(site_data, mapped, target.database_slots)
     paths = _Paths.of(request, name)
     diagnostics += paths.problems()
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
@@ -101,7 +96,7 @@ def prepare(request: Request, now: datetime) -> Imported:
     if has_errors(diagnostics):
         return Imported(diagnostics=sorted_diagnostics(diagnostics))
     outputs = [secrets_output] if secrets_output else []
-    outputs += _site_outputs(site_data, mapped, paths, now)
+    outputs += _site_outputs(site_data, mapped, target, paths, now)
     return Imported(outputs, sorted_diagnostics(diagnostics), site_data)
 
 
@@ -112,25 +107,6 @@ def write(imported: Imported) -> list[FileOutput]:
     return imported.outputs
 
 
-# -- reading -----------------------------------------------------------------------------
-
-
-def _read(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
-    def problem(rule: str, message: str) -> tuple[None, list[Diagnostic]]:
-        return None, [Diagnostic(display, None, None, Severity.ERROR, rule, "", message)]
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return problem("import-unreadable", "cannot read the file: it is not a plain file")
-        with path.open("rb") as stream:
-            data = stream.read(reader.MAX_FILE_BYTES + 1)
-    except OSError as err:
-        return problem("import-unreadable", f"cannot read the file: {err.strerror or err}")
-    if len(data) > reader.MAX_FILE_BYTES:
-        return problem("import-too-large", f"the file is over {reader.MAX_FILE_BYTES // 1024} "
-                       "KiB; an N720 file is never that large")
-    return data, []
-
-
 def _option(option: str, rule: str, message: str) -> Diagnostic:
     return Diagnostic(option, None, None, Severity.ERROR, rule, "", message)
 
@@ -138,11 +114,11 @@ def _option(option: str, rule: str, message: str) -> Diagnostic:
 # -- site data -----------------------------------------------------------------------------
 
 
-def _site_data(name: str, mapped: mapping.Mapped, display: str,
+def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: str,
                ) -> tuple[dict[str, Any], dict[str, str], list[Diagnostic]]:
     """The site, with each password a secret reference: a placeholder this tool wrote names
     its secret; any other password gets a name, and its value goes to the secrets file."""
-    data: dict[str, Any] = {"site": name, "model": MODEL, **mapped.data}
+    data: dict[str, Any] = {"site": name, "model": model, **mapped.data}
     if data.get("profile_name") == name:
         del data["profile_name"]
     handsets = [dict(slot.handset) for slot in mapped.slots if slot.handset is not None]
@@ -157,7 +133,7 @@ def _site_data(name: str, mapped: mapping.Mapped, display: str,
         if reference is not None:
             handset["password"] = {"secret": reference[1]}
         elif password:  # an empty password is no secret: it stays as it is
-            problem = _password_problem(password)
+            problem = password_problem(target, password)  # publish's, said without the value
             if problem is not None:
                 origin = mapped.where[f"handsets[{position}].password"]
                 problems.append(Diagnostic(display, origin.line, None, Severity.ERROR,
@@ -169,11 +145,6 @@ def _site_data(name: str, mapped: mapping.Mapped, display: str,
     if handsets:
         data["handsets"] = handsets
     return data, secrets, problems
-
-
-def _password_problem(password: str) -> str | None:
-    """What publish would refuse, said without the value."""
-    return password_problem(TARGET, password)
 
 
 def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:
@@ -191,7 +162,7 @@ def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:
 # -- the site format's rules ---------------------------------------------------------------
 
 
-def _validated(data: dict[str, Any], mapped: mapping.Mapped, display: str,
+def _validated(data: dict[str, Any], mapped: Mapped, display: str,
                exact: bool) -> list[Diagnostic]:
     """The site format's own rules, each reported at the item its value came from, as
     `import-<rule>`. When the file has errors already, the data is partial: then only what
@@ -211,16 +182,17 @@ def _validated(data: dict[str, Any], mapped: mapping.Mapped, display: str,
     return found
 
 
-def _pin_slots(data: dict[str, Any], mapped: mapping.Mapped) -> None:
+def _pin_slots(data: dict[str, Any], mapped: Mapped, slots: int | None) -> None:
     """Pin `slot:` where the compiler's own rules, on a site without state, would not give
     the file's slot: ask assign_slots, and pin the first entry it places elsewhere, until it
-    places them all where the file has them."""
+    places them all where the file has them. `slots`: the target's database slots."""
+    assert slots is not None, "the families that import keep handsets in database slots"
     wanted = [slot.slot for slot in mapped.slots if slot.handset is not None]
     handsets = data.get("handsets", [])
     while True:
         site = build_site(data, "")
         given = {handset.position: slot for slot, handset in
-                 assign_slots(site, None, TARGET.capacity[MODEL]).items()}
+                 assign_slots(site, None, slots).items()}
         wrong = next((i for i, slot in enumerate(wanted) if given[i] != slot), None)
         if wrong is None:
             return
@@ -317,7 +289,7 @@ def _reads_as(text: str, values: dict[str, str]) -> bool:
         return False
 
 
-def _site_outputs(data: dict[str, Any], mapped: mapping.Mapped, paths: _Paths,
+def _site_outputs(data: dict[str, Any], mapped: Mapped, target: Target, paths: _Paths,
                   now: datetime) -> list[FileOutput]:
     """The site file, and build/<site>/ as a build of it against this file would leave it:
     the XML the compiler renders, and a state whose slots are the file's."""
@@ -326,8 +298,8 @@ def _site_outputs(data: dict[str, Any], mapped: mapping.Mapped, paths: _Paths,
     stamp = mapped.stamp or next_revision(site, None, now).stamp
     revision = Revision(mapped.revision or 1, stamp)
     slots = _slot_table(site, mapped)
-    content = TARGET.render(site, slots, revision)
-    file_name = TARGET.file_name(site)
+    content = target.render(site, slots, revision)
+    file_name = target.file_name(site)
     plan = SitePlan(site, None, slots, (), (), revision, content_changed=True)
     state = to_json(new_state(plan, file_name, hashlib.sha256(content).hexdigest()))
     xml_path, state_file = paths.build / file_name, state_path(paths.build)
@@ -336,7 +308,7 @@ def _site_outputs(data: dict[str, Any], mapped: mapping.Mapped, paths: _Paths,
             FileOutput(state_file, paths.shown(state_file), state)]
 
 
-def _slot_table(site: Site, mapped: mapping.Mapped) -> tuple[SlotAssignment, ...]:
+def _slot_table(site: Site, mapped: Mapped) -> tuple[SlotAssignment, ...]:
     """The file's slots: its handsets in order, its freed slots, and the IPUIs its zero
     handset codes deregister (named only in the comments of a file dectprov wrote)."""
     handsets = iter(site.handsets)

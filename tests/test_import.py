@@ -31,6 +31,7 @@ from compiler.load import load_site
 from compiler.model import build_site
 from compiler.plan import assign_slots
 from compiler.secrets import environment_name
+from compiler.targets import importing_target
 from compiler.targets.n720 import TARGET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +144,12 @@ extra:
 VENDOR_PASSWORDS = ("Xq7-1013", "Yr8-1014", "Zs9-1022")
 WROTE = ("Wrote {secrets}\nWrote sites/{site}.yaml\nWrote build/{site}/7C2F80CA21E4.xml\n"
          "Wrote build/{site}/state.json\n")
+
+
+def test_the_n720_is_the_family_whose_files_are_read_back() -> None:
+    target, read_file = importing_target()
+    assert (target, read_file) == (TARGET, TARGET.importer)
+    assert read_file(FIXTURES / "vendor-style.xml", "dm.xml").model == "N720"
 
 
 def test_a_hand_written_file_in_the_vendors_style(here: Path) -> None:

@@ -807,7 +807,7 @@ def test_target_properties() -> None:
 
 
 def test_stamp_and_window_bounds_are_the_n720s() -> None:
-    assert TARGET.database_slots is None  # handsets by IPUI
+    assert (TARGET.database_slots, TARGET.importer) == (None, None)  # by IPUI; not read back
     assert (TARGET.stamp_format, TARGET.window_years, TARGET.max_window_seconds) == (
         "%d%m%y%H%M", range(2000, 2100), 0xFFFFFFFF)
 

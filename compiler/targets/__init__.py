@@ -1,14 +1,19 @@
 """Targets: one per device family. A target owns everything device-specific (models and
 capacities, how handsets are kept, stamps and window bounds, text limits and character
-set, parameter IDs, templates, file names); the pipeline asks it through the small
-interface below and never tests a model name itself.
+set, parameter IDs, templates, file names, reading its files back); the pipeline asks it
+through the small interface below and never tests a model name itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from compiler.diagnostics import Diagnostic
+    from compiler.ipui import Ipui
     from compiler.model import Site
     from compiler.plan import SlotAssignment
 
@@ -37,6 +42,12 @@ class Target(Protocol):
     max_window_seconds: int  # the longest registration window the device stores
 
     encoding: str  # of the provisioning file
+
+    @property
+    def importer(self) -> Importer | None:
+        """What reads this family's provisioning files back for `dectprov import`, or None
+        when nothing does."""
+        ...
 
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (publish resolves secrets)."""
@@ -85,3 +96,58 @@ def target_for(model: str) -> Target | None:
         if model in target.capacity:
             return target
     return None
+
+
+def importing_target() -> tuple[Target, Importer]:
+    """The target whose files `dectprov import` reads, with its importer: the one family
+    that has one (with a second, the file or the user would have to say which family)."""
+    found = [(target, importer) for target in all_targets()
+             if (importer := target.importer) is not None]
+    assert len(found) == 1, "import reads the files of one family"
+    return found[0]
+
+
+# -- reading a file back, for `dectprov import` ---------------------------------------------
+
+
+class Importer(Protocol):
+    def __call__(self, path: Path, display: str) -> ReadBack:
+        """The provisioning file at `path` as site data; `display` names it in diagnostics."""
+        ...
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The item a piece of site data comes from."""
+
+    line: int
+    id: str
+
+
+@dataclass(frozen=True)
+class MappedSlot:
+    slot: int
+    handset: dict[str, Any] | None  # a `handsets:` entry, the password as the file has it;
+    # None: a freed slot (an emptied, disabled account)
+    released: Ipui | None  # the IPUI its zero handset code deregisters, when the file says
+    origin: Origin
+
+
+@dataclass
+class Mapped:
+    data: dict[str, Any] = field(default_factory=dict)  # site data but site, model, handsets
+    slots: list[MappedSlot] = field(default_factory=list)  # ascending
+    stamp: str | None = None  # the file's revision stamp (the N720's VERSION), if it has one
+    header_site: str | None = None  # the site a file dectprov wrote names in its header
+    revision: int | None = None  # and its revision
+    where: dict[str, Origin] = field(default_factory=dict)  # site path, as shown -> item
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """A provisioning file read back by its target's importer."""
+
+    model: str  # the model the site names
+    mapped: Mapped | None  # None: the file cannot be read at all, and the diagnostics say why
+    diagnostics: tuple[Diagnostic, ...]  # of reading the file, then of mapping it

@@ -26,7 +26,7 @@ from compiler.targets.n720 import params as P
 if TYPE_CHECKING:
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
-    from compiler.targets import Revision
+    from compiler.targets import Importer, Revision
 
 _TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "iso-8859-1"
@@ -118,6 +118,13 @@ class N720:
     window_years = WINDOW_YEARS_SHARED
     max_window_seconds = MAX_WINDOW_SECONDS_SHARED
     encoding = ENCODING
+
+    @property
+    def importer(self) -> Importer:
+        """Imported when first asked for: a build never reads a file back."""
+        from compiler.targets.n720.importer import read_file
+
+        return read_file
 
     def escape_text(self, text: str) -> str:
         """How a text is written inside a value of this file (for publish's secrets)."""

@@ -6,13 +6,14 @@ cannot say is a diagnostic at the item's line; nothing is guessed or dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
 from compiler.model import DEFAULT_REREGISTER_SECONDS, DEFAULT_SIP_PORT, WINDOW_START_FORMAT
+from compiler.targets import Mapped, MappedSlot, Origin
 from compiler.targets.common import is_control
 from compiler.targets.n720 import TARGET
 from compiler.targets.n720 import params as P
@@ -54,34 +55,6 @@ def _pattern(param: P.Param) -> re.Pattern[str]:
 
 _TABLE = tuple((param, _pattern(param)) for param in P.ALL_PARAMS)
 _LIMITS = {"slot": P.SLOTS, "provider": P.PROVIDER_PROFILES}
-
-
-@dataclass(frozen=True)
-class Origin:
-    """The item a piece of site data comes from."""
-
-    line: int
-    id: str
-
-
-@dataclass(frozen=True)
-class MappedSlot:
-    slot: int
-    handset: dict[str, Any] | None  # a `handsets:` entry, the password as the file has it;
-    # None: a freed slot (an emptied, disabled account)
-    released: Ipui | None  # the IPUI its zero handset code deregisters, when the file says
-    origin: Origin
-
-
-@dataclass
-class Mapped:
-    data: dict[str, Any] = field(default_factory=dict)  # site data but site, model, handsets
-    slots: list[MappedSlot] = field(default_factory=list)  # ascending
-    stamp: str | None = None  # VERSION
-    header_site: str | None = None  # the site a file dectprov wrote names in its header
-    revision: int | None = None  # and its revision
-    where: dict[str, Origin] = field(default_factory=dict)  # site path, as shown -> item
-    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _classify(item_id: str) -> tuple[P.Param, str | None, int | None] | None:

@@ -28,7 +28,7 @@ from compiler.text import value_at
 if TYPE_CHECKING:
     from compiler.model import ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
-    from compiler.targets import Revision
+    from compiler.targets import Importer, Revision
 
 _TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "utf-8"
@@ -75,6 +75,7 @@ class Nx70:
     stamp_format = STAMP_FORMAT_SHARED
     window_years = WINDOW_YEARS_SHARED
     max_window_seconds = MAX_WINDOW_SECONDS_SHARED
+    importer: Importer | None = None  # no reader of Nx70 files yet
     encoding = ENCODING
 
     def escape_text(self, text: str) -> str:
