@@ -24,9 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from helpers import REPO, run, tree, tree_with_mtimes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import REPO, run, tree, tree_with_mtimes
 
 from compiler.cli import EXIT_INVALID, EXIT_OK
 from compiler.ipui import Ipui

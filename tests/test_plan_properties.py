@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import run, tree_digests
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import run, tree_digests
 
 from compiler.cli import EXIT_OK
 
