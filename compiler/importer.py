@@ -295,7 +295,7 @@ def _site_outputs(data: dict[str, Any], mapped: Mapped, target: Target, paths: _
     the XML the compiler renders, and a state whose slots are the file's."""
     source = paths.shown(paths.out)
     site = build_site(data, source)
-    stamp = mapped.stamp or next_revision(site, None, now).stamp
+    stamp = mapped.stamp or next_revision(site, None, now, target.stamp_format).stamp
     revision = Revision(mapped.revision or 1, stamp)
     slots = _slot_table(site, mapped)
     content = target.render(site, slots, revision)

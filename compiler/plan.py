@@ -15,9 +15,7 @@ from zoneinfo import ZoneInfo
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui
 from compiler.model import Handset, Site
-from compiler.state import HISTORY_LENGTH, STAMP_FORMAT, HistoryEntry, Key, SlotRecord, State
-
-SLOTS = 100
+from compiler.state import HISTORY_LENGTH, HistoryEntry, Key, SlotRecord, State
 
 
 class ChangeKind(str, Enum):
@@ -77,7 +75,7 @@ class SlotAssignment:
 @dataclass(frozen=True)
 class Revision:
     number: int
-    stamp: str  # DDMMYYHHMM, DM local time
+    stamp: str  # in the target's stamp_format, DM local time
 
 
 @dataclass(frozen=True)
@@ -136,9 +134,10 @@ class SitePlan:
 # -- slot assignment ----------------------------------------------------------------------
 
 
-def assign_slots(site: Site, state: State | None, slots: int = SLOTS) -> dict[int, Handset]:
+def assign_slots(site: Site, state: State | None, slots: int) -> dict[int, Handset]:
     """A handset keeps its slot for life: its pin, else its IPUI's slot, else its login's
-    slot (a replacement), else the lowest slot nobody holds, each rule in file order."""
+    slot (a replacement), else the lowest slot nobody holds, each rule in file order.
+    `slots`: how many the target's database has."""
     previous = state.in_use() if state else {}
     # An IPUI that comes back takes back the slot that was zeroed for it.
     slot_of_ipui = {r.released: r.key for r in (state.slots if state else ())
@@ -180,12 +179,12 @@ def _login_slot(handset: Handset, slot_of_login: dict[str, int],
     return slot
 
 
-def assign(site: Site, state: State | None, keyed_by: str, capacity: int) -> dict[Key, Handset]:
-    """Where each handset goes: a slot of a positional database of `capacity` slots, or
-    its own IPUI."""
-    if keyed_by == "ipui":
+def assign(site: Site, state: State | None, slots: int | None) -> dict[Key, Handset]:
+    """Where each handset goes: a slot of a positional database of `slots` slots, or its
+    own IPUI when the target keeps handsets by IPUI (`slots` is None)."""
+    if slots is None:
         return {h.ipui.hex: h for h in site.handsets if h.ipui is not None}
-    return dict(assign_slots(site, state, capacity))
+    return dict(assign_slots(site, state, slots))
 
 
 def slot_table(assigned: dict[Key, Handset], state: State | None, revision_number: int,
@@ -480,17 +479,19 @@ def _at(key: Key | None) -> str:
 # -- revisions -----------------------------------------------------------------------------
 
 
-def next_revision(site: Site, state: State | None, now: datetime) -> Revision:
-    """One more than the last, stamped with `now` in the DM's time, and always later than
-    the last stamp (the stamp is the device's only hint that the file is new)."""
+def next_revision(site: Site, state: State | None, now: datetime,
+                  stamp_format: str) -> Revision:
+    """One more than the last, stamped with `now` in the DM's time (in the target's
+    `stamp_format`), and always later than the last stamp (the stamp is the device's only
+    hint that the file is new)."""
     local = now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None, second=0,
                                                              microsecond=0)
     if state is None:
-        return Revision(1, local.strftime(STAMP_FORMAT))
-    last = datetime.strptime(state.stamp, STAMP_FORMAT)
+        return Revision(1, local.strftime(stamp_format))
+    last = datetime.strptime(state.stamp, stamp_format)
     if local <= last:
         local = last + timedelta(minutes=1)
-    return Revision(state.revision + 1, local.strftime(STAMP_FORMAT))
+    return Revision(state.revision + 1, local.strftime(stamp_format))
 
 
 def new_state(plan: SitePlan, file: str, sha256: str) -> State:

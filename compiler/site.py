@@ -184,11 +184,12 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
     unsafe = _unsafe_directory(job.root, directory, site)
     if unsafe is not None:
         return _Planned(SitePlan(site, None, (), (), (unsafe,)))
-    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac)
+    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac,
+                      target.stamp_format)
     if read.diagnostics:  # nothing is planned against a state that cannot be trusted
         return _Planned(SitePlan(site, None, (), (), read.diagnostics))
     state = read.state
-    assigned = assign(site, state, target.keyed_by, target.capacity[site.model])
+    assigned = assign(site, state, target.database_slots)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
                                  job.options, target.refused_kinds)
@@ -231,7 +232,7 @@ def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
         content = target.render(site, slots, state)
         if hashlib.sha256(content).hexdigest() == state.sha256:
             return content, Revision(state.revision, state.stamp), False
-    revision = next_revision(site, state, options.now)
+    revision = next_revision(site, state, options.now, target.stamp_format)
     return target.render(site, slots, revision), revision, True
 
 

@@ -16,7 +16,6 @@ from compiler.paths import STATE_FILE, state_path
 
 FORMAT_VERSION = 1
 HISTORY_LENGTH = 20
-STAMP_FORMAT = "%d%m%y%H%M"  # DDMMYYHHMM, DM local time
 
 
 Key = int | str  # a database slot, or an IPUI's hex digits for targets keyed by IPUI
@@ -61,7 +60,7 @@ class State:
     model: str
     file: str  # the provisioning file's name beside the state
     revision: int
-    stamp: str  # DDMMYYHHMM
+    stamp: str  # in the target's stamp_format, DM local time
     sha256: str  # of the provisioning file written with this state
     slots: tuple[SlotRecord, ...]  # sorted by key
     history: tuple[HistoryEntry, ...] = field(default=())
@@ -83,9 +82,11 @@ class StateRead:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-def read_state(site_directory: Path, display: str, site: str, mac: str) -> StateRead:
+def read_state(site_directory: Path, display: str, site: str, mac: str,
+               stamp_format: str) -> StateRead:
     """The previous state, or None for a first build; a state that cannot be trusted is an
-    error (the plan would otherwise redo slots that real handsets hold)."""
+    error (the plan would otherwise redo slots that real handsets hold). Its stamp must be
+    in the target's `stamp_format`."""
     path = state_path(site_directory)
     shown = f"{display}/{STATE_FILE}"
     try:
@@ -95,7 +96,7 @@ def read_state(site_directory: Path, display: str, site: str, mac: str) -> State
     except (OSError, UnicodeDecodeError) as err:
         return _unreadable(shown, f"cannot read the state: {err}")
     try:
-        state = _from_json(json.loads(text))
+        state = _from_json(json.loads(text), stamp_format)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         return _unreadable(shown, f"the state is damaged ({err}); restore it from git "
                            "(git checkout -- build/) rather than deleting it, or every "
@@ -127,7 +128,7 @@ def _ipui(text: str | None) -> Ipui | None:
     return parsed
 
 
-def _from_json(data: dict[str, Any]) -> State:
+def _from_json(data: dict[str, Any], stamp_format: str) -> State:
     if data.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"format_version {data.get('format_version')!r} is not "
                          f"{FORMAT_VERSION}")
@@ -146,7 +147,7 @@ def _from_json(data: dict[str, Any]) -> State:
                      tuple(sorted((str(k), int(v)) for k, v in item["changes"].items())))
         for item in data.get("history", []))
     stamp = str(data["stamp"])
-    datetime.strptime(stamp, STAMP_FORMAT)  # the next stamp is computed from it
+    datetime.strptime(stamp, stamp_format)  # the next stamp is computed from it
     return State(
         site=str(data["site"]), mac=str(data["mac"]), model=str(data["model"]),
         file=str(data["file"]), revision=int(data["revision"]), stamp=stamp,

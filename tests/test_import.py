@@ -41,6 +41,7 @@ NOTHING = "Nothing was written: fix the errors above.\n"
 N720_EXAMPLES = sorted(path.stem for path in (REPO / "sites").glob("*.yaml")
                        if yaml.safe_load(path.read_text(encoding="utf-8"))["model"] == "N720")
 IMPORT_EXAMPLES = int(os.environ.get("DECTPROV_IMPORT_EXAMPLES", "30"))
+SLOTS = TARGET.database_slots  # the N720 keeps handsets in database slots
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -514,7 +515,7 @@ def test_slots_with_gaps_are_pinned(here: Path) -> None:
     # Without a state, the compiler's own rules put each handset in the file's slot.
     loaded = load_site(here / "sites" / "gaps.yaml", "sites/gaps.yaml")
     assert loaded.data is not None
-    placed = assign_slots(build_site(loaded.data, "sites/gaps.yaml"), None)
+    placed = assign_slots(build_site(loaded.data, "sites/gaps.yaml"), None, SLOTS)
     assert {slot: handset.login for slot, handset in placed.items()} == {
         0: "200", 3: "203", 5: "205"}
     # The freed slot stays an emptied account, as the file wrote it.
@@ -814,7 +815,7 @@ def test_random_sites_build_import_and_build_again_to_the_same_bytes(
         if not literal:
             assert rebuilt == xml.read_bytes()
         # Without a state, the imported site's own rules give every handset its slot.
-        placed = assign_slots(build_site(loaded.data, "x"), None)
+        placed = assign_slots(build_site(loaded.data, "x"), None, SLOTS)
         state = json.loads((first / "build" / site / "state.json").read_text())
         assert {slot: h.login for slot, h in placed.items()} == {
             s["slot"]: s["login"] for s in state["slots"]}

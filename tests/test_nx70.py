@@ -801,8 +801,8 @@ def test_site_problems_of_odd_shapes_do_not_raise() -> None:
 
 
 def test_target_properties() -> None:
-    assert (TARGET.family, TARGET.keyed_by, TARGET.refused_kinds, TARGET.min_ipui_firmware) == (
-        "nx70", "ipui", frozenset(), None)
+    assert (TARGET.family, TARGET.refused_kinds, TARGET.min_ipui_firmware) == (
+        "nx70", frozenset(), None)
     assert TARGET.capacity == {"N870": 250, "N870E": 250, "N770": 100, "N670": 20, "N610": 8}
 
 

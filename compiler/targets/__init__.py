@@ -31,7 +31,6 @@ class Revision(Protocol):
 class Target(Protocol):
     family: str
     capacity: dict[str, int]  # model -> how many handsets it holds
-    keyed_by: str  # "slot": a positional database (N720); "ipui": handsets by identity
     # Handsets in a positional database of this many slots (the plan gives each a slot for
     # life); None: the device keeps handsets by IPUI, and the plan places them by IPUI.
     database_slots: int | None

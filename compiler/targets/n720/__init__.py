@@ -107,7 +107,6 @@ def _item(param: P.Param, value: str, slot: int = 0, provider: int = 0) -> str:
 class N720:
     family = "n720"
     capacity = {"N720": P.SLOTS}
-    keyed_by = "slot"
     database_slots: int | None = P.SLOTS  # slot x is SIP account x+1
     # Moving an IPUI between slots deregisters the handset, and the customer must then
     # register it again by hand.

@@ -66,7 +66,6 @@ def _ipui(handset: Handset) -> str:
 class Nx70:
     family = "nx70"
     capacity = dict(P.CAPACITY)
-    keyed_by = "ipui"
     database_slots: int | None = None  # handsets are kept by IPUI
     refused_kinds: frozenset[str] = frozenset()  # a handset keeps its IPUI wherever it is
     min_ipui_firmware: int | None = None
