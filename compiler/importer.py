@@ -20,7 +20,7 @@ import yaml
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.emit import quoted, site_yaml
 from compiler.model import Site, build_site
-from compiler.paths import BUILD_DIR, SITES_DIR
+from compiler.paths import BUILD_DIR, SITES_DIR, shown
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
 from compiler.publish import password_problem
 from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store
@@ -218,10 +218,7 @@ class _Paths:
 
     def shown(self, path: Path) -> str:
         """Relative to the root, as build names files; else as given."""
-        try:
-            return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.root)).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return shown(self.root, path)
 
     def problems(self) -> list[Diagnostic]:
         found = []
