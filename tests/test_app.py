@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import copy_sites, tree
+from helpers import REPO, copy_sites, tree
 
 from compiler import app
 from compiler.app import CACHE_ENVIRONMENT, Outcome
@@ -113,3 +113,58 @@ def test_workers_give_the_values_of_one_process(root: Path,
     monkeypatch.setattr(app, "PARALLEL_FROM", 1)
     monkeypatch.setattr(app.os, "cpu_count", lambda: 2)
     assert (app.plan(root, options=LATER), app.validate(root), app.check(root)) == alone
+
+
+def test_a_site_file_that_changes_while_it_is_published_stops_the_publish(
+        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish checks every site, then compiles each chosen site file again for its whole
+    model: a file changed in between is not published from what check did not see."""
+    for name in ("care-home/2101", "care-home/2102"):
+        monkeypatch.setenv(f"DECTPROV_SECRET_{name.upper().replace('-', '_').replace('/', '_')}",
+                           "s3cret")
+    choose = app._choose
+
+    def choose_then_edit(*args: object) -> object:
+        chosen = choose(*args)  # type: ignore[arg-type]
+        path = root / "sites" / "care-home.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("site: care-home",
+                                                                 "site: [care-home"))
+        return chosen
+
+    monkeypatch.setattr(app, "_choose", choose_then_edit)
+    published = app.publish(root, tmp_path / "out", ["care-home"])
+    assert published.outcome is Outcome.INVALID and published.publications == ()
+    assert [d.to_text() for d in published.diagnostics] == [
+        "sites/care-home.yaml: error: the site file changed while it was published; "
+        "publish again [stale]"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_import_that_cannot_write_says_which_file(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import importer
+
+    def full(prepared: object) -> object:
+        raise OSError(28, "No space left on device", str(tmp_path / "sites" / "acme.yaml"))
+
+    monkeypatch.setattr(importer, "write", full)
+    source = REPO / "build" / "vendor-example" / "7C2F80CA21E4.xml"
+    imported = app.import_site(importer.Request(source, tmp_path, "acme"), NOW.now)
+    assert imported.outcome is Outcome.FAILED and imported.written == ()
+    assert imported.problem == f"{tmp_path}/sites/acme.yaml: No space left on device"
+    assert not (tmp_path / "sites").exists()
+
+
+def test_a_state_that_cannot_be_staged_leaves_nothing_staged(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provisioning file is staged, then its state fails: the staged file goes too."""
+    path = root / "sites" / "vendor-example.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("N720_1013", "Reception"),
+                    encoding="utf-8")
+    monkeypatch.setenv("DECTPROV_FAULT", "ENOSPC:write:2")
+    before = _everything(root)
+    built = app.build(root, options=LATER)
+    assert built.outcome is Outcome.INVALID and built.written == ()
+    assert [d.rule for d in built.diagnostics] == ["write-failed"]
+    assert "cannot write state.json: No space left on device" in built.diagnostics[0].message
+    assert _everything(root) == before
