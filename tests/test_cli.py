@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, copy_sites, tree
 
-from compiler import app, cli
+from compiler import app
 from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from compiler.write import FAULT_ENVIRONMENT, LOCK_FILE, build_lock
 
