@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.ipui import Ipui, parse_ipui
-from helpers import tree
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

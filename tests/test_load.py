@@ -15,8 +15,8 @@ from compiler import load
 from compiler.load import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
-    Loc,
     LoadResult,
+    Loc,
     LocatedDict,
     LocatedList,
     load_site,

@@ -15,9 +15,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.app import models
 from compiler.ipui import Ipui
 from compiler.model import Endpoint, Provider, Site, build_site
-from compiler.app import models
 from compiler.plan import SlotAssignment
 from compiler.targets import target_for
 from compiler.targets.common import text_of

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from test_scenarios import (
-    _header,
     BUILT_CHANGED,
     BUILT_UNCHANGED,
     NOTHING_WRITTEN,
     Repo,
+    _header,
     change,
     handset,
     holder,

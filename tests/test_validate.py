@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from compiler import load, validate
+from compiler.app import models
 from compiler.diagnostics import Diagnostic
 from compiler.ipui import parse_ipui
-from compiler.app import models
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
