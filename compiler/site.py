@@ -198,7 +198,7 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
     if changed:  # an unchanged file changes no field
         previous = _read_bytes(directory / state.file) if state else None
         changes = identity + field_changes(
-            target.read_items(previous) if previous else {}, target.read_items(content),
+            target.read_items(previous) if previous else {}, target.items(site, slots),
             target.item_scope, identity, state, assigned)
     diagnostics = (*refused, *warnings(site, changes, job.options))
     plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)

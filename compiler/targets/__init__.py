@@ -70,8 +70,15 @@ class Target(Protocol):
 
     def file_name(self, site: Site) -> str: ...
 
+    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
+        """The settings the file of this site and these slots holds, by ID, exactly as
+        read_items would read them back from it: the plan compares them with the last
+        file's, without reading its own output back."""
+        ...
+
     def read_items(self, content: bytes) -> dict[str, str]:
-        """The settings in a file this target wrote, by ID, for the plan's comparison."""
+        """The settings in a file this target wrote, by ID: the last build's file, which
+        the state does not describe item by item, for the plan's comparison."""
         ...
 
     def item_scope(self, item_id: str) -> tuple[str, int | str | None, str]:

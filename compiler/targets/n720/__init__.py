@@ -82,26 +82,34 @@ def _bytes(data: bytes | tuple[int, ...]) -> str:
     return '"' + ",".join(map("0x{:02X}".format, data)) + '"'
 
 
-# The sections' comment lines and the SYMB_ITEM lines are built here as text, not looped
-# over in the template: a file holds some 1,100 items and a fleet renders thousands of files.
-def _title(text: str) -> str:
-    """A section's comment line."""
-    return f"  <!-- {comment(text)} -->\n"
+# A file is a list of entries: a section's title (None, its text) or an item (its ID, its
+# value as the file writes it, delimiters included). The lines are built from them here
+# as text, not looped over in the template: a file holds some 1,100 items and a fleet
+# renders thousands of files. The plan compares the same entries as item dictionaries.
+Entry = tuple[str | None, str]
 
 
+@functools.lru_cache(maxsize=4096)
 def _opening(item_id: str) -> str:
-    """A SYMB_ITEM line up to its value; the value, with its delimiters, and "/>" follow."""
+    """A SYMB_ITEM line up to its value; the value, with its delimiters, and "/>" follow.
+    Every file writes the same IDs for its slots and providers: each is formatted once."""
     return f'  <SYMB_ITEM ID="{item_id}" class="symb_item" value='
 
 
+def _line(entry: Entry) -> str:
+    item_id, text = entry
+    if item_id is None:
+        return f"  <!-- {comment(text)} -->\n"
+    return _opening(item_id) + text + "/>\n"
+
+
 @functools.cache
-def _param_opening(template: str, slot: int, provider: int) -> str:
-    """Every file writes the same IDs for its slots and providers: each is formatted once."""
-    return _opening(template.format(slot=slot, provider=provider))
+def _param_id(template: str, slot: int, provider: int) -> str:
+    return template.format(slot=slot, provider=provider)
 
 
-def _item(param: P.Param, value: str, slot: int = 0, provider: int = 0) -> str:
-    return _param_opening(param.id, slot, provider) + value + "/>\n"
+def _item(param: P.Param, value: str, slot: int = 0, provider: int = 0) -> Entry:
+    return _param_id(param.id, slot, provider), value
 
 
 class N720:
@@ -187,47 +195,58 @@ class N720:
     def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
         return P.scope(item_id)
 
+    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
+        """The settings the file of this site and these slots holds, as read_items reads
+        them back (ID -> value as written, without its delimiters), for the plan."""
+        found = {item_id: _unescape(text[1:-1]) for item_id, text in self._entries(site, slots)
+                 if item_id is not None}
+        found["PROFILE_NAME"] = site.profile_name
+        return found
+
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:
-        lines = self._site_lines(site)
-        for provider in site.providers:
-            lines += self._provider_lines(provider)
-        for assignment in slots:
-            lines += self._slot_lines(assignment)
-        if site.extra:
-            lines.append(_title("extra parameters"))
-            lines += (_opening(param.id) + _extra_value(param.value) + "/>\n"
-                      for param in site.extra)
         text = template(_TEMPLATES, "provisioning.xml.j2").render(
             header=header(site.source, revision.number if revision else None),
             mac=site.mac,
             version=revision.stamp if revision is not None else None,
             profile_name=site.profile_name,
-            body="".join(lines),
+            body="".join(map(_line, self._entries(site, slots))),
         )
         return text.encode(ENCODING)
 
-    def _site_lines(self, site: Site) -> list[str]:
-        lines = []
+    def _entries(self, site: Site, slots: tuple[SlotAssignment, ...]) -> list[Entry]:
+        """The file's titles and items in order: PIN, window, providers, slots, extra."""
+        entries = self._site_entries(site)
+        for provider in site.providers:
+            entries += self._provider_entries(provider)
+        for assignment in slots:
+            entries += self._slot_entries(assignment)
+        if site.extra:
+            entries.append((None, "extra parameters"))
+            entries += ((param.id, _extra_value(param.value)) for param in site.extra)
+        return entries
+
+    def _site_entries(self, site: Site) -> list[Entry]:
+        lines: list[Entry] = []
         if site.pin is not None:
-            lines += [_title("registration PIN"),
+            lines += [(None, "registration PIN"),
                       _item(P.PIN_RANDOM, _number(int(site.pin.is_random)))]
             if site.pin.digits is not None:
                 lines.append(_item(P.PIN_CODE, _bytes(bytes.fromhex(site.pin.digits))))
         if site.window is not None:
             stamp = site.window.start.strftime("%d%m%y%H%M").encode("ascii")
             lines += [
-                _title("registration window"),
+                (None, "registration window"),
                 _item(P.WINDOW_START, _bytes(stamp)),
                 _item(P.WINDOW_DURATION, _number(site.window.duration_seconds)),
             ]
         return lines
 
-    def _provider_lines(self, provider: Provider) -> list[str]:
+    def _provider_entries(self, provider: Provider) -> list[Entry]:
         n = provider.index
         outbound = provider.outbound_proxy
         lines = [
-            _title(f"provider {n}: {provider.name}"),
+            (None, f"provider {n}: {provider.name}"),
             _item(P.PROVIDER_NAME, _string(provider.name), provider=n),
             _item(P.PROVIDER_DOMAIN, _string(provider.domain), provider=n),
             _item(P.PROVIDER_PROXY, _string(provider.proxy.host), provider=n),
@@ -245,7 +264,7 @@ class N720:
         lines.append(_item(P.PROVIDER_TRANSPORT, _number(P.TRANSPORT_UDP), provider=n))
         return lines
 
-    def _slot_lines(self, assignment: SlotAssignment) -> list[str]:
+    def _slot_entries(self, assignment: SlotAssignment) -> list[Entry]:
         slot, handset = assignment.slot, assignment.handset
         released = assignment.released_ipui
         if handset is None:
@@ -260,10 +279,10 @@ class N720:
         elif released is not None:
             title += f", handset {released.hex} deregistered"
             items.append(_item(P.HANDSET_CODE, _bytes(ZERO.code), slot=slot))
-        return [_title(title), *items]
+        return [(None, title), *items]
 
 
-def _account(slot: int, handset: Handset) -> list[str]:
+def _account(slot: int, handset: Handset) -> list[Entry]:
     mailbox = handset.voicemail
     return [
         _item(P.ACCOUNT_ACTIVE, _number(int(handset.enabled)), slot=slot),
@@ -278,7 +297,7 @@ def _account(slot: int, handset: Handset) -> list[str]:
     ]
 
 
-def _emptied_account(slot: int) -> list[str]:
+def _emptied_account(slot: int) -> list[Entry]:
     """A slot whose handset is gone keeps no credentials on the device."""
     return [
         _item(P.ACCOUNT_ACTIVE, _number(0), slot=slot),

@@ -144,21 +144,29 @@ class Nx70:
 
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:
-        handsets = [a.handset for a in slots if a.handset is not None]
-        deregistered = sorted(a.released_ipui.hex.lower() for a in slots
-                              if a.handset is None and a.released_ipui is not None)
-        sections = [_provider_section(provider) for provider in site.providers]
-        sections += [_handset_section(site, handset) for handset in
-                     sorted(handsets, key=_ipui)]
+        file = _File.of(site, slots)
         text = template(_TEMPLATES, "provisioning.xml.j2").render(
             header=header(site.source, revision.number if revision else None),
             authoritative=site.authoritative,
-            deregistered=deregistered,
-            sections=sections,
-            window=_window(site),
-            extra=[Item(p.id, _extra_value(p.value)) for p in site.extra],
+            deregistered=file.deregistered,
+            sections=file.sections,
+            window=file.window,
+            extra=file.extra,
         )
         return text.encode(ENCODING)
+
+    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
+        """The settings the file of this site and these slots holds, as read_items reads
+        them back, for the plan: the operations first, then the parameters in order."""
+        file = _File.of(site, slots)
+        found = {P.AUTHORITATIVE.name: ""} if site.authoritative else {}
+        found.update((f"{P.REGISTER.name}:{section.register}", "ToReg")
+                     for section in file.sections if section.register)
+        found.update((P.DEREGISTER.name.format(ipui=ipui), "ToDeReg")
+                     for ipui in file.deregistered)
+        for item in (*(i for s in file.sections for i in s.params), *file.window, *file.extra):
+            found[_item_name(item.name)] = item.value
+        return found
 
     def read_items(self, content: bytes) -> dict[str, str]:
         """The settings of a file this target wrote (name -> value), for the plan's
@@ -178,11 +186,7 @@ class Nx70:
             name = element.get("name", "")
             if name == P.REGISTER_STATUS.name:
                 continue
-            if P.match(name) and P.match(name)[1] == P.PIN.field:  # type: ignore[index]
-                # Every handset carries the site's PIN: compare it once, so that adding or
-                # removing a handset is not also a change of the PIN.
-                name = PIN_ITEM
-            items[name] = element.get("value", "")
+            items[_item_name(name)] = element.get("value", "")
         return items
 
     def item_scope(self, name: str) -> tuple[str, int | str | None, str]:
@@ -204,6 +208,34 @@ class Nx70:
         if "provider" in match.groupdict():
             return "provider", int(match["provider"]), leaf or "transport"
         return "window", None, leaf
+
+
+def _item_name(name: str) -> str:
+    """A parameter's name as the plan compares it: every handset carries the site's PIN,
+    compared once, so that adding or removing a handset is not also a change of the PIN."""
+    found = P.match(name)
+    return PIN_ITEM if found is not None and found[1] == P.PIN.field else name
+
+
+@dataclass(frozen=True)
+class _File:
+    """What the file holds, in the template's order."""
+
+    deregistered: list[str]  # the IPUIs whose handsets are removed, lower case, sorted
+    sections: list[Section]  # providers, then handsets by IPUI
+    window: list[Item]
+    extra: list[Item]
+
+    @classmethod
+    def of(cls, site: Site, slots: tuple[SlotAssignment, ...]) -> _File:
+        handsets = [a.handset for a in slots if a.handset is not None]
+        deregistered = sorted(a.released_ipui.hex.lower() for a in slots
+                              if a.handset is None and a.released_ipui is not None)
+        sections = [_provider_section(provider) for provider in site.providers]
+        sections += [_handset_section(site, handset) for handset in
+                     sorted(handsets, key=_ipui)]
+        return cls(deregistered, sections, _window(site),
+                   [Item(p.id, _extra_value(p.value)) for p in site.extra])
 
 
 def _item(param: P.Param, value: object, ipui: str = "", provider: int = 0) -> Item:
