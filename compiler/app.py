@@ -184,23 +184,24 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
     """Compile every site and write build/<site>/, all of it or nothing, under the
     root's lock (`wait` False: give up at once when another build holds it)."""
     options = options or Options(now=now())
-    if not site_files(root, list(files)):  # not a project: no lock file is left here
-        return Built(Outcome.INVALID, _fleet(root, files, options).diagnostics)
+    sources = site_files(root, list(files))
+    if not sources:  # not a project: no lock file is left here
+        return Built(Outcome.INVALID, _compile(root, sources, options, None)[1].diagnostics)
     try:
         with build_lock(root, wait=wait, on_wait=on_wait) as held:
             if not held:
                 return Built(Outcome.BUSY)
-            return _build_locked(root, files, options, Faults.from_environment())
+            return _build_locked(root, sources, options, Faults.from_environment())
     except OSError as err:
         return Built(Outcome.NO_LOCK, problem=err.strerror or str(err))
 
 
-def _build_locked(root: Path, files: Sequence[Path], options: Options,
+def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
                   faults: Faults) -> Built:
     """The build, under the lock: files are staged as the sites are compiled, and renamed
     into place once every site is known to be fine."""
     cache = _cache(root)
-    jobs, fleet = _compile(root, files, options, cache, stage=faults)
+    jobs, fleet = _compile(root, sources, options, cache, stage=faults)
     results = fleet.planned
     failure = next((r.failure for r in fleet.results if r.failure is not None), None)
     diagnostics = [*fleet.diagnostics,
@@ -226,7 +227,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     """build/'s files with their secrets resolved, written into `to`: all of the chosen
     sites (default: every site), or nothing. `check` must pass first; every site is
     compiled afresh for it, without the cache."""
-    jobs, fleet = _compile(root, (), Options(now=now()), None)
+    jobs, fleet = _compile(root, site_files(root), Options(now=now()), None)
     diagnostics = _check_diagnostics(fleet)
     if has_errors(diagnostics):
         return Published(Outcome.UNCHECKED, diagnostics)
@@ -314,17 +315,16 @@ def _fleet(root: Path, files: Sequence[Path], options: Options,
            changes: bool = False) -> Fleet:
     """Every site compiled with the root's cache, which is saved, and the fleet settled."""
     cache = _cache(root)
-    _, fleet = _compile(root, files, options, cache, changes=changes)
+    _, fleet = _compile(root, site_files(root, list(files)), options, cache, changes=changes)
     _save(cache)
     return fleet
 
 
-def _compile(root: Path, files: Sequence[Path], options: Options, cache: Cache | None,
-             stage: Faults | None = None, changes: bool = False,
+def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
+             cache: Cache | None, stage: Faults | None = None, changes: bool = False,
              ) -> tuple[list[Job], Fleet]:
-    """Every site compiled, and the fleet settled, with the job of each result. `changes`
-    keeps every change of each plan, to be shown."""
-    sources = site_files(root, list(files))
+    """Every site of `sources` compiled, and the fleet settled, with the job of each
+    result. `changes` keeps every change of each plan, to be shown."""
     jobs = [Job(source, root, options, stage, changes) for source in sources
             if not source.escapes_root]
     by_source = {job.source.display: job for job in jobs}
@@ -335,7 +335,11 @@ def _compile(root: Path, files: Sequence[Path], options: Options, cache: Cache |
     def places(result: SiteResult) -> Sequence[Identity]:
         return site_stage.check_site(by_source[result.source].source).identities
 
-    fleet = settle(sources, _results(jobs, cache), again, places)
+    results = _results(jobs, cache)
+    disjoint = cache.disjoint(jobs) if cache is not None else frozenset()
+    fleet = settle(sources, results, again, places, disjoint)
+    if cache is not None and fleet.disjoint:
+        cache.remember_disjoint(jobs)
     discard(fleet.replaced)
     return jobs, fleet
 
@@ -394,7 +398,7 @@ def stale(results: Sequence[SiteResult]) -> list[Diagnostic]:
                 continue
             what = "is missing" if output.missing else "is out of date"
             if not output.missing and not result.plan.content_changed and \
-                    output.path.name != STATE_FILE:
+                    output.name != STATE_FILE:
                 what = "was edited by hand (its sha256 is not the one in the state)"
             found.append(_stale(output.path, f"{what}; run 'make build' and commit build/"))
         found += [_stale(path, "is not written by the build (an old MAC, or a crashed "

@@ -23,10 +23,15 @@ import pickle
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from compiler.paths import STATE_FILE, site_directory
-from compiler.site import Job, SiteResult, file_bytes
+from compiler.plan import Revision, SitePlan
+from compiler.site import Job, Output, SiteResult, file_bytes
 from compiler.write import write_atomic
+
+if TYPE_CHECKING:
+    from compiler.model import Site
 
 INDEX = "index.pickle"
 FORMAT = 5
@@ -92,11 +97,12 @@ def _sign(data: bytes) -> bytes | None:
     return None if key is None else hmac.new(key, data, "sha256").digest() + data
 
 
-def _verified(blob: bytes) -> bytes | None:
+def _verified(blob: bytes) -> memoryview | None:
+    """The signed data, without a copy of it (an index is megabytes)."""
     key = _signing_key()
     if key is None or len(blob) < 32:
         return None
-    mac, data = blob[:32], blob[32:]
+    mac, data = blob[:32], memoryview(blob)[32:]
     return data if hmac.compare_digest(mac, hmac.new(key, data, "sha256").digest()) else None
 
 
@@ -123,13 +129,41 @@ def _dump(path: Path, value: object) -> None:
 class Entry:
     file_key: str  # the site file's name and bytes
     build_key: str | None  # build/<site>/ as the answer found it; None: a file with errors
-    result: SiteResult  # a summary
+    # A file with errors: its result. A site with nothing to do: what its result is made
+    # again from, flat (a fleet's index is loaded on every run: fewer objects load faster).
+    answer: SiteResult | tuple[Any, ...]
+
+    @property
+    def result(self) -> SiteResult:
+        return self.answer if isinstance(self.answer, SiteResult) else _recalled(self.answer)
+
+
+def _quiet(result: SiteResult) -> tuple[Any, ...]:
+    """A result with nothing to do, as few objects: what `_recalled` makes it again from."""
+    plan = result.plan
+    assert plan is not None and plan.state is not None
+    xml, state = result.outputs
+    return (result.source, result.site, result.claims, result.diagnostics, result.advice,
+            plan.diagnostics, plan.state, plan.released_codes(), result.asked, xml.file,
+            state.file, state.sha256)
+
+
+def _recalled(quiet: tuple[Any, ...]) -> SiteResult:
+    (source, site, claims, diagnostics, advice, warnings, state, released, asked, xml_file,
+     state_file, state_sha256) = quiet
+    plan = SitePlan(site, state, (), (), warnings, Revision(state.revision, state.stamp),
+                    False, arriving=b"", released=released)
+    outputs = (Output(xml_file, state.sha256, True, False),
+               Output(state_file, state_sha256, True, False))
+    return SiteResult(source, diagnostics, advice, claims, site, plan, outputs, asked=asked)
 
 
 @dataclass
 class Cache:
     directory: Path
     entries: dict[str, Entry] = field(default_factory=dict)  # site file -> its answer
+    # The last fleet found to claim no IPUI twice: each site file's key.
+    disjoint_fleet: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
     # The file keys this run computed, so that a site compiled afresh is not read again.
     seen: dict[str, str] = field(default_factory=dict)
@@ -138,8 +172,8 @@ class Cache:
     def open(cls, root: Path) -> Cache:
         directory = directory_of(root)
         index = _load(directory / INDEX)
-        if isinstance(index, tuple) and len(index) == 2 and index[0] == (FORMAT, fingerprint()):
-            return cls(directory, index[1])
+        if isinstance(index, tuple) and len(index) == 3 and index[0] == (FORMAT, fingerprint()):
+            return cls(directory, index[1], index[2])
         return cls(directory)  # a cache that cannot be read or trusted is an empty one
 
     @staticmethod
@@ -157,10 +191,10 @@ class Cache:
         entry = self.entries.get(display)
         if entry is None or entry.file_key != key or job.elsewhere:
             return None
-        if entry.build_key is None or entry.build_key == _build_key(job.root, key,
-                                                                     entry.result):
+        if entry.build_key is None:
             return entry.result
-        return None
+        site, file = entry.answer[1], entry.answer[6].file
+        return entry.result if entry.build_key == _build_key(job.root, key, site, file) else None
 
     def remember(self, job: Job, result: SiteResult) -> None:
         """Keep a result with errors in its file, or one with nothing to do; forget any
@@ -183,8 +217,23 @@ class Cache:
             return Entry(key, None, result)
         if not _nothing_to_do(result):
             return None
-        build_key = _build_key(job.root, key, result)
-        return Entry(key, build_key, result) if build_key is not None else None
+        quiet = _quiet(result)
+        build_key = _build_key(job.root, key, result.site, quiet[6].file)
+        return Entry(key, build_key, quiet) if build_key is not None else None
+
+    def disjoint(self, jobs: list[Job]) -> frozenset[str]:
+        """The site files, among these, that are as they were in the last fleet found to
+        claim no IPUI twice: no two of them claim one IPUI."""
+        return frozenset(job.source.display for job in jobs
+                         if self.disjoint_fleet.get(job.source.display, "")
+                         == self.seen.get(job.source.display))
+
+    def remember_disjoint(self, jobs: list[Job]) -> None:
+        """These site files, as this run read them, claim no IPUI twice."""
+        fleet = {job.source.display: self.seen.get(job.source.display, "") for job in jobs}
+        if all(fleet.values()) and fleet != self.disjoint_fleet:
+            self.disjoint_fleet = fleet
+            self.dirty = True
 
     def save(self) -> None:
         if not self.dirty:
@@ -193,7 +242,8 @@ class Cache:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError:
             return  # no cache, no harm
-        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.entries))
+        _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.entries,
+                                       self.disjoint_fleet))
         self.dirty = False
 
 
@@ -204,15 +254,15 @@ def _nothing_to_do(result: SiteResult) -> bool:
             and all(output.on_disk for output in result.outputs))
 
 
-def _build_key(root: Path, file_key: str, result: SiteResult) -> str | None:
-    """What a "nothing to do" answer depends on beyond the site file; None when
-    build/<site> is not there to compare with."""
-    assert result.site is not None and result.outputs
-    directory = os.fspath(site_directory(root, result.site.name))
+def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
+    """What a "nothing to do" answer depends on beyond the site file: the state, the
+    provisioning file's size and time, and the listing of build/<site>/; None when it is
+    not there to compare with."""
+    directory = os.fspath(site_directory(root, site.name))
     try:
         with open(os.path.join(directory, STATE_FILE), "rb") as stream:
             state = stream.read()
-        info = os.stat(os.path.join(directory, result.outputs[0].path.name))
+        info = os.stat(os.path.join(directory, file))
         listing = sorted(os.listdir(directory))
     except OSError:
         return None

@@ -27,6 +27,7 @@ class Fleet:
     results: tuple[SiteResult, ...]  # every site file's, in file order
     diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's, sorted; not the plans'
     replaced: tuple[SiteResult, ...] = ()  # compiled again: their staged files are not wanted
+    disjoint: bool = True  # no IPUI is claimed by two files
 
     @property
     def ok(self) -> bool:
@@ -41,13 +42,14 @@ class Fleet:
 
 
 def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: Again,
-           places: Places) -> Fleet:
+           places: Places, disjoint: frozenset[str] = frozenset()) -> Fleet:
     """The fleet's checks over the results of `sources` (those that stay inside the root,
     in order); `again` compiles a site once more, `places` finds where a file claims its
-    IPUIs (both are asked only when something is wrong or has moved)."""
+    IPUIs (both are asked only when something is wrong or has moved). The site files in
+    `disjoint` are known to claim no IPUI in common (a fleet checked before)."""
     found = _file_problems(sources) + _site_names(results)
     found += [d for result in results for d in result.diagnostics]
-    duplicated = _claimed_twice(results)
+    duplicated = _claimed_twice(results, disjoint)
     if duplicated:
         from compiler.validate import validate_fleet
 
@@ -55,7 +57,7 @@ def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: 
                   for identity in places(result) if identity.ipui.code in duplicated]
         found += validate_fleet(claims)
     if has_errors(found):
-        return Fleet(tuple(results), tuple(sorted_diagnostics(found)))
+        return Fleet(tuple(results), tuple(sorted_diagnostics(found)), disjoint=not duplicated)
     settled, replaced = _assumptions(results, again)
     return Fleet(_moves(settled), tuple(sorted_diagnostics(found)), replaced)
 
@@ -89,11 +91,24 @@ def _codes(claims: bytes) -> set[bytes]:
     return {claims[start:start + 5] for start in range(0, len(claims), 5)}
 
 
-def _claimed_twice(results: Sequence[SiteResult]) -> set[bytes]:
-    """The IPUIs that more than one file claims."""
+def _claimed_twice(results: Sequence[SiteResult], disjoint: frozenset[str]) -> set[bytes]:
+    """The IPUIs that more than one file claims. The files in `disjoint` are known to claim
+    no IPUI in common: only the others are searched, each against all (after a one-site
+    edit, one site's IPUIs), or, when many changed, every file in one pass."""
+    others = [result for result in results if result.source not in disjoint]
+    if len(others) > _SEARCH_ONE_BY_ONE:
+        return _claimed_twice_in_one_pass(results)
     everything = b"".join(result.claims for result in results)
-    if len(_codes(everything)) * 5 == len(everything):
-        return set()  # the common case: one pass over the fleet's codes, no more
+    duplicated = set()
+    for result in others:
+        for code in _codes(result.claims):
+            first = _find(everything, code)
+            if _find(everything, code, first + 5) >= 0:
+                duplicated.add(code)
+    return duplicated
+
+
+def _claimed_twice_in_one_pass(results: Sequence[SiteResult]) -> set[bytes]:
     seen: set[bytes] = set()
     duplicated: set[bytes] = set()
     for result in results:
@@ -107,12 +122,12 @@ def _holds_any(claims: bytes, codes: set[bytes]) -> bool:
     return any(claims[start:start + 5] in codes for start in range(0, len(claims), 5))
 
 
-def _find(claims: bytes, code: bytes) -> bool:
-    """Whether 5-byte codes end to end hold `code` (at a multiple of 5)."""
-    at = claims.find(code)
+def _find(claims: bytes, code: bytes, start: int = 0) -> int:
+    """Where 5-byte codes end to end hold `code` (at a multiple of 5, from `start`), or -1."""
+    at = claims.find(code, start)
     while at >= 0 and at % 5:
         at = claims.find(code, at + 1)
-    return at >= 0
+    return at
 
 
 def _assumptions(results: Sequence[SiteResult], again: Again,
@@ -141,7 +156,8 @@ def _holders(results: Sequence[SiteResult], asked: set[bytes]) -> dict[bytes, in
     holders: dict[bytes, int] = {}
     if len(asked) <= _ASK_ONE_BY_ONE:
         for code in asked:
-            holder = next((i for i, r in enumerate(results) if _find(r.claims, code)), None)
+            holder = next((i for i, r in enumerate(results) if _find(r.claims, code) >= 0),
+                          None)
             if holder is not None:
                 holders[code] = holder
         return holders
@@ -151,9 +167,11 @@ def _holders(results: Sequence[SiteResult], asked: set[bytes]) -> dict[bytes, in
     return holders
 
 
-# Up to this many IPUIs asked about are looked up one by one, each a search of the fleet's
-# codes; more are answered in one pass over them.
+# Up to this many IPUIs asked about are looked up one by one, and up to this many changed
+# files searched IPUI by IPUI, each a search of the fleet's codes; more are answered in
+# one pass over them.
 _ASK_ONE_BY_ONE = 32
+_SEARCH_ONE_BY_ONE = 8
 
 
 def _moves(results: tuple[SiteResult, ...]) -> tuple[SiteResult, ...]:

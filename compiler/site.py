@@ -64,12 +64,20 @@ class Output:
     """One file a build writes. Its bytes are not kept: a fleet's files would not fit in
     memory at once. A build stages them beside their target, to be renamed by `write`."""
 
-    path: Path  # build/<site>/<file name>
+    file: str  # build/<site>/<file name>, as an os path (a fleet's cache holds thousands)
     sha256: str
     on_disk: bool  # the file under build/ holds exactly these bytes already
     missing: bool  # there is no such file under build/
     staged: Path | None = None  # the temporary file holding the bytes, when staged
     made: tuple[Path, ...] = ()  # directories made to stage it, innermost first
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.file)
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ class SiteResult:
         plan = self.plan
         assert plan is not None and plan.revision is not None and self.site is not None
         xml = self.outputs[0]
-        state = State(self.site.name, self.site.mac, self.site.model, xml.path.name,
+        state = State(self.site.name, self.site.mac, self.site.model, xml.name,
                       plan.revision.number, plan.revision.stamp, xml.sha256, slots=())
         quiet = SitePlan(plan.site, state, (), (), tuple(warnings(plan.site, [], options)),
                          plan.revision, False, arriving=b"", released=plan.released_codes())
@@ -280,8 +288,8 @@ def _output(path: Path, content: bytes, stage: Faults | None,
         except OSError as err:  # name the file, not its temporary twin
             _remove_empty(made)
             raise OSError(err.errno, err.strerror, str(path)) from err
-    return Output(path, sha256 or hashlib.sha256(content).hexdigest(), on_disk == content,
-                  on_disk is None, staged, made)
+    return Output(os.fspath(path), sha256 or hashlib.sha256(content).hexdigest(),
+                  on_disk == content, on_disk is None, staged, made)
 
 
 def _missing_directories(directory: Path) -> tuple[Path, ...]:

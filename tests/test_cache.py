@@ -9,10 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import REPO, tree
+from helpers import REPO, copy_sites, tree
 
 from compiler.cache import directory_of
 from compiler.cli import CACHE_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
@@ -175,3 +176,26 @@ def test_a_build_the_cache_answers_loads_no_stage_it_does_not_run(fleet: Path) -
                             text=True, check=False)
     assert result.stdout.splitlines()[-1] == f"{EXIT_OK} []", result.stderr
     assert "0 changed" in result.stdout
+
+
+def test_a_recalled_result_is_the_result_it_remembers(tmp_path: Path) -> None:
+    """The cache keeps a site with nothing to do as a few flat values and makes its result
+    again from them: equal to compiling the site afresh, after a build and after a run
+    that compiled it."""
+    from compiler import app
+    from compiler.cache import Cache
+    from compiler.paths import site_files
+    from compiler.plan import Options
+    from compiler.site import Job, run
+
+    root = copy_sites(tmp_path / "root")
+    options = Options(now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert app.build(root, options=options).outcome is app.Outcome.DONE  # remembers what
+    jobs = [Job(source, root, options) for source in site_files(root)]  # it wrote
+    fresh = [run(job) for job in jobs]
+    assert all(result.plan and not result.plan.content_changed for result in fresh)
+    cache = Cache.open(root)
+    assert [cache.recall(job) for job in jobs] == fresh
+    app.plan(root, options=options)  # forgets nothing: the same answers
+    cache = Cache.open(root)
+    assert [cache.recall(job) for job in jobs] == fresh
