@@ -37,7 +37,7 @@ from compiler.plan import (
     warnings,
 )
 from compiler.state import State, read_state, to_json
-from compiler.targets import Target, target_for
+from compiler.targets import Rendering, Target, target_for
 from compiler.write import Faults
 from compiler.write import stage as stage_file
 
@@ -201,12 +201,12 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
     slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
                                  job.options, target.refused_kinds)
-    content, revision, changed = _content(target, site, slots, state, job.options)
+    rendering, content, revision, changed = _content(target, site, slots, state, job.options)
     changes = identity
     if changed:  # an unchanged file changes no field
         previous = _read_bytes(directory / state.file) if state else None
         changes = identity + field_changes(
-            target.read_items(previous) if previous else {}, target.items(site, slots),
+            target.read_items(previous) if previous else {}, rendering.items(),
             target.item_scope, identity, state, assigned)
     diagnostics = (*refused, *warnings(site, changes, job.options))
     plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
@@ -233,15 +233,17 @@ def _files(job: Job, target: Target, directory: Path, plan: SitePlan,
 
 
 def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
-             state: State | None, options: Options) -> tuple[bytes, Revision, bool]:
-    """The file, its revision, and whether its content changed. Rendering with the last
-    revision shows whether anything but the revision would change."""
+             state: State | None, options: Options,
+             ) -> tuple[Rendering, bytes, Revision, bool]:
+    """The file, its bytes, its revision, and whether its content changed. Written with
+    the last revision, it shows whether anything but the revision would change."""
+    rendering = target.prepare(site, slots)
     if state is not None:
-        content = target.render(site, slots, state)
+        content = rendering.file(state)
         if hashlib.sha256(content).hexdigest() == state.sha256:
-            return content, Revision(state.revision, state.stamp), False
+            return rendering, content, Revision(state.revision, state.stamp), False
     revision = next_revision(site, state, options.now, target.stamp_format)
-    return target.render(site, slots, revision), revision, True
+    return rendering, rendering.file(revision), revision, True
 
 
 def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:

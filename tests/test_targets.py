@@ -48,7 +48,7 @@ def test_the_examples_items_are_what_their_files_say() -> None:
     for example in examples:
         kept = [index % 3 != 1 for index in range(len(example.handsets))]
         for site, slots in _first_and_next(example, kept):
-            assert _target(site).items(site, slots) == _read_back(site, slots)
+            assert _target(site).prepare(site, slots).items() == _read_back(site, slots)
 
 
 @FUZZ
@@ -59,4 +59,4 @@ def test_generated_sites_items_are_what_their_files_say(data: dict[str, Any],
     kept = draw.draw(st.lists(st.booleans(), min_size=len(site.handsets),
                               max_size=len(site.handsets)))
     for version, slots in _first_and_next(site, kept):
-        assert _target(version).items(version, slots) == _read_back(version, slots)
+        assert _target(version).prepare(version, slots).items() == _read_back(version, slots)

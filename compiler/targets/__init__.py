@@ -28,6 +28,17 @@ class Revision(Protocol):
         ...
 
 
+class Rendering(Protocol):
+    def file(self, revision: Revision | None) -> bytes:
+        """The file's bytes at this revision (None: no revision is written)."""
+        ...
+
+    def items(self) -> dict[str, str]:
+        """The settings the file holds, by ID, exactly as read_items reads them back from
+        it: the plan compares them with the last file's, without reading its own output."""
+        ...
+
+
 class Target(Protocol):
     family: str
     capacity: dict[str, int]  # model -> how many handsets it holds
@@ -70,12 +81,6 @@ class Target(Protocol):
 
     def file_name(self, site: Site) -> str: ...
 
-    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
-        """The settings the file of this site and these slots holds, by ID, exactly as
-        read_items would read them back from it: the plan compares them with the last
-        file's, without reading its own output back."""
-        ...
-
     def read_items(self, content: bytes) -> dict[str, str]:
         """The settings in a file this target wrote, by ID: the last build's file, which
         the state does not describe item by item, for the plan's comparison."""
@@ -85,8 +90,15 @@ class Target(Protocol):
         """(slot|provider|pin|window|profile|extra, index, field) of a setting's ID."""
         ...
 
+    def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> Rendering:
+        """The file of this site and these slots, built once: written at any revision,
+        and read as the plan compares it."""
+        ...
+
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
-               revision: Revision | None) -> bytes: ...
+               revision: Revision | None) -> bytes:
+        """prepare(site, slots).file(revision)."""
+        ...
 
 
 def all_targets() -> tuple[Target, ...]:

@@ -112,6 +112,33 @@ def _item(param: P.Param, value: str, slot: int = 0, provider: int = 0) -> Entry
     return _param_id(param.id, slot, provider), value
 
 
+class _Rendering:
+    """One site's file, its items built once: written at a revision (only the header
+    and VERSION depend on it), or read as the plan compares it."""
+
+    def __init__(self, site: Site, entries: list[Entry]) -> None:
+        self.site = site
+        self.entries = entries
+        self.body = "".join(map(_line, entries))
+
+    def file(self, revision: Revision | None) -> bytes:
+        site = self.site
+        return template(_TEMPLATES, "provisioning.xml.j2").render(
+            header=header(site.source, revision.number if revision else None),
+            mac=site.mac,
+            version=revision.stamp if revision is not None else None,
+            profile_name=site.profile_name,
+            body=self.body,
+        ).encode(ENCODING)
+
+    def items(self) -> dict[str, str]:
+        """ID -> value as written, without its delimiters: what read_items reads back."""
+        found = {item_id: _unescape(text[1:-1]) for item_id, text in self.entries
+                 if item_id is not None}
+        found["PROFILE_NAME"] = self.site.profile_name
+        return found
+
+
 class N720:
     family = "n720"
     capacity = {"N720": P.SLOTS}
@@ -195,24 +222,12 @@ class N720:
     def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
         return P.scope(item_id)
 
-    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
-        """The settings the file of this site and these slots holds, as read_items reads
-        them back (ID -> value as written, without its delimiters), for the plan."""
-        found = {item_id: _unescape(text[1:-1]) for item_id, text in self._entries(site, slots)
-                 if item_id is not None}
-        found["PROFILE_NAME"] = site.profile_name
-        return found
+    def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> _Rendering:
+        return _Rendering(site, self._entries(site, slots))
 
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:
-        text = template(_TEMPLATES, "provisioning.xml.j2").render(
-            header=header(site.source, revision.number if revision else None),
-            mac=site.mac,
-            version=revision.stamp if revision is not None else None,
-            profile_name=site.profile_name,
-            body="".join(map(_line, self._entries(site, slots))),
-        )
-        return text.encode(ENCODING)
+        return self.prepare(site, slots).file(revision)
 
     def _entries(self, site: Site, slots: tuple[SlotAssignment, ...]) -> list[Entry]:
         """The file's titles and items in order: PIN, window, providers, slots, extra."""

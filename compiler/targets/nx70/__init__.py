@@ -142,31 +142,12 @@ class Nx70:
     def file_name(self, site: Site) -> str:
         return f"{site.mac.lower()}.xml"
 
+    def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> _File:
+        return _File.of(site, slots)
+
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:
-        file = _File.of(site, slots)
-        text = template(_TEMPLATES, "provisioning.xml.j2").render(
-            header=header(site.source, revision.number if revision else None),
-            authoritative=site.authoritative,
-            deregistered=file.deregistered,
-            sections=file.sections,
-            window=file.window,
-            extra=file.extra,
-        )
-        return text.encode(ENCODING)
-
-    def items(self, site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
-        """The settings the file of this site and these slots holds, as read_items reads
-        them back, for the plan: the operations first, then the parameters in order."""
-        file = _File.of(site, slots)
-        found = {P.AUTHORITATIVE.name: ""} if site.authoritative else {}
-        found.update((f"{P.REGISTER.name}:{section.register}", "ToReg")
-                     for section in file.sections if section.register)
-        found.update((P.DEREGISTER.name.format(ipui=ipui), "ToDeReg")
-                     for ipui in file.deregistered)
-        for item in (*(i for s in file.sections for i in s.params), *file.window, *file.extra):
-            found[_item_name(item.name)] = item.value
-        return found
+        return self.prepare(site, slots).file(revision)
 
     def read_items(self, content: bytes) -> dict[str, str]:
         """The settings of a file this target wrote (name -> value), for the plan's
@@ -219,12 +200,36 @@ def _item_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class _File:
-    """What the file holds, in the template's order."""
+    """What one site's file holds, in the template's order: written at a revision (only
+    the header comment depends on it), or read as the plan compares it."""
 
+    site: Site
     deregistered: list[str]  # the IPUIs whose handsets are removed, lower case, sorted
     sections: list[Section]  # providers, then handsets by IPUI
     window: list[Item]
     extra: list[Item]
+
+    def file(self, revision: Revision | None) -> bytes:
+        return template(_TEMPLATES, "provisioning.xml.j2").render(
+            header=header(self.site.source, revision.number if revision else None),
+            authoritative=self.site.authoritative,
+            deregistered=self.deregistered,
+            sections=self.sections,
+            window=self.window,
+            extra=self.extra,
+        ).encode(ENCODING)
+
+    def items(self) -> dict[str, str]:
+        """Name -> value, as read_items reads them back: the operations, then the
+        parameters in order."""
+        found = {P.AUTHORITATIVE.name: ""} if self.site.authoritative else {}
+        found.update((f"{P.REGISTER.name}:{section.register}", "ToReg")
+                     for section in self.sections if section.register)
+        found.update((P.DEREGISTER.name.format(ipui=ipui), "ToDeReg")
+                     for ipui in self.deregistered)
+        for item in (*(i for s in self.sections for i in s.params), *self.window, *self.extra):
+            found[_item_name(item.name)] = item.value
+        return found
 
     @classmethod
     def of(cls, site: Site, slots: tuple[SlotAssignment, ...]) -> _File:
@@ -234,7 +239,7 @@ class _File:
         sections = [_provider_section(provider) for provider in site.providers]
         sections += [_handset_section(site, handset) for handset in
                      sorted(handsets, key=_ipui)]
-        return cls(deregistered, sections, _window(site),
+        return cls(site, deregistered, sections, _window(site),
                    [Item(p.id, _extra_value(p.value)) for p in site.extra])
 
 
