@@ -88,7 +88,7 @@ def prepare(request: Request, now: datetime) -> Imported:
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
     if has_errors(diagnostics):
         return Imported(diagnostics=sorted_diagnostics(diagnostics))
-    _pin_slots(site_data, mapped, target.database_slots)
+    site_data = _pin_slots(site_data, mapped, target.database_slots)
     paths = _Paths.of(request, name)
     diagnostics += paths.problems()
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
@@ -182,20 +182,22 @@ def _validated(data: dict[str, Any], mapped: Mapped, display: str,
     return found
 
 
-def _pin_slots(data: dict[str, Any], mapped: Mapped, slots: int | None) -> None:
-    """Pin `slot:` where the compiler's own rules, on a site without state, would not give
-    the file's slot: ask assign_slots, and pin the first entry it places elsewhere, until it
-    places them all where the file has them. `slots`: the target's database slots."""
+def _pin_slots(data: dict[str, Any], mapped: Mapped, slots: int | None) -> dict[str, Any]:
+    """The site data with `slot:` pinned where the compiler's own rules, on a site without
+    state, would not give the file's slot: ask assign_slots, and pin the first entry it
+    places elsewhere, until it places them all where the file has them. `slots`: the
+    target's database slots."""
     assert slots is not None, "the families that import keep handsets in database slots"
     wanted = [slot.slot for slot in mapped.slots if slot.handset is not None]
-    handsets = data.get("handsets", [])
+    handsets = [dict(handset) for handset in data.get("handsets", [])]
+    pinned = {**data, "handsets": handsets} if "handsets" in data else dict(data)
     while True:
-        site = build_site(data, "")
+        site = build_site(pinned, "")
         given = {handset.position: slot for slot, handset in
                  assign_slots(site, None, slots).items()}
         wrong = next((i for i, slot in enumerate(wanted) if given[i] != slot), None)
         if wrong is None:
-            return
+            return pinned
         handsets[wrong]["slot"] = wanted[wrong]
 
 
