@@ -180,9 +180,13 @@ def check(root: Path) -> Checked:
 
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
-          wait: bool = True, on_wait: Callable[[], None] | None = None) -> Built:
+          wait: bool = True, on_wait: Callable[[], None] | None = None,
+          before_writing: Callable[[Sequence[Diagnostic]], None] | None = None) -> Built:
     """Compile every site and write build/<site>/, all of it or nothing, under the
-    root's lock (`wait` False: give up at once when another build holds it)."""
+    root's lock (`wait` False: give up at once when another build holds it; `on_wait` is
+    called before waiting). `before_writing` is given the build's warnings once it is
+    known to be fine, before the first file is renamed into place: a build stopped while
+    it writes has shown them."""
     options = options or Options(now=now())
     sources = site_files(root, list(files))
     if not sources:  # not a project: no lock file is left here
@@ -191,13 +195,15 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
         with build_lock(root, wait=wait, on_wait=on_wait) as held:
             if not held:
                 return Built(Outcome.BUSY)
-            return _build_locked(root, sources, options, Faults.from_environment())
+            return _build_locked(root, sources, options, Faults.from_environment(),
+                                 before_writing)
     except OSError as err:
         return Built(Outcome.NO_LOCK, problem=err.strerror or str(err))
 
 
 def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
-                  faults: Faults) -> Built:
+                  faults: Faults,
+                  before_writing: Callable[[Sequence[Diagnostic]], None] | None) -> Built:
     """The build, under the lock: files are staged as the sites are compiled, and renamed
     into place once every site is known to be fine."""
     cache = _cache(root)
@@ -211,6 +217,8 @@ def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
         _save(cache)
         shown = fleet.diagnostics if not fleet.ok else (failure,) if failure else diagnostics
         return Built(Outcome.INVALID, tuple(shown))
+    if before_writing is not None:
+        before_writing(tuple(diagnostics))
     written, problem = write_results(results, faults)
     if cache is not None and problem is None:  # what was written has nothing left to do
         for job, result in zip(jobs, fleet.results):

@@ -259,6 +259,8 @@ def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
     provisioning file's size and time, and the listing of build/<site>/; None when it is
     not there to compare with."""
     directory = os.fspath(site_directory(root, site.name))
+    if os.path.islink(directory) or os.path.islink(os.path.dirname(directory)):
+        return None  # the plan refuses a symlinked build/ or build/<site>: never recalled
     try:
         with open(os.path.join(directory, STATE_FILE), "rb") as stream:
             state = stream.read()

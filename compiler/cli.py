@@ -150,7 +150,14 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
           ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
     options = Options(_now(now), allow_reregistration, force)
-    built = application.build(root, files or (), options, wait=not no_wait, on_wait=_waiting)
+    shown: list[Diagnostic] = []
+
+    def warn(diagnostics: Sequence[Diagnostic]) -> None:  # before anything is written
+        _err(render_text(diagnostics))
+        shown.extend(diagnostics)
+
+    built = application.build(root, files or (), options, wait=not no_wait, on_wait=_waiting,
+                              before_writing=warn)
     if built.outcome is Outcome.BUSY:
         _err(f"dectprov: another build of this root holds the lock ({LOCK_FILE}); "
              "nothing was written\n")
@@ -161,7 +168,7 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
         return EXIT_INVALID
     if built.outcome is Outcome.INVALID:
         return _nothing_written(built.diagnostics)
-    _err(render_text(built.diagnostics))
+    _err(render_text(d for d in built.diagnostics if d not in shown))
     if built.outcome is Outcome.FAILED:
         return EXIT_INVALID
     sites = len(built.plans)

@@ -33,7 +33,11 @@ def site_files(root: Path, given: list[Path] | None = None) -> list[SourceFile]:
     """The files named on the command line, or every sites/*.yaml under the root."""
     paths = given or sorted((root / SITES_DIR).glob("*.yaml"), key=os.fspath)
     prefix = os.path.join(os.path.abspath(root), "")
-    return [SourceFile(path, _display(prefix, path), _escapes(root, path)) for path in paths]
+    found: dict[str, SourceFile] = {}
+    for path in paths:  # a file named twice (`a.yaml ./a.yaml`) is one site file
+        display = _display(prefix, path)
+        found.setdefault(display, SourceFile(path, display, _escapes(root, path)))
+    return list(found.values())
 
 
 def _display(prefix: str, path: Path) -> str:

@@ -168,3 +168,15 @@ def test_a_state_that_cannot_be_staged_leaves_nothing_staged(
     assert [d.rule for d in built.diagnostics] == ["write-failed"]
     assert "cannot write state.json: No space left on device" in built.diagnostics[0].message
     assert _everything(root) == before
+
+
+def test_a_site_file_named_twice_is_one_site(root: Path) -> None:
+    path = root / "sites" / "vendor-example.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("N720_1013", "Reception"),
+                    encoding="utf-8")
+    twice = [path, root / "sites" / ".." / "sites" / "vendor-example.yaml"]
+    planned = app.plan(root, twice, LATER)
+    assert [plan.site.name for plan in planned.plans] == ["vendor-example"]
+    assert app.validate(root, twice).sites == 1
+    built = app.build(root, twice, LATER)
+    assert (built.outcome, len(built.plans), len(built.written)) == (Outcome.DONE, 1, 2)

@@ -199,3 +199,17 @@ def test_a_recalled_result_is_the_result_it_remembers(tmp_path: Path) -> None:
     app.plan(root, options=options)  # forgets nothing: the same answers
     cache = Cache.open(root)
     assert [cache.recall(job) for job in jobs] == fresh
+
+
+def test_a_build_directory_replaced_by_a_symlink_is_refused_with_the_cache_warm(
+        tmp_path: Path) -> None:
+    """`mv` keeps the files' times: a build/<site> moved away and linked back looks as
+    before to the cache, which must not recall the site."""
+    root = copy_sites(tmp_path / "root")
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert main(["check", "--root", str(root)]) == EXIT_OK  # the cache is warm
+    site = root / "build" / "care-home"
+    site.rename(tmp_path / "elsewhere")
+    site.symlink_to(tmp_path / "elsewhere")
+    assert main(["check", "--root", str(root)]) == EXIT_INVALID
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_INVALID

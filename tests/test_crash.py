@@ -260,3 +260,15 @@ def test_the_fault_hook_is_inert_without_its_variable(tmp_path: Path) -> None:
     copy_sites(again)
     assert _run(again, "build", "--now", NEW, fault="").returncode == EXIT_OK
     assert hashlib.sha256(b"".join(tree(again / "build").values())).hexdigest() == digest
+
+
+def test_a_build_killed_while_it_writes_has_shown_its_warnings(tmp_path: Path) -> None:
+    """The warnings are printed once the build is known to be fine, before the first
+    rename: a build stopped while it writes leaves them in the log."""
+    root = copy_sites(tmp_path / "root")
+    result = _run(root, "build", "--now", OLD, fault="kill:rename:1")
+    assert result.returncode == -signal.SIGKILL
+    assert "[window-closed]" in result.stderr and "Built" not in result.stdout
+    complete = _run(root, "build", "--now", OLD)
+    assert complete.returncode == EXIT_OK
+    assert complete.stderr.count("[window-closed]") == result.stderr.count("[window-closed]")
