@@ -10,10 +10,8 @@ place (write). This module owns the lock and the cache.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -372,6 +370,9 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
     cores = os.cpu_count() or 1
     if cores == 1 or len(jobs) < PARALLEL_FROM:
         return [site_stage.run(job) for job in jobs]
+    import multiprocessing  # only for a fleet: a one-site run does without them
+    from concurrent.futures import ProcessPoolExecutor
+
     from compiler.validate import prepare_validation
 
     prepare_validation()  # once, before the workers fork, rather than in each of them

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compiler.paths import STATE_FILE, site_directory
+from compiler.paths import BUILD_DIR, STATE_FILE
 from compiler.plan import Revision, SitePlan
 from compiler.site import Job, Output, SiteResult, file_bytes
 from compiler.write import write_atomic
@@ -258,7 +258,7 @@ def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
     """What a "nothing to do" answer depends on beyond the site file: the state, the
     provisioning file's size and time, and the listing of build/<site>/; None when it is
     not there to compare with."""
-    directory = os.fspath(site_directory(root, site.name))
+    directory = os.path.join(root, BUILD_DIR, site.name)  # os, not pathlib: every site, every run
     if os.path.islink(directory) or os.path.islink(os.path.dirname(directory)):
         return None  # the plan refuses a symlinked build/ or build/<site>: never recalled
     try:
