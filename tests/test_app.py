@@ -49,8 +49,8 @@ def test_plan_twice_after_an_edit_deregisters_nothing_the_first_did_not(root: Pa
     """Once, a second plan of the same checked fleet deregistered every handset of a site
     (the first had taken the model's handsets away). Values are not patched any more."""
     path = root / "sites" / "care-home.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("Nurse Station 1", "Nurse Station One"),
-                    encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Nurse Station 1", "Nurse Station One"), encoding="utf-8")
     before = _everything(root)
     first, second = app.plan(root, options=LATER), app.plan(root, options=LATER)
     assert first == second
