@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compiler.files import read_plain
 from compiler.paths import BUILD_DIR, STATE_FILE
 from compiler.plan import Revision, SitePlan
 from compiler.site import Job, Output, SiteResult, file_bytes
@@ -262,8 +263,9 @@ def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
     if os.path.islink(directory) or os.path.islink(os.path.dirname(directory)):
         return None  # the plan refuses a symlinked build/ or build/<site>: never recalled
     try:
-        with open(os.path.join(directory, STATE_FILE), "rb") as stream:
-            state = stream.read()
+        state = read_plain(os.path.join(directory, STATE_FILE))
+        if state is None:
+            return None  # not a plain file: the plan says so
         info = os.stat(os.path.join(directory, file))
         listing = sorted(os.listdir(directory))
     except OSError:

@@ -9,7 +9,6 @@ instead of silent surprises or exceptions, and nothing here recurses.
 from __future__ import annotations
 
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,6 +21,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 
 from compiler.diagnostics import Diagnostic, PathPart, Severity, is_secret
+from compiler.files import read_plain
 from compiler.text import clip, shown_path
 
 # Bounds that keep a hostile file from costing more than a real one ever could.
@@ -151,14 +151,9 @@ def load_site(path: Path, display: str) -> LoadResult:
 
 
 def _read(path: Path) -> bytes | None:
-    """At most MAX_FILE_BYTES + 1 bytes, or None for a pipe, socket or device: opening a
-    pipe waits for a writer that may never come, and a device may never end. (A directory
-    is left to open(), which says what it is.)"""
-    mode = path.stat().st_mode
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        return None
-    with path.open("rb") as stream:
-        return stream.read(MAX_FILE_BYTES + 1)
+    """At most MAX_FILE_BYTES + 1 bytes, or None for a pipe, socket or device (never
+    opened). A directory raises what open() would say of it."""
+    return read_plain(path, MAX_FILE_BYTES)
 
 
 class _Problems:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors
+from compiler.files import read_plain
 from compiler.ipui import Ipui
 from compiler.model import Site, build_site
 from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_directory, state_path
@@ -268,8 +268,9 @@ def _strays(directory: Path, keep: set[str]) -> tuple[Path, ...]:
 
 
 def _read_bytes(path: Path) -> bytes | None:
+    """A file under build/, or None when there is no plain file to read."""
     try:
-        return path.read_bytes()
+        return read_plain(path)
     except OSError:
         return None
 
@@ -323,10 +324,7 @@ def staging_failed(err: OSError) -> Diagnostic:
 def file_bytes(path: Path) -> bytes | None:
     """A site file's bytes when it is a plain file the loader would read; a pipe or a
     device is left to the loader, which refuses it without reading."""
-    try:  # os and open rather than pathlib: this runs for every site of every run
-        if not stat.S_ISREG(os.stat(path).st_mode):  # before open(), which waits on a pipe
-            return None
-        with open(path, "rb") as stream:
-            return stream.read()
+    try:
+        return read_plain(path)
     except OSError:
         return None

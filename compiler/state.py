@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
 from compiler.paths import STATE_FILE, state_path
 
@@ -90,7 +91,11 @@ def read_state(site_directory: Path, display: str, site: str, mac: str,
     path = state_path(site_directory)
     shown = f"{display}/{STATE_FILE}"
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_plain(path)
+        if data is None:  # a pipe would wait for ever, a device never end: not opened
+            return _unreadable(shown, "cannot read the state: it is not a plain file; "
+                               "restore it from git (git checkout -- build/)")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return StateRead(None)
     except (OSError, UnicodeDecodeError) as err:

@@ -4,6 +4,7 @@ build says what it wrote."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -180,3 +181,21 @@ def test_a_site_file_named_twice_is_one_site(root: Path) -> None:
     assert app.validate(root, twice).sites == 1
     built = app.build(root, twice, LATER)
     assert (built.outcome, len(built.plans), len(built.written)) == (Outcome.DONE, 1, 2)
+
+
+@pytest.mark.parametrize("make", ["fifo", "device"])
+def test_a_state_that_is_no_plain_file_is_refused_without_being_read(
+        root: Path, make: str) -> None:
+    """A pipe at build/<site>/state.json would make the read wait for ever, a link to a
+    device never end: neither is opened, and the site is not planned."""
+    state = root / "build" / "care-home" / "state.json"
+    state.unlink()
+    if make == "fifo":
+        os.mkfifo(state)
+    else:
+        state.symlink_to("/dev/zero")
+    planned = app.plan(root, options=LATER)
+    assert [d.to_text() for d in planned.plans[0].diagnostics] == [
+        "build/care-home/state.json: error: cannot read the state: it is not a plain file; "
+        "restore it from git (git checkout -- build/) [state]"]
+    assert not app.check(root).ok

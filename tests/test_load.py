@@ -482,12 +482,13 @@ def test_file_just_over_max_size(tmp_path: Path) -> None:
 
 
 def test_large_file_is_not_read_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import files
+
     file = write(tmp_path, b"#" * (4 * MAX_FILE_BYTES))
     read: list[int] = []
-    real_open = Path.open
 
-    def spy_open(self: Path, *args: Any, **kwargs: Any) -> Any:
-        stream = real_open(self, *args, **kwargs)
+    def spy_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        stream = open(path, *args, **kwargs)  # noqa: SIM115 - closed by the reader
         real_read = stream.read
 
         def spy_read(size: int = -1) -> bytes:
@@ -498,7 +499,7 @@ def test_large_file_is_not_read_in_full(tmp_path: Path, monkeypatch: pytest.Monk
         stream.read = spy_read
         return stream
 
-    monkeypatch.setattr(Path, "open", spy_open)
+    monkeypatch.setattr(files, "open", spy_open, raising=False)
     result = load_site(file, "site.yaml")
     assert [d.rule for d in result.diagnostics] == ["file-too-large"]
     assert 0 < sum(read) <= MAX_FILE_BYTES + 1

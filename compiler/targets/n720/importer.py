@@ -5,10 +5,10 @@ family: it names the site and its secrets, pins slots and prepares build/<site>/
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity
+from compiler.files import read_plain
 from compiler.targets import ReadBack
 from compiler.targets.n720 import mapping, reader
 
@@ -34,12 +34,11 @@ def _read(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
     def problem(rule: str, message: str) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(display, None, None, Severity.ERROR, rule, "", message)]
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return problem("import-unreadable", "cannot read the file: it is not a plain file")
-        with path.open("rb") as stream:
-            data = stream.read(reader.MAX_FILE_BYTES + 1)
+        data = read_plain(path, reader.MAX_FILE_BYTES)
     except OSError as err:
         return problem("import-unreadable", f"cannot read the file: {err.strerror or err}")
+    if data is None:
+        return problem("import-unreadable", "cannot read the file: it is not a plain file")
     if len(data) > reader.MAX_FILE_BYTES:
         return problem("import-too-large", f"the file is over {reader.MAX_FILE_BYTES // 1024} "
                        "KiB; an N720 file is never that large")
