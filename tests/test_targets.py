@@ -60,3 +60,13 @@ def test_generated_sites_items_are_what_their_files_say(data: dict[str, Any],
                               max_size=len(site.handsets)))
     for version, slots in _first_and_next(site, kept):
         assert _target(version).prepare(version, slots).items() == _read_back(version, slots)
+
+
+def test_a_header_reads_back_as_it_was_written() -> None:
+    from compiler.targets.common import comment, header, read_header
+
+    for source in ("sites/care-home.yaml", "sites/a--b-.yaml"):
+        written = f" {comment(header(source, 7))} "  # inside <!-- ... -->
+        assert read_header(written) == (source, 7)
+    assert read_header(f" {comment(header('sites/x.yaml', None))} ") is None
+    assert read_header(" Made by hand. ") is None
