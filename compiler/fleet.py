@@ -1,5 +1,5 @@
 """The fleet pass: what needs every site's result at once. No two site files define one
-site or claim one IPUI; a plan that assumed no other site claims an IPUI it deregisters
+site, share one DM's MAC or claim one IPUI; a plan that assumed no other site claims an IPUI it deregisters
 is compiled again when another does; a handset that leaves one site and registers in
 another is named as a move between sites. It returns new results, never patches old ones.
 """
@@ -47,7 +47,7 @@ def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: 
     in order); `again` compiles a site once more, `places` finds where a file claims its
     IPUIs (both are asked only when something is wrong or has moved). The site files in
     `disjoint` are known to claim no IPUI in common (a fleet checked before)."""
-    found = _file_problems(sources) + _site_names(results)
+    found = _file_problems(sources) + _site_names(results) + _shared_macs(results)
     found += [d for result in results for d in result.diagnostics]
     duplicated = _claimed_twice(results, disjoint)
     if duplicated:
@@ -85,6 +85,32 @@ def _site_names(results: Sequence[SiteResult]) -> list[Diagnostic]:
                                     "site-duplicate", "site",
                                     f"site '{result.name}' is also defined by {other}"))
     return found
+
+
+def _shared_macs(results: Sequence[SiteResult]) -> list[Diagnostic]:
+    """One site file per DM: two sites with one MAC would write one provisioning file
+    (`<MAC>.xml`, in either case), the second replacing the first device's."""
+    first: dict[str, SiteResult] = {}
+    found = []
+    for result in results:
+        site = result.site
+        if site is None:
+            continue
+        other = first.setdefault(site.mac, result)
+        if other is result or other.name == site.name:
+            continue  # the same site twice is a site-duplicate
+        assert other.site is not None
+        line, column = site.mac_at or (None, None)
+        found.append(Diagnostic(
+            result.source, line, column, Severity.ERROR, "mac-duplicate", "mac",
+            f"MAC {site.mac} is also the MAC of site '{other.site.name}' "
+            f"({other.source}{_at_line(other.site.mac_at)}); one DM has one site file, and "
+            "the second would replace the first one's provisioning file"))
+    return found
+
+
+def _at_line(at: tuple[int, int] | None) -> str:
+    return f":{at[0]}" if at else ""
 
 
 def _codes(claims: bytes) -> set[bytes]:

@@ -109,6 +109,7 @@ class Site:
     source: str  # the site file, relative to the root
     line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
     authoritative: bool = False  # Nx70: the DM removes every handset the file does not list
+    mac_at: tuple[int, int] | None = None  # line and column of the MAC, for the fleet's checks
 
 
 def parse_duration(value: int | str) -> int:
@@ -157,6 +158,7 @@ def build_site(data: dict[str, Any], source: str) -> Site:
             data.get("deregistration_threshold", DEFAULT_DEREGISTRATION_THRESHOLD)),
         source=source,
         line=_key_line(data, "handsets"),
+        mac_at=_value_at(data, "mac"),
         authoritative=data.get("authoritative", False),
     )
 
@@ -164,6 +166,11 @@ def build_site(data: dict[str, Any], source: str) -> Site:
 def _key_line(data: dict[str, Any], key: str) -> int:
     locs = getattr(data, "key_locs", {})
     return locs[key].line if key in locs else 1
+
+
+def _value_at(data: dict[str, Any], key: str) -> tuple[int, int] | None:
+    locs = getattr(data, "value_locs", {})
+    return (locs[key].line, locs[key].column) if key in locs else None
 
 
 def _line_of(items: Any, index: int) -> int:

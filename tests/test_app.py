@@ -199,3 +199,29 @@ def test_a_state_that_is_no_plain_file_is_refused_without_being_read(
         "build/care-home/state.json: error: cannot read the state: it is not a plain file; "
         "restore it from git (git checkout -- build/) [state]"]
     assert not app.check(root).ok
+
+
+def test_two_sites_with_one_mac_are_refused_naming_both(root: Path) -> None:
+    """Two sites with one MAC would write one `<MAC>.xml`: the second would replace the
+    first device's file (in publish's folder too). The N720 writes it upper case, the
+    Nx70 lower case: the same MAC in two families is one file name in any case."""
+    text = (root / "sites" / "vendor-example.yaml").read_text(encoding="utf-8")
+    (root / "sites" / "vendor-copy.yaml").write_text(
+        text.replace("site: vendor-example", "site: vendor-copy")
+        .replace('ipui: "02B6EC8AA5"', 'ipui: "02B6EC8AA6"')
+        .replace('ipui: "029E74A599"', 'ipui: "029E74A59A"'), encoding="utf-8")
+    clinic = root / "sites" / "clinic-north.yaml"
+    clinic_text = clinic.read_text(encoding="utf-8")
+    mac_line = next(line for line in clinic_text.splitlines() if line.startswith("mac:"))
+    clinic.write_text(clinic_text.replace(mac_line, "mac: 7c-2f-80-ca-21-e4"), encoding="utf-8")
+    before = _everything(root)
+    built = app.build(root, options=LATER)
+    assert built.outcome is Outcome.INVALID and built.written == ()
+    message = ("mac: MAC 7C2F80CA21E4 is also the MAC of site 'clinic-north' "
+               "(sites/clinic-north.yaml:7); one DM has one site file, and the second would "
+               "replace the first one's provisioning file [mac-duplicate]")
+    assert [d.to_text() for d in built.diagnostics] == [
+        f"sites/vendor-copy.yaml:6:6: error: {message}",
+        f"sites/vendor-example.yaml:6:6: error: {message}"]
+    assert not app.check(root).ok and not app.validate(root).ok
+    assert _everything(root) == before
