@@ -28,7 +28,7 @@ from compiler.diagnostics import (
     sorted_diagnostics,
 )
 from compiler.fleet import Fleet, settle
-from compiler.paths import STATE_FILE, SourceFile, site_files
+from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_files
 from compiler.plan import Options, SitePlan
 from compiler.site import Job, SiteResult
 from compiler.write import Faults, build_lock, discard, write_results
@@ -172,9 +172,10 @@ def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None)
 
 
 def check(root: Path) -> Checked:
-    """Whether every site is valid and build/ holds what a build would write."""
+    """Whether every site is valid and build/ holds what a build would write, and
+    nothing else."""
     fleet = _fleet(root, (), Options(now=now()))
-    return Checked(_check_diagnostics(fleet), len(fleet.planned))
+    return Checked((*_check_diagnostics(fleet), *_strangers(root)), len(fleet.planned))
 
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
@@ -234,7 +235,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     sites (default: every site), or nothing. `check` must pass first; every site is
     compiled afresh for it, without the cache."""
     jobs, fleet = _compile(root, site_files(root), Options(now=now()), None)
-    diagnostics = _check_diagnostics(fleet)
+    diagnostics = (*_check_diagnostics(fleet), *_strangers(root))
     if has_errors(diagnostics):
         return Published(Outcome.UNCHECKED, diagnostics)
     from compiler import publish as publish_stage
@@ -394,6 +395,21 @@ def _check_diagnostics(fleet: Fleet) -> tuple[Diagnostic, ...]:
     errors = [d for d in sorted_diagnostics(d for p in plans for d in p.diagnostics)
               if d.is_error]
     return (*fleet.diagnostics, *errors, *stale(fleet.planned))
+
+
+def _strangers(root: Path) -> list[Diagnostic]:
+    """What is under build/ but belongs to no site file: the build of a site whose file
+    was deleted or renamed, or a file put there by hand. A reviewer could not tell what
+    the provisioning server would be given."""
+    try:
+        entries = sorted(os.listdir(os.path.join(root, BUILD_DIR)))
+    except OSError:
+        return []  # no build/ (or not a directory: the plan says so)
+    sites = {source.stem for source in site_files(root)}
+    return [Diagnostic(f"{BUILD_DIR}/{entry}", None, None, Severity.ERROR, "stale", "",
+                       "belongs to no site file (a site file was deleted or renamed, or this "
+                       "was put here by hand); dectprov does not remove it: once its DM is "
+                       "retired, delete it from git") for entry in entries if entry not in sites]
 
 
 def stale(results: Sequence[SiteResult]) -> list[Diagnostic]:

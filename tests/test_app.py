@@ -5,6 +5,7 @@ build says what it wrote."""
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -225,3 +226,21 @@ def test_two_sites_with_one_mac_are_refused_naming_both(root: Path) -> None:
         f"sites/vendor-example.yaml:6:6: error: {message}"]
     assert not app.check(root).ok and not app.validate(root).ok
     assert _everything(root) == before
+
+
+def test_check_names_what_in_build_belongs_to_no_site(root: Path) -> None:
+    """A deleted site file left its build behind, and a stray file sat beside the builds:
+    check said build/ was up to date. Each is named now; nothing is removed."""
+    (root / "sites" / "vendor-example.yaml").unlink()
+    (root / "build" / "evil.xml").write_text("<x/>", encoding="utf-8")
+    before = _everything(root)
+    checked = app.check(root)
+    assert [d.to_text() for d in checked.diagnostics] == [
+        f"build/{name}: error: belongs to no site file (a site file was deleted or renamed, "
+        "or this was put here by hand); dectprov does not remove it: once its DM is retired, "
+        "delete it from git [stale]" for name in ("evil.xml", "vendor-example")]
+    assert not app.publish(root, root.parent / "out").publications
+    assert _everything(root) == before
+    (root / "build" / "evil.xml").unlink()
+    shutil.rmtree(root / "build" / "vendor-example")
+    assert app.check(root).ok
