@@ -4,10 +4,12 @@ build says what it wrote."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import REPO, copy_sites, tree
@@ -244,3 +246,62 @@ def test_check_names_what_in_build_belongs_to_no_site(root: Path) -> None:
     (root / "build" / "evil.xml").unlink()
     shutil.rmtree(root / "build" / "vendor-example")
     assert app.check(root).ok
+
+
+def _edit_state(root: Path, site: str, edit: Any) -> None:
+    path = root / "build" / site / "state.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("site", "edit", "message"), [
+    ("vendor-example", lambda s: s["slots"][0].update(slot=-1),
+     "the state holds slot -1, but the N720 has slots 0 to 99"),
+    ("vendor-example", lambda s: s["slots"][0].update(slot=10**30),
+     "the state holds slot 100000000000, but the N720 has slots 0 to 99"),
+    ("clinic-north", lambda s: [r.update(slot=3 + i) for i, r in enumerate(s["slots"])],
+     "the state holds slot 3, but the N870 has no slots"),
+    ("vendor-example", lambda s: s.update(file="/dev/zero"),
+     "the state names the file '/dev/zero', not this site's 7C2F80CA21E4.xml"),
+])
+def test_a_state_this_device_cannot_have_left_is_refused(
+        root: Path, site: str, edit: Any, message: str) -> None:
+    """A hand-edited state became a file the device misreads (`astVoipAccounts[-1]`), or
+    named a file outside build/ to be read."""
+    _edit_state(root, site, edit)
+    before = _everything(root)
+    built = app.build(root, options=LATER)
+    assert built.outcome is Outcome.INVALID
+    assert [d.to_text() for d in built.diagnostics] == [
+        f"build/{site}/state.json: error: {message}; restore it from git "
+        "(git checkout -- build/) [state]"]
+    assert _everything(root) == before
+
+
+def test_a_site_moved_to_another_family_is_refused_not_a_traceback(root: Path) -> None:
+    """An N720 site changed to an N870 compared slot numbers with IPUIs and crashed every
+    command; an N870 site changed to an N720 used IPUIs as slot numbers."""
+    site = (
+        "site: {name}\nmodel: {model}\nmac: {mac}\nproviders:\n  - name: PBX\n"
+        "    domain: pbx.example.net\nhandsets:\n"
+        '  - ipui: "0{n}11111111"\n    login: "1"\n    password: {{secret: {name}/1}}\n')
+    models = {"dect-a": ("N720", "N870"), "dect-b": ("N870", "N720")}
+    for n, (name, (old, _)) in enumerate(models.items()):
+        (root / "sites" / f"{name}.yaml").write_text(
+            site.format(name=name, model=old, mac=f"7C2F8000000{n}", n=n + 1), encoding="utf-8")
+    assert app.build(root, options=NOW).outcome is Outcome.DONE
+    for n, (name, (old, new)) in enumerate(models.items()):
+        path = root / "sites" / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    planned = app.plan(root, options=LATER)
+    assert planned.ok
+    problems = {p.site.name: [d.to_text() for d in p.diagnostics] for p in planned.plans
+                if p.refused}
+    assert problems == {name: [
+        f"build/{name}/state.json: error: the state is for a '{old}', but the site now says "
+        f"{new}, a DM of another family with a database of its own: every handset must be "
+        f"registered again. If that is intended, delete build/{name}/state.json and build "
+        "(the plan then shows every handset as new); if not, fix the model [state]"]
+        for name, (old, new) in models.items()}
+    assert not app.check(root).ok
