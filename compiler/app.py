@@ -174,8 +174,12 @@ def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None)
 def check(root: Path) -> Checked:
     """Whether every site is valid and build/ holds what a build would write, and
     nothing else."""
-    fleet = _fleet(root, (), Options(now=now()))
-    return Checked((*_check_diagnostics(fleet), *_strangers(root)), len(fleet.planned))
+    sources = site_files(root)
+    cache = _cache(root)
+    _, fleet = _compile(root, sources, Options(now=now()), cache)
+    _save(cache)
+    return Checked((*_check_diagnostics(fleet), *_strangers(root, sources)),
+                   len(fleet.planned))
 
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
@@ -234,8 +238,9 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     """build/'s files with their secrets resolved, written into `to`: all of the chosen
     sites (default: every site), or nothing. `check` must pass first; every site is
     compiled afresh for it, without the cache."""
-    jobs, fleet = _compile(root, site_files(root), Options(now=now()), None)
-    diagnostics = (*_check_diagnostics(fleet), *_strangers(root))
+    sources = site_files(root)
+    jobs, fleet = _compile(root, sources, Options(now=now()), None)
+    diagnostics = (*_check_diagnostics(fleet), *_strangers(root, sources))
     if has_errors(diagnostics):
         return Published(Outcome.UNCHECKED, diagnostics)
     from compiler import publish as publish_stage
@@ -397,7 +402,7 @@ def _check_diagnostics(fleet: Fleet) -> tuple[Diagnostic, ...]:
     return (*fleet.diagnostics, *errors, *stale(fleet.planned))
 
 
-def _strangers(root: Path) -> list[Diagnostic]:
+def _strangers(root: Path, sources: Sequence[SourceFile]) -> list[Diagnostic]:
     """What is under build/ but belongs to no site file: the build of a site whose file
     was deleted or renamed, or a file put there by hand. A reviewer could not tell what
     the provisioning server would be given."""
@@ -405,7 +410,7 @@ def _strangers(root: Path) -> list[Diagnostic]:
         entries = sorted(os.listdir(os.path.join(root, BUILD_DIR)))
     except OSError:
         return []  # no build/ (or not a directory: the plan says so)
-    sites = {source.stem for source in site_files(root)}
+    sites = {source.stem for source in sources}
     return [Diagnostic(f"{BUILD_DIR}/{entry}", None, None, Severity.ERROR, "stale", "",
                        "belongs to no site file (a site file was deleted or renamed, or this "
                        "was put here by hand); dectprov does not remove it: once its DM is "
