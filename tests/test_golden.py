@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import tree
+from helpers import copy_sites, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.ipui import Ipui, parse_ipui
@@ -255,19 +255,15 @@ def test_every_golden_directory_has_a_site() -> None:
 
 def test_build_is_the_same_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    root = tmp_path / "root"
-    shutil.copytree(REPO / "sites", root / "sites")
+    root = copy_sites(tmp_path / "root")
     monkeypatch.chdir(tmp_path)
     assert main(["build", "--root", "root", "--now", NOW]) == 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    shutil.copytree(REPO / "sites", tmp_path / "second" / "sites")
-    assert main(["build", "--root", str(tmp_path / "second"), "--now", NOW]) == 0
+    second = copy_sites(tmp_path / "second")
+    assert main(["build", "--root", str(second), "--now", NOW]) == 0
     capsys.readouterr()
-    first = {p.relative_to(root): p.read_bytes() for p in (root / "build").rglob("*")
-             if p.is_file()}
-    second = {p.relative_to(tmp_path / "second"): p.read_bytes()
-              for p in (tmp_path / "second" / "build").rglob("*") if p.is_file()}
-    assert first == second
+    first = tree(root / "build")
+    assert first == tree(second / "build")
     assert len(first) == 2 * len(EXAMPLES)

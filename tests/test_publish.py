@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import copy_sites
 from test_secrets import CARE_HOME, CLINIC_NORTH, N720_PASSWORD
 
 from compiler import app
@@ -20,7 +21,6 @@ from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.plan import Options
 from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26 12:00"
 CLINIC_IPUIS = ["0332a11b01", "0332a11b02", "0332a11b0c", "0332a11b04", "0332a11b05",
                 "0332a11b06"]
@@ -51,8 +51,7 @@ def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    template = tmp_path_factory.mktemp("built")
-    shutil.copytree(REPO / "sites", template / "sites")
+    template = copy_sites(tmp_path_factory.mktemp("built"))
     assert main(["build", "--root", str(template), "--now", NOW]) == EXIT_OK
     return template
 

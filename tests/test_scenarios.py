@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import tree_digests
 
 from compiler.cli import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, main
 
@@ -209,9 +210,7 @@ class Repo:
 
     def tree(self) -> dict[str, str]:
         """Every file under build/ with its sha256: equal trees, equal bytes."""
-        build = self.root / "build"
-        return {p.relative_to(build).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(build.rglob("*")) if p.is_file()} if build.exists() else {}
+        return tree_digests(self.root / "build")
 
 
 @pytest.fixture
