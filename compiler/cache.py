@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.files import read_plain
 from compiler.paths import BUILD_DIR, STATE_FILE
-from compiler.plan import Revision, SitePlan
+from compiler.plan import SitePlan
 from compiler.site import Job, Output, SiteResult, file_bytes
 from compiler.write import write_atomic
 
@@ -152,8 +152,7 @@ def _quiet(result: SiteResult) -> tuple[Any, ...]:
 def _recalled(quiet: tuple[Any, ...]) -> SiteResult:
     (source, site, claims, diagnostics, advice, warnings, state, released, asked, xml_file,
      state_file, state_sha256) = quiet
-    plan = SitePlan(site, state, (), (), warnings, Revision(state.revision, state.stamp),
-                    False, arriving=b"", released=released)
+    plan = SitePlan.nothing_to_do(site, state, warnings, released)
     outputs = (Output(xml_file, state.sha256, True, False),
                Output(state_file, state_sha256, True, False))
     return SiteResult(source, diagnostics, advice, claims, site, plan, outputs, asked=asked)

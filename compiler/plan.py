@@ -103,6 +103,14 @@ class SitePlan:
     arriving: bytes | None = None  # the 5-byte codes of the IPUIs this plan registers
     released: frozenset[bytes] | None = None
 
+    @classmethod
+    def nothing_to_do(cls, site: Site, state: State, diagnostics: tuple[Diagnostic, ...],
+                      released: frozenset[bytes]) -> SitePlan:
+        """The summary of a site whose build/ already holds what it would write, at the
+        state's revision: a cache recalls it so, and a build leaves it so."""
+        return cls(site, state, (), (), diagnostics, Revision(state.revision, state.stamp),
+                   False, arriving=b"", released=released)
+
     def arriving_codes(self) -> Iterator[bytes]:
         """The IPUIs this site's file newly registers (they need the window)."""
         if self.arriving is not None:

@@ -99,11 +99,6 @@ class SiteResult:
     identities: tuple[Identity, ...] = field(default=(), compare=False)  # whole results only
 
     @property
-    def ok(self) -> bool:
-        """The file is valid (whatever its plan says)."""
-        return not has_errors(self.diagnostics)
-
-    @property
     def name(self) -> str | None:
         return self.site.name if self.site is not None else None
 
@@ -124,8 +119,8 @@ class SiteResult:
         xml = self.outputs[0]
         state = State(self.site.name, self.site.mac, self.site.model, xml.name,
                       plan.revision.number, plan.revision.stamp, xml.sha256, slots=())
-        quiet = SitePlan(plan.site, state, (), (), tuple(warnings(plan.site, [], options)),
-                         plan.revision, False, arriving=b"", released=plan.released_codes())
+        quiet = SitePlan.nothing_to_do(plan.site, state, tuple(warnings(plan.site, [], options)),
+                                       plan.released_codes())
         outputs = tuple(replace(output, on_disk=True, missing=False, staged=None, made=())
                         for output in self.outputs)
         return replace(self, plan=quiet, outputs=outputs, strays=(),
