@@ -57,16 +57,6 @@ class Outcome(str, Enum):
 
 
 @dataclass(frozen=True)
-class Validated:
-    diagnostics: tuple[Diagnostic, ...]
-    sites: int  # valid sites
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
-
-
-@dataclass(frozen=True)
 class Planned:
     diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's; the plans hold theirs
     plans: tuple[SitePlan, ...]  # none when a file is invalid
@@ -99,6 +89,8 @@ class Built:
 
 @dataclass(frozen=True)
 class Checked:
+    """What `validate` and `check` find: every problem, and how many sites are valid."""
+
     diagnostics: tuple[Diagnostic, ...]
     sites: int
 
@@ -137,11 +129,11 @@ def now() -> datetime:
 # -- the commands ------------------------------------------------------------------------
 
 
-def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Validated:
+def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Checked:
     """Every problem of every file, and the warnings of the plans that have a state to
     plan against; refusals belong to plan and build."""
-    fleet = _fleet(root, files, Options(now=now()))
-    plans = [result.plan for result in fleet.planned if result.plan is not None]
+    fleet = _fleet(root, site_files(root, list(files)), Options(now=now()))
+    plans = fleet.plans
     plan_diagnostics = sorted_diagnostics(d for plan in plans for d in plan.diagnostics)
     known = sorted_diagnostics(d for plan in plans if plan.state is not None
                                for d in plan.diagnostics)
@@ -152,7 +144,7 @@ def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Va
         diagnostics = [replace(d, severity=Severity.ERROR) if d.rule in STRICT_RULES else d
                        for d in diagnostics]
     valid = sum(1 for result in fleet.results if result.site is not None)
-    return Validated(tuple(diagnostics), valid)
+    return Checked(tuple(diagnostics), valid)
 
 
 def models(root: Path, files: Sequence[Path] = ()) -> Models:
@@ -167,19 +159,17 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
 
 def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None) -> Planned:
     """What a build would change on each device, against build/<site>/state.json."""
-    fleet = _fleet(root, files, options or Options(now=now()), changes=True)
-    return Planned(fleet.diagnostics, _plans(fleet))
+    fleet = _fleet(root, site_files(root, list(files)), options or Options(now=now()),
+                   changes=True)
+    return Planned(fleet.diagnostics, fleet.plans)
 
 
 def check(root: Path) -> Checked:
     """Whether every site is valid and build/ holds what a build would write, and
     nothing else."""
     sources = site_files(root)
-    cache = _cache(root)
-    _, fleet = _compile(root, sources, Options(now=now()), cache)
-    _save(cache)
-    return Checked((*_check_diagnostics(fleet), *_strangers(root, sources)),
-                   len(fleet.planned))
+    fleet = _fleet(root, sources, Options(now=now()))
+    return Checked(_check_diagnostics(root, sources, fleet), len(fleet.planned))
 
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
@@ -229,8 +219,8 @@ def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
                 cache.remember(job, result.written(options))
     _save(cache)
     if problem is not None:
-        return Built(Outcome.FAILED, (*diagnostics, problem), _plans(fleet), written)
-    return Built(Outcome.DONE, tuple(diagnostics), _plans(fleet), written)
+        return Built(Outcome.FAILED, (*diagnostics, problem), fleet.plans, written)
+    return Built(Outcome.DONE, tuple(diagnostics), fleet.plans, written)
 
 
 def publish(root: Path, to: Path, sites: Sequence[str] = (),
@@ -240,7 +230,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     compiled afresh for it, without the cache."""
     sources = site_files(root)
     jobs, fleet = _compile(root, sources, Options(now=now()), None)
-    diagnostics = (*_check_diagnostics(fleet), *_strangers(root, sources))
+    diagnostics = _check_diagnostics(root, sources, fleet)
     if has_errors(diagnostics):
         return Published(Outcome.UNCHECKED, diagnostics)
     from compiler import publish as publish_stage
@@ -323,11 +313,11 @@ def _save(cache: Cache | None) -> None:
         cache.save()
 
 
-def _fleet(root: Path, files: Sequence[Path], options: Options,
+def _fleet(root: Path, sources: Sequence[SourceFile], options: Options,
            changes: bool = False) -> Fleet:
     """Every site compiled with the root's cache, which is saved, and the fleet settled."""
     cache = _cache(root)
-    _, fleet = _compile(root, site_files(root, list(files)), options, cache, changes=changes)
+    _, fleet = _compile(root, sources, options, cache, changes=changes)
     _save(cache)
     return fleet
 
@@ -388,18 +378,16 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
         return list(pool.map(site_stage.run, jobs, chunksize=4))
 
 
-def _plans(fleet: Fleet) -> tuple[SitePlan, ...]:
-    return tuple(result.plan for result in fleet.planned if result.plan is not None)
-
-
 # -- check -------------------------------------------------------------------------------
 
 
-def _check_diagnostics(fleet: Fleet) -> tuple[Diagnostic, ...]:
-    plans = _plans(fleet)
-    errors = [d for d in sorted_diagnostics(d for p in plans for d in p.diagnostics)
+def _check_diagnostics(root: Path, sources: Sequence[SourceFile],
+                       fleet: Fleet) -> tuple[Diagnostic, ...]:
+    """What `check` (and publish, before it writes) fails on: invalid files, refused plans,
+    build/ not as a build would leave it, and what in build/ belongs to no site."""
+    errors = [d for d in sorted_diagnostics(d for p in fleet.plans for d in p.diagnostics)
               if d.is_error]
-    return (*fleet.diagnostics, *errors, *stale(fleet.planned))
+    return (*fleet.diagnostics, *errors, *stale(fleet.planned), *_strangers(root, sources))
 
 
 def _strangers(root: Path, sources: Sequence[SourceFile]) -> list[Diagnostic]:

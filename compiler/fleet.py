@@ -1,7 +1,8 @@
 """The fleet pass: what needs every site's result at once. No two site files define one
-site, share one DM's MAC or claim one IPUI; a plan that assumed no other site claims an IPUI it deregisters
-is compiled again when another does; a handset that leaves one site and registers in
-another is named as a move between sites. It returns new results, never patches old ones.
+site, share one DM's MAC or claim one IPUI; a plan that assumed no other site claims an
+IPUI it deregisters is compiled again when another does; a handset that leaves one site
+and registers in another is named as a move between sites. It returns new results, never
+patches old ones.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.paths import SITES_DIR, SourceFile
-from compiler.plan import cross_site_moves
+from compiler.plan import SitePlan, cross_site_moves
 from compiler.site import SiteResult
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ class Fleet:
         if not self.ok:
             return ()
         return tuple(result for result in self.results if result.plan is not None)
+
+    @property
+    def plans(self) -> tuple[SitePlan, ...]:
+        """The plans of `planned`, in file order."""
+        return tuple(result.plan for result in self.planned if result.plan is not None)
 
 
 def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: Again,
