@@ -23,7 +23,7 @@ import pickle
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from compiler.files import read_plain
 from compiler.paths import BUILD_DIR, STATE_FILE
@@ -32,7 +32,9 @@ from compiler.site import Job, Output, SiteResult, file_bytes
 from compiler.write import write_atomic
 
 if TYPE_CHECKING:
+    from compiler.diagnostics import Diagnostic
     from compiler.model import Site
+    from compiler.state import State
 
 INDEX = "index.pickle"
 FORMAT = 5
@@ -126,36 +128,51 @@ def _dump(path: Path, value: object) -> None:
             pass  # no cache, no harm
 
 
+class Quiet(NamedTuple):
+    """A result with nothing to do, as few objects (a fleet's index is loaded on every
+    run: fewer objects load faster); `result` makes the result again."""
+
+    source: str
+    site: Site
+    claims: bytes
+    diagnostics: tuple[Diagnostic, ...]
+    advice: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...]
+    state: State  # its summary: the state without its slots
+    released: frozenset[bytes]
+    asked: frozenset[bytes]
+    xml_file: str
+    state_file: str
+    state_sha256: str
+
+    @classmethod
+    def of(cls, result: SiteResult) -> Quiet:
+        plan = result.plan
+        assert result.site is not None and plan is not None and plan.state is not None
+        xml, state = result.outputs
+        return cls(result.source, result.site, result.claims, result.diagnostics,
+                   result.advice, plan.diagnostics, plan.state, plan.released_codes(),
+                   result.asked, xml.file, state.file, state.sha256)
+
+    def result(self) -> SiteResult:
+        plan = SitePlan.nothing_to_do(self.site, self.state, self.warnings, self.released)
+        outputs = (Output(self.xml_file, self.state.sha256, True, False),
+                   Output(self.state_file, self.state_sha256, True, False))
+        return SiteResult(self.source, self.diagnostics, self.advice, self.claims, self.site,
+                          plan, outputs, asked=self.asked)
+
+
 @dataclass(frozen=True)
 class Entry:
     file_key: str  # the site file's name and bytes
-    build_key: str | None  # build/<site>/ as the answer found it; None: a file with errors
-    # A file with errors: its result. A site with nothing to do: what its result is made
-    # again from, flat (a fleet's index is loaded on every run: fewer objects load faster).
-    answer: SiteResult | tuple[Any, ...]
+    # A file with errors: None, and its result. A site with nothing to do: build/<site>/
+    # as it was found, and what its result is made again from.
+    build_key: str | None
+    answer: SiteResult | Quiet
 
     @property
     def result(self) -> SiteResult:
-        return self.answer if isinstance(self.answer, SiteResult) else _recalled(self.answer)
-
-
-def _quiet(result: SiteResult) -> tuple[Any, ...]:
-    """A result with nothing to do, as few objects: what `_recalled` makes it again from."""
-    plan = result.plan
-    assert plan is not None and plan.state is not None
-    xml, state = result.outputs
-    return (result.source, result.site, result.claims, result.diagnostics, result.advice,
-            plan.diagnostics, plan.state, plan.released_codes(), result.asked, xml.file,
-            state.file, state.sha256)
-
-
-def _recalled(quiet: tuple[Any, ...]) -> SiteResult:
-    (source, site, claims, diagnostics, advice, warnings, state, released, asked, xml_file,
-     state_file, state_sha256) = quiet
-    plan = SitePlan.nothing_to_do(site, state, warnings, released)
-    outputs = (Output(xml_file, state.sha256, True, False),
-               Output(state_file, state_sha256, True, False))
-    return SiteResult(source, diagnostics, advice, claims, site, plan, outputs, asked=asked)
+        return self.answer if isinstance(self.answer, SiteResult) else self.answer.result()
 
 
 @dataclass
@@ -193,8 +210,10 @@ class Cache:
             return None
         if entry.build_key is None:
             return entry.result
-        site, file = entry.answer[1], entry.answer[6].file
-        return entry.result if entry.build_key == _build_key(job.root, key, site, file) else None
+        quiet = entry.answer
+        assert isinstance(quiet, Quiet)
+        now = _build_key(job.root, key, quiet.site, quiet.state.file)
+        return quiet.result() if entry.build_key == now else None
 
     def remember(self, job: Job, result: SiteResult) -> None:
         """Keep a result with errors in its file, or one with nothing to do; forget any
@@ -217,8 +236,8 @@ class Cache:
             return Entry(key, None, result)
         if not _nothing_to_do(result):
             return None
-        quiet = _quiet(result)
-        build_key = _build_key(job.root, key, result.site, quiet[6].file)
+        quiet = Quiet.of(result)
+        build_key = _build_key(job.root, key, quiet.site, quiet.state.file)
         return Entry(key, build_key, quiet) if build_key is not None else None
 
     def disjoint(self, jobs: list[Job]) -> frozenset[str]:
