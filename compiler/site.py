@@ -187,11 +187,9 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
     unsafe = _unsafe_directory(job.root, directory, site)
     if unsafe is not None:
         return _Planned(SitePlan(site, None, (), (), (unsafe,)))
-    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site.name, site.mac,
-                      target.stamp_format)
-    problems = read.diagnostics or _foreign_state(target, site, read.state)
-    if problems:  # nothing is planned against a state that cannot be trusted
-        return _Planned(SitePlan(site, None, (), (), problems))
+    read = read_state(directory, f"{BUILD_DIR}/{site.name}", site, target)
+    if read.diagnostics:  # nothing is planned against a state that cannot be trusted
+        return _Planned(SitePlan(site, None, (), (), read.diagnostics))
     state = read.state
     assigned = assign(site, state, target.database_slots)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
@@ -207,39 +205,6 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
     diagnostics = (*refused, *warnings(site, changes, job.options))
     plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
     return _files(job, target, directory, plan, content)
-
-
-def _foreign_state(target: Target, site: Site, state: State | None,
-                   ) -> tuple[Diagnostic, ...]:
-    """What makes a readable state one this site's device cannot have left: another
-    family's, another file's, or slots the device does not have (a hand-edited state
-    would otherwise become a file the device misreads)."""
-    if state is None:
-        return ()
-    shown = f"{BUILD_DIR}/{site.name}/{STATE_FILE}"
-    if target_for(state.model) is not target:
-        return (_state_error(shown, f"the state is for a {state.model[:20]!r}, but the site "
-                             f"now says {site.model}, a DM of another family with a database "
-                             "of its own: every handset must be registered again. If that is "
-                             f"intended, delete {shown} and build (the plan then shows every "
-                             "handset as new); if not, fix the model"),)
-    if state.file != target.file_name(site):
-        return (_state_error(shown, f"the state names the file {state.file[:40]!r}, not this "
-                             f"site's {target.file_name(site)}; restore it from git "
-                             "(git checkout -- build/)"),)
-    slots = target.database_slots
-    wrong = [r.slot for r in state.slots if (r.slot is None) != (slots is None) or
-             r.slot is not None and slots is not None and not 0 <= r.slot < slots]
-    if wrong:
-        where = "no slots" if slots is None else f"slots 0 to {slots - 1}"
-        return (_state_error(shown, f"the state holds slot {str(wrong[0])[:12]}, but the "
-                             f"{site.model} has {where}; restore it from git "
-                             "(git checkout -- build/)"),)
-    return ()
-
-
-def _state_error(shown: str, message: str) -> Diagnostic:
-    return Diagnostic(shown, None, None, Severity.ERROR, "state", "", message)
 
 
 def _files(job: Job, target: Target, directory: Path, plan: SitePlan,

@@ -8,12 +8,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
 from compiler.paths import STATE_FILE, state_path
+from compiler.targets import target_for
+
+if TYPE_CHECKING:
+    from compiler.model import Site
+    from compiler.targets import Target
 
 FORMAT_VERSION = 1
 HISTORY_LENGTH = 20
@@ -83,11 +88,11 @@ class StateRead:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-def read_state(site_directory: Path, display: str, site: str, mac: str,
-               stamp_format: str) -> StateRead:
+def read_state(site_directory: Path, display: str, site: Site, target: Target) -> StateRead:
     """The previous state, or None for a first build; a state that cannot be trusted is an
-    error (the plan would otherwise redo slots that real handsets hold). Its stamp must be
-    in the target's `stamp_format`."""
+    error (the plan would otherwise redo slots that real handsets hold): one it cannot
+    read, or one this site's device cannot have left (`target` says what its device
+    keeps)."""
     path = state_path(site_directory)
     shown = f"{display}/{STATE_FILE}"
     try:
@@ -101,22 +106,45 @@ def read_state(site_directory: Path, display: str, site: str, mac: str,
     except (OSError, UnicodeDecodeError) as err:
         return _unreadable(shown, f"cannot read the state: {err}")
     try:
-        state = _from_json(json.loads(text), stamp_format)
+        state = _from_json(json.loads(text), target.stamp_format)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         return _unreadable(shown, f"the state is damaged ({err}); restore it from git "
                            "(git checkout -- build/) rather than deleting it, or every "
                            "handset is planned anew")
-    if state.site != site:
-        return _unreadable(shown, f"the state belongs to site '{state.site}', not '{site}': "
-                           f"restore {display}/ from git, or, if it was copied from another "
-                           "site, delete it so that this site is planned as new")
-    if state.mac != mac:
-        return _unreadable(shown, f"the state is for the DM with MAC {state.mac}, but the "
-                           f"site now says {mac}. A new MAC is a new device: its database is "
-                           "empty, so every handset must be registered again. If that is "
-                           f"intended, delete {shown} and build (the plan then shows every "
-                           "handset as new); if not, fix the MAC")
-    return StateRead(state)
+    problem = _foreign(state, display, site, target)
+    return _unreadable(shown, problem) if problem else StateRead(state)
+
+
+def _foreign(state: State, display: str, site: Site, target: Target) -> str | None:
+    """Why this state cannot be what this site's device was last given: another site's,
+    another DM's, another family's, another file's, or slots the device does not have (a
+    hand-edited state would otherwise become a file the device misreads)."""
+    shown = f"{display}/{STATE_FILE}"
+    if state.site != site.name:
+        return (f"the state belongs to site '{state.site}', not '{site.name}': restore "
+                f"{display}/ from git, or, if it was copied from another site, delete it so "
+                "that this site is planned as new")
+    if state.mac != site.mac:
+        return (f"the state is for the DM with MAC {state.mac}, but the site now says "
+                f"{site.mac}. A new MAC is a new device: its database is empty, so every "
+                f"handset must be registered again. If that is intended, delete {shown} and "
+                "build (the plan then shows every handset as new); if not, fix the MAC")
+    if target_for(state.model) is not target:
+        return (f"the state is for a {state.model[:20]!r}, but the site now says "
+                f"{site.model}, a DM of another family with a database of its own: every "
+                f"handset must be registered again. If that is intended, delete {shown} and "
+                "build (the plan then shows every handset as new); if not, fix the model")
+    if state.file != target.file_name(site):
+        return (f"the state names the file {state.file[:40]!r}, not this site's "
+                f"{target.file_name(site)}; restore it from git (git checkout -- build/)")
+    slots = target.database_slots
+    wrong = [r.slot for r in state.slots if (r.slot is None) != (slots is None) or
+             r.slot is not None and slots is not None and not 0 <= r.slot < slots]
+    if wrong:
+        where = "no slots" if slots is None else f"slots 0 to {slots - 1}"
+        return (f"the state holds slot {str(wrong[0])[:12]}, but the {site.model} has "
+                f"{where}; restore it from git (git checkout -- build/)")
+    return None
 
 
 def _unreadable(display: str, message: str) -> StateRead:
