@@ -45,7 +45,7 @@ class FileOutput:
 
 
 @dataclass
-class Imported:
+class Prepared:
     outputs: list[FileOutput] = field(default_factory=list)  # in the order they are written
     diagnostics: list[Diagnostic] = field(default_factory=list)
     site: dict[str, Any] | None = None  # the site data the site file is written from
@@ -64,22 +64,22 @@ class Request:
     secrets: Path | None = None
 
 
-def prepare(request: Request, now: datetime) -> Imported:
+def prepare(request: Request, now: datetime) -> Prepared:
     """Everything an import writes, or the reasons it writes nothing."""
     display = request.file.as_posix()
     target, read_file = importing_target()
     read = read_file(request.file, display)
     mapped = read.mapped
     if mapped is None:
-        return Imported(diagnostics=sorted_diagnostics(read.diagnostics))
+        return Prepared(diagnostics=sorted_diagnostics(read.diagnostics))
     diagnostics = list(read.diagnostics)
     name = request.site or mapped.header_site
     if name is None:
-        return Imported(diagnostics=sorted_diagnostics(diagnostics + [_option(
+        return Prepared(diagnostics=sorted_diagnostics(diagnostics + [_option(
             "--site", "import-site", "the file does not name its site (dectprov did not "
             "write it); name it with --site NAME")]))
     if not SITE_NAME.fullmatch(name):
-        return Imported(diagnostics=[_option(
+        return Prepared(diagnostics=[_option(
             "--site", "import-site", f"'{name[:63]}' is not a site name: lower-case letters, "
             "digits and '-', starting with a letter or digit, at most 63 characters")])
     site_data, secrets, password_problems = _site_data(name, read.model, mapped, target,
@@ -87,24 +87,24 @@ def prepare(request: Request, now: datetime) -> Imported:
     diagnostics += password_problems
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
     if has_errors(diagnostics):
-        return Imported(diagnostics=sorted_diagnostics(diagnostics))
+        return Prepared(diagnostics=sorted_diagnostics(diagnostics))
     site_data = _pin_slots(site_data, mapped, target.database_slots)
     paths = _Paths.of(request, name)
     diagnostics += paths.problems()
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
     diagnostics += secret_problems
     if has_errors(diagnostics):
-        return Imported(diagnostics=sorted_diagnostics(diagnostics))
+        return Prepared(diagnostics=sorted_diagnostics(diagnostics))
     outputs = [secrets_output] if secrets_output else []
     outputs += _site_outputs(site_data, mapped, target, paths, now)
-    return Imported(outputs, sorted_diagnostics(diagnostics), site_data)
+    return Prepared(outputs, sorted_diagnostics(diagnostics), site_data)
 
 
-def write(imported: Imported) -> list[FileOutput]:
+def write(prepared: Prepared) -> list[FileOutput]:
     """Write each file atomically, the secrets first and the state last, as a build does."""
-    for output in imported.outputs:
+    for output in prepared.outputs:
         write_atomic(output.path, output.content, mode=output.mode)
-    return imported.outputs
+    return prepared.outputs
 
 
 def _option(option: str, rule: str, message: str) -> Diagnostic:
