@@ -38,7 +38,7 @@ from compiler.plan import (
 )
 from compiler.state import State, read_state, to_json
 from compiler.targets import Rendering, Target, target_for
-from compiler.write import Faults
+from compiler.write import Faults, write_failed
 from compiler.write import stage as stage_file
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def compile_site(job: Job) -> SiteResult:
     try:
         planned = _plan(job, checked.site, elsewhere)
     except OSError as err:
-        return replace(checked, failure=staging_failed(err))
+        return replace(checked, failure=write_failed(checked.site.name, err))
     return replace(checked, plan=planned.plan, outputs=planned.outputs,
                    strays=planned.strays, asked=frozenset(asked))
 
@@ -304,15 +304,6 @@ def _remove_empty(directories: tuple[Path, ...]) -> None:
             directory.rmdir()
         except OSError:
             return  # not empty (another file of the site is staged there), or gone
-
-
-def staging_failed(err: OSError) -> Diagnostic:
-    """A file could not be staged: nothing was written, and nothing is left staged."""
-    path = Path(err.filename) if err.filename else Path(BUILD_DIR)
-    reason = err.strerror or str(err)
-    return Diagnostic("/".join(path.parts[-3:-1]) or BUILD_DIR, None, None, Severity.ERROR,
-                      "write-failed", "", f"cannot write {path.name}: {reason}. Every file "
-                      "is as it was or complete; fix the cause and build again")
 
 
 def file_bytes(path: Path) -> bytes | None:

@@ -141,7 +141,7 @@ def write_results(results: Sequence[SiteResult], faults: Faults | None = None,
             written += _write_site(result, faults or Faults())
         except OSError as err:
             discard(results[number:])
-            return tuple(written), _write_failed(result, err)
+            return tuple(written), write_failed(result.name, err)
     return tuple(written), None
 
 
@@ -175,9 +175,11 @@ def discard(results: Iterable[SiteResult]) -> None:
                     break  # not empty (another file of the site is staged there), or gone
 
 
-def _write_failed(result: SiteResult, err: OSError) -> Diagnostic:
+def write_failed(site: str | None, err: OSError) -> Diagnostic:
+    """A file of build/<site>/ could not be staged or renamed into place: every file is as
+    it was or complete, and nothing is left staged."""
     where = Path(err.filename).name if err.filename else "its files"
     reason = err.strerror or str(err)
-    return Diagnostic(f"{BUILD_DIR}/{result.name}", None, None, Severity.ERROR,
+    return Diagnostic(f"{BUILD_DIR}/{site}", None, None, Severity.ERROR,
                       "write-failed", "", f"cannot write {where}: {reason}. Every file is "
                       "as it was or complete; fix the cause and build again")
