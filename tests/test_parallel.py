@@ -181,3 +181,36 @@ def test_who_claims_an_ipui_is_found_at_code_boundaries_only() -> None:
     for asked in ({code}, many):
         assert fleet_pass._holders(results, asked) == {code: 1}
     assert fleet_pass._holders(results, {bytes.fromhex("0328D41A03")}) == {}
+
+
+def test_a_skipped_revision_and_a_linked_build_are_seen_alike_with_a_warm_cache(
+        fleet: Fleet) -> None:
+    """A site's build put back at an older revision (files' times kept, as a checkout of an
+    old commit leaves them), and another site's build/<site> moved away and linked back:
+    the workers and the warm cache must see both as the plain way does."""
+    old = {mode: {path.name: (path.read_bytes(), path.stat())
+                  for path in (repo.root / "build" / name(0)).iterdir()}
+           for mode, repo in fleet.repos.items()}
+    fleet.site(0, [1, 2, 3], profile="Renamed")
+    assert fleet.run("build", "--now", "2026-11-27 12:00")[0] == EXIT_OK
+    assert fleet.run("check")[0] == EXIT_OK  # the cache is warm
+    for mode, repo in fleet.repos.items():
+        for file, (content, info) in old[mode].items():
+            path = repo.root / "build" / name(0) / file
+            path.write_bytes(content)
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+        linked = repo.root / "build" / name(1)
+        linked.rename(repo.root / "moved")
+        linked.symlink_to(repo.root / "moved")
+    code, _, err = fleet.run("check")
+    assert code == EXIT_INVALID
+    assert f"build/{name(0)}/7C2F80000000.xml: error: is out of date" in err
+    assert f"build/{name(1)}: error: build/{name(1)} is a symlink" in err
+    for repo in fleet.repos.values():
+        linked = repo.root / "build" / name(1)
+        linked.unlink()
+        (repo.root / "moved").rename(linked)
+    code, out, _ = fleet.run("build", "--now", "2026-11-28 12:00")
+    assert (code, out) == (EXIT_OK, f"Built {sites()} sites: 1 changed, {sites() - 1} "
+                                    "unchanged (2 files written).\n")
+    assert "Renamed" in fleet.xml(0) and fleet.run("check")[0] == EXIT_OK
