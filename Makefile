@@ -26,7 +26,7 @@ test: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest --cov --cov-report=term
 
 fuzz: $(TEST_INSTALLED)
-	DECTPROV_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py -q
+	DECTPROV_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_device_model.py -q
 
 golden: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
