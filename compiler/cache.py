@@ -47,12 +47,13 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(str(FORMAT).encode())
     files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".json"))
-    from compiler.schema import schema_text  # the schema may live beside the package
+    from compiler.schema import STATE_SCHEMA, schema_text  # schemas may live beside it
 
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(schema_text().encode())
+    digest.update(schema_text(STATE_SCHEMA).encode())
     return digest.hexdigest()
 
 

@@ -4,19 +4,26 @@ build/<site>/state.json. It holds no secret: slots by IPUI and login, revisions,
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compiler.diagnostics import Diagnostic, Severity
+from compiler.diagnostics import Diagnostic, PathPart, Severity
 from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
+from compiler.jsonpos import position_of, positions
 from compiler.paths import STATE_FILE, state_path
+from compiler.schema import STATE_SCHEMA, schema_text
 from compiler.targets import target_for
+from compiler.text import clip, shown_path
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from compiler.model import Site
     from compiler.targets import Target
 
@@ -57,6 +64,9 @@ class HistoryEntry:
     revision: int
     stamp: str
     changes: tuple[tuple[str, int], ...]  # (kind, count), sorted by kind
+    # What this build was allowed to do that is otherwise refused, by the refusal's rule
+    # (reregistration, deregistration-threshold, device-change): the option was given.
+    allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,31 +98,198 @@ class StateRead:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+# A state of 100 slots and 20 revisions is some 15 KB; anything near this is not one.
+STATE_LIMIT = 1 << 20
+# How many problems one state reports: a damaged file would otherwise list every slot.
+MAX_PROBLEMS = 20
+
+
 def read_state(site_directory: Path, display: str, site: Site, target: Target) -> StateRead:
     """The previous state, or None for a first build; a state that cannot be trusted is an
     error (the plan would otherwise redo slots that real handsets hold): one it cannot
-    read, or one this site's device cannot have left (`target` says what its device
-    keeps)."""
-    path = state_path(site_directory)
+    read, one that breaks the state schema, or one this site's device cannot have left
+    (`target` says what its device keeps)."""
     shown = f"{display}/{STATE_FILE}"
     try:
-        data = read_plain(path)
-        if data is None:  # a pipe would wait for ever, a device never end: not opened
-            return _unreadable(shown, "cannot read the state: it is not a plain file; "
-                               "restore it from git (git checkout -- build/)")
-        text = data.decode("utf-8")
+        data = load_state(state_path(site_directory), shown)
     except FileNotFoundError:
         return StateRead(None)
-    except (OSError, UnicodeDecodeError) as err:
-        return _unreadable(shown, f"cannot read the state: {err}")
+    if data.state is None:
+        return data
+    problem = _foreign(data.state, display, site, target)
+    return _unreadable(shown, problem) if problem else data
+
+
+def load_state(path: Path, shown: str) -> StateRead:
+    """A state file checked against the state schema and read, with a located diagnostic
+    for each problem (`shown` names the file); FileNotFoundError when there is none."""
     try:
-        state = _from_json(json.loads(text), target.stamp_format)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        return _unreadable(shown, f"the state is damaged ({err}); restore it from git "
-                           "(git checkout -- build/) rather than deleting it, or every "
-                           "handset is planned anew")
-    problem = _foreign(state, display, site, target)
-    return _unreadable(shown, problem) if problem else StateRead(state)
+        data = read_plain(path, STATE_LIMIT)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        return _unreadable(shown, f"cannot read the state: {err.strerror or err}")
+    if data is None:  # a pipe would wait for ever, a device never end: not opened
+        return _unreadable(shown, "cannot read the state: it is not a plain file; "
+                           "restore it from git (git checkout -- build/)")
+    if len(data) > STATE_LIMIT:
+        return _unreadable(shown, f"the state is over {STATE_LIMIT >> 10} KiB, which no "
+                           "build writes; restore it from git (git checkout -- build/)")
+    return parse_state(data, shown)
+
+
+def parse_state(data: bytes, shown: str) -> StateRead:
+    """A state's bytes, checked against the state schema and read; the stamp format is the
+    same for every family."""
+    try:
+        text = data.decode("utf-8")
+        loaded = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        where = _json_error_position(err)
+        return StateRead(None, (_located(shown, where, _damaged(f"not JSON: {_reason(err)}")),))
+    problems = _schema_problems(loaded) or _record_problems(loaded)
+    if problems:
+        table = positions(text)
+        return StateRead(None, tuple(_located(shown, position_of(table, path), message)
+                                     for path, message in problems[:MAX_PROBLEMS]))
+    return StateRead(_from_json(loaded))
+
+
+_RESTORE = ("restore it from git (git checkout -- build/) rather than deleting it, or every "
+            "handset is planned anew")
+
+
+def _damaged(detail: str) -> str:
+    return f"the state is damaged ({detail}); {_RESTORE}"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a state holds")
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, RecursionError):
+        return "nested too deeply"
+    if isinstance(err, UnicodeDecodeError):
+        return "not UTF-8"
+    return clip(str(getattr(err, "msg", err)), 80)
+
+
+def _json_error_position(err: Exception) -> tuple[int, int] | None:
+    if isinstance(err, json.JSONDecodeError):
+        return err.lineno, err.colno
+    return None
+
+
+def _located(shown: str, where: tuple[int, int] | None, message: str) -> Diagnostic:
+    line, column = where if where is not None else (None, None)
+    return Diagnostic(shown, line, column, Severity.ERROR, "state", "", message)
+
+
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text(STATE_SCHEMA)))
+
+
+def _schema_problems(data: Any) -> list[tuple[tuple[PathPart, ...], str]]:
+    """(path, message) for each way the data breaks the state schema."""
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
+    import jsonschema  # only to explain a no
+
+    validator = jsonschema.Draft7Validator(json.loads(schema_text(STATE_SCHEMA)))
+    problems: dict[tuple[PathPart, ...], str] = {}  # a value's first problem says enough
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = tuple(error.absolute_path)
+        if path in problems:
+            continue
+        subject = f"{shown_path(path)}: " if path else ""
+        problems[path] = _damaged(f"{subject}{_schema_message(error)}")
+    return list(problems.items())
+
+
+def _schema_message(error: Any) -> str:
+    """What is wrong, in a line: a hand-edited value is shown clipped, never whole."""
+    value = error.instance
+    shown = clip(str(value) if isinstance(value, Decimal) else repr(value), 40)
+    kind = error.validator
+    if kind in ("type", "pattern", "enum", "const", "minimum", "maximum", "minLength",
+                "maxLength", "anyOf"):
+        return f"{shown} is not {_EXPECTED.get(kind, 'allowed here')}" if kind not in (
+            "pattern", "anyOf", "type") else f"{shown} is not {_expected(error)}"
+    if kind == "not":  # the schema's only `not`: a freed slot holds nobody
+        return "a freed slot records no ipui, login or enabled flag"
+    if kind == "required":
+        return clip(error.message, 80)
+    if kind == "additionalProperties":
+        return "unknown key " + clip(str(sorted(set(value) - set(error.schema.get(
+            "properties", {})))), 60)
+    return clip(error.message, 100)
+
+
+_EXPECTED = {
+    "enum": "one of the allowed values", "const": "the value this format has",
+    "minimum": "within range (too small)", "maximum": "within range (too large)",
+    "minLength": "long enough", "maxLength": "short enough",
+}
+
+
+_FORMS = {
+    "site": "a site name", "mac": "a MAC of 12 upper-case hex digits",
+    "file": "a provisioning file name (<MAC>.xml)", "stamp": "a stamp of 10 digits",
+    "sha256": "a SHA-256 in lower-case hex", "ipui": "an IPUI (10 upper-case hex digits)",
+    "deregistered_ipui": "an IPUI (10 upper-case hex digits)",
+    "changes": "the name of a kind of change",
+}
+
+
+def _expected(error: Any) -> str:
+    if error.validator == "type":
+        return f"of type {error.validator_value}"
+    if error.validator == "anyOf":
+        return "an IPUI (10 upper-case hex digits) or null"
+    keys = [part for part in error.absolute_path if isinstance(part, str)]
+    return _FORMS.get(keys[-1] if keys else "", "of the form this format has")
+
+
+def _record_problems(data: dict[str, Any]) -> list[tuple[tuple[PathPart, ...], str]]:
+    """What the schema cannot say: every record keyed the same way (by slot, or by IPUI),
+    each key once, each IPUI in use once."""
+    problems = []
+    records = data["slots"]
+    by_slot = {("slot" in record) for record in records}
+    if len(by_slot) > 1:
+        return [(("slots",), _damaged("some records have a slot and some do not: a state is "
+                                      "keyed by slot (N720) or by IPUI (Nx70), never both"))]
+    keys: dict[Any, int] = {}
+    in_use: dict[str, int] = {}
+    for index, record in enumerate(records):
+        key = record.get("slot", record.get("ipui") or record.get("deregistered_ipui"))
+        if key is None:
+            problems.append((("slots", index), _damaged("a record without slot names no "
+                                                         "IPUI")))
+        elif key in keys:
+            problems.append((("slots", index), _damaged(
+                f"{_key_name(key)} is recorded twice, also in slots[{keys[key]}]")))
+        keys.setdefault(key, index)
+        ipui = record.get("ipui")
+        if ipui is not None and ipui in in_use:
+            problems.append((("slots", index, "ipui"), _damaged(
+                f"IPUI {ipui} is in use twice, also in slots[{in_use[ipui]}]")))
+        if ipui is not None:
+            in_use.setdefault(ipui, index)
+    return problems
+
+
+def _key_name(key: Any) -> str:
+    return f"slot {key}" if isinstance(key, int) else f"IPUI {key}"
 
 
 def _foreign(state: State, display: str, site: Site, target: Target) -> str | None:
@@ -137,6 +314,10 @@ def _foreign(state: State, display: str, site: Site, target: Target) -> str | No
     if state.file != target.file_name(site):
         return (f"the state names the file {state.file[:40]!r}, not this site's "
                 f"{target.file_name(site)}; restore it from git (git checkout -- build/)")
+    try:
+        datetime.strptime(state.stamp, target.stamp_format)  # the next is computed from it
+    except ValueError:
+        return _damaged(f"stamp: {state.stamp!r} is no time")
     slots = target.database_slots
     wrong = [r.slot for r in state.slots if (r.slot is None) != (slots is None) or
              r.slot is not None and slots is not None and not 0 <= r.slot < slots]
@@ -161,30 +342,26 @@ def _ipui(text: str | None) -> Ipui | None:
     return parsed
 
 
-def _from_json(data: dict[str, Any], stamp_format: str) -> State:
-    if data.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"format_version {data.get('format_version')!r} is not "
-                         f"{FORMAT_VERSION}")
+def _from_json(data: dict[str, Any]) -> State:
+    """The state from data the schema and the record checks have vouched for."""
     slots = tuple(sorted((
         SlotRecord(
-            slot=None if item.get("slot") is None else int(item["slot"]),
+            slot=item.get("slot"),
             in_use=item["status"] == "in-use",
             ipui=_ipui(item.get("ipui")),
             login=item.get("login"),
-            enabled=bool(item.get("enabled", True)),
+            enabled=item.get("enabled", True),
             released=_ipui(item.get("deregistered_ipui")),
             released_in_revision=item.get("deregistered_in_revision"),
         ) for item in data["slots"]), key=lambda record: record.key))
     history = tuple(
-        HistoryEntry(int(item["revision"]), str(item["stamp"]),
-                     tuple(sorted((str(k), int(v)) for k, v in item["changes"].items())))
+        HistoryEntry(item["revision"], item["stamp"], tuple(sorted(item["changes"].items())),
+                     tuple(item.get("allowed", ())))
         for item in data.get("history", []))
-    stamp = str(data["stamp"])
-    datetime.strptime(stamp, stamp_format)  # the next stamp is computed from it
     return State(
-        site=str(data["site"]), mac=str(data["mac"]), model=str(data["model"]),
-        file=str(data["file"]), revision=int(data["revision"]), stamp=stamp,
-        sha256=str(data["sha256"]), slots=slots, history=history,
+        site=data["site"], mac=data["mac"], model=data["model"], file=data["file"],
+        revision=data["revision"], stamp=data["stamp"], sha256=data["sha256"], slots=slots,
+        history=history,
     )
 
 
@@ -201,6 +378,14 @@ def _slot_json(record: SlotRecord) -> dict[str, Any]:
     return data
 
 
+def _history_json(entry: HistoryEntry) -> dict[str, Any]:
+    data: dict[str, Any] = {"revision": entry.revision, "stamp": entry.stamp,
+                            "changes": dict(entry.changes)}
+    if entry.allowed:
+        data["allowed"] = list(entry.allowed)
+    return data
+
+
 def to_json(state: State) -> bytes:
     """Sorted keys, slots in order, one slot a line: a change to a slot is a one-line diff
     in review (and the C encoder writes each line: a fleet's states cost little)."""
@@ -214,8 +399,7 @@ def to_json(state: State) -> bytes:
         "stamp": state.stamp,
         "sha256": state.sha256,
         "slots": [_slot_json(record) for record in state.slots],
-        "history": [{"revision": entry.revision, "stamp": entry.stamp,
-                     "changes": dict(entry.changes)} for entry in state.history],
+        "history": [_history_json(entry) for entry in state.history],
     }
     lines = []
     for key in sorted(data):

@@ -255,15 +255,28 @@ def _edit_state(root: Path, site: str, edit: Any) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+_SCHEMA_ADVICE = ("restore it from git (git checkout -- build/) rather than deleting it, or "
+                  "every handset is planned anew")
+_ADVICE = "restore it from git (git checkout -- build/)"
+
+
 @pytest.mark.parametrize(("site", "edit", "message"), [
     ("vendor-example", lambda s: s["slots"][0].update(slot=-1),
-     "the state holds slot -1, but the N720 has slots 0 to 99"),
+     f"the state is damaged (slots[0].slot: -1 is not within range (too small)); "
+     f"{_SCHEMA_ADVICE}"),
     ("vendor-example", lambda s: s["slots"][0].update(slot=10**30),
-     "the state holds slot 100000000000, but the N720 has slots 0 to 99"),
+     f"the state is damaged (slots[0].slot: {10**30} is not within range (too large)); "
+     f"{_SCHEMA_ADVICE}"),
+    ("vendor-example", lambda s: s["slots"][0].update(slot=150),
+     f"the state holds slot 150, but the N720 has slots 0 to 99; {_ADVICE}"),
     ("clinic-north", lambda s: [r.update(slot=3 + i) for i, r in enumerate(s["slots"])],
-     "the state holds slot 3, but the N870 has no slots"),
+     f"the state holds slot 3, but the N870 has no slots; {_ADVICE}"),
     ("vendor-example", lambda s: s.update(file="/dev/zero"),
-     "the state names the file '/dev/zero', not this site's 7C2F80CA21E4.xml"),
+     "the state is damaged (file: '/dev/zero' is not a provisioning file name (<MAC>.xml)); "
+     + _SCHEMA_ADVICE),
+    ("vendor-example", lambda s: s.update(file="7C2F80CA21E5.xml"),
+     f"the state names the file '7C2F80CA21E5.xml', not this site's 7C2F80CA21E4.xml; "
+     f"{_ADVICE}"),
 ])
 def test_a_state_this_device_cannot_have_left_is_refused(
         root: Path, site: str, edit: Any, message: str) -> None:
@@ -273,9 +286,9 @@ def test_a_state_this_device_cannot_have_left_is_refused(
     before = _everything(root)
     built = app.build(root, options=LATER)
     assert built.outcome is Outcome.INVALID
-    assert [d.to_text() for d in built.diagnostics] == [
-        f"build/{site}/state.json: error: {message}; restore it from git "
-        "(git checkout -- build/) [state]"]
+    [found] = built.diagnostics
+    assert (found.file, found.rule, found.message) == (
+        f"build/{site}/state.json", "state", message)
     assert _everything(root) == before
 
 
