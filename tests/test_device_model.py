@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 EXIT_OK, EXIT_INVALID = 0, 1  # the README's exit codes
-EXAMPLES = int(os.environ.get("DECTPROV_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("DECTPROV_FUZZ_EXAMPLES", "50"))
 # A failure found in the bounded run is reported as found: shrinking a sequence of builds
 # takes minutes. `make fuzz` (any DECTPROV_FUZZ_EXAMPLES) shrinks it to a minimal one.
 PHASES = [phase for phase in Phase if "DECTPROV_FUZZ_EXAMPLES" in os.environ
@@ -136,8 +136,10 @@ def _step(root: Path, fleet: Fleet, step: int,
 
 def _record(root: Path, site: Site, changes: list[dict[str, Any]],
             previous: Build | None) -> Build:
-    (path,) = (root / "build" / site.name).glob("*.xml")
     device = (site.family, site.mac.upper())
+    mac = site.mac.replace(":", "").replace("-", "")  # the file the device asks for
+    name = mac.upper() if site.family == "N720" else mac.lower()
+    path = root / "build" / site.name / f"{name}.xml"
     positions = dict(previous.positions) if previous and previous.device == device else {}
     named, moved = set(), set()
     for change in changes:  # what leaves first, then what takes a place
@@ -195,11 +197,13 @@ def check_device(device: N720Device | Nx70Device, build: Build, since: list[Buil
     named = frozenset().union(*(b.named for b in since))
     expected_lost = {ipui for ipui in named if ipui in before and ipui not in stranded
                      and build.positions.get(ipui) != before[ipui]}
-    assert device.lost == expected_lost, (sorted(device.lost), sorted(expected_lost))
+    assert device.lost == expected_lost, \
+        f"registrations ended: {sorted(device.lost)} on the device, {sorted(expected_lost)} " \
+        "by the plans since its last file"
     assert device.stranded <= moved, f"lost by a move no plan named: {device.stranded - moved}"
     intended = {ipui: login for ipui, login in build.intended.items()
                 if ipui not in device.stranded}
-    assert device.handsets() == intended
+    assert device.handsets() == intended, "registered on the device (left), in the site file"
     assert set(build.positions) == set(build.intended), "the plans lost track of a handset"
     if isinstance(device, N720Device):
         for ipui in device.registered:
