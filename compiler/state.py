@@ -5,6 +5,7 @@ build/<site>/state.json. It holds no secret: slots by IPUI and login, revisions,
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,7 +118,10 @@ def read_state(site_directory: Path, display: str, site: Site, target: Target) -
     if data.state is None:
         return data
     problem = _foreign(data.state, display, site, target)
-    return _unreadable(shown, problem) if problem else data
+    if problem:
+        return _unreadable(shown, problem)
+    return StateRead(data.state, tuple(_disagreements(site_directory, display, data.state,
+                                                      target)))
 
 
 def load_state(path: Path, shown: str) -> StateRead:
@@ -326,6 +330,101 @@ def _foreign(state: State, display: str, site: Site, target: Target) -> str | No
         return (f"the state holds slot {str(wrong[0])[:12]}, but the {site.model} has "
                 f"{where}; restore it from git (git checkout -- build/)")
     return None
+
+
+# A provisioning file of 250 handsets is some 200 KB.
+FILE_LIMIT = 16 << 20
+
+
+def _disagreements(site_directory: Path, display: str, state: State,
+                   target: Target) -> list[Diagnostic]:
+    """Where the state disagrees with the file written with it (its sha256 says which)
+    about a handset place: the state was edited by hand, and the plan, which trusts it,
+    would tell the device something else than a reviewer reads. No file, or another file:
+    a build writes it anew (and check says so)."""
+    path = site_directory / state.file
+    shown = f"{display}/{STATE_FILE}"
+    try:
+        content = read_plain(path, FILE_LIMIT)
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        return [_located(shown, None, f"cannot read {display}/{state.file} to check the state "
+                         f"against it: {err.strerror or err}")]
+    if content is None or len(content) > FILE_LIMIT:
+        return [_located(shown, None, f"{display}/{state.file} is not a plain file of at most "
+                         f"{FILE_LIMIT >> 20} MiB; {_RESTORE}")]
+    if hashlib.sha256(content).hexdigest() != state.sha256:
+        return []  # the file was edited, not the state: a build writes it anew (check says so)
+    written = target.places(content)
+    recorded = {record.key: _recorded(record) for record in state.slots}
+    wrong = [key for key in sorted(recorded.keys() | written.keys(), key=_key_order)
+             if recorded.get(key) != _as_written(written.get(key))]
+    if not wrong:
+        return []
+    table = _record_positions(path.with_name(STATE_FILE))
+    return [_located(shown, table.get(key), _disagreement(key, recorded.get(key),
+                                                          _as_written(written.get(key)),
+                                                          f"{display}/{state.file}"))
+            for key in wrong[:MAX_PROBLEMS]]
+
+
+_Seen = tuple[str | None, str | None, bool | None, bool]  # ipui, login, enabled, deregisters
+
+
+def _recorded(record: SlotRecord) -> _Seen:
+    if record.in_use:
+        return (record.ipui.hex if record.ipui else None, record.login, record.enabled,
+                record.ipui is None and record.released is not None)
+    return None, None, None, record.released is not None
+
+
+def _as_written(place: Any) -> _Seen | None:
+    if place is None:
+        return None
+    return (place.ipui, place.login, place.enabled if place.login else None,
+            place.deregisters)
+
+
+def _key_order(key: Key) -> tuple[int, str]:
+    return (key, "") if isinstance(key, int) else (-1, key)
+
+
+def _disagreement(key: Key, recorded: _Seen | None, written: _Seen | None, file: str) -> str:
+    where = f"slot {key}" if isinstance(key, int) else f"IPUI {key}"
+    return (f"the state records {_seen(recorded)} at {where}, but {file}, the file written "
+            f"with it, writes {_seen(written)} there: the state was edited by hand, and a "
+            f"build would tell the device what a reviewer does not see; {_RESTORE}")
+
+
+def _seen(seen: _Seen | None) -> str:
+    if seen is None:
+        return "nothing there"
+    ipui, login, enabled, deregisters = seen
+    parts = []
+    if ipui is not None:
+        parts.append(f"handset {ipui}")
+    if login is not None:
+        parts.append(f"account {clip(login, 20)}{'' if enabled else ' (disabled)'}")
+    if deregisters:
+        parts.append("a deregistration")
+    return " with ".join(parts) if parts else "an emptied account"
+
+
+def _record_positions(path: Path) -> dict[Key, tuple[int, int]]:
+    """Where each slot record sits in the state file (read once more, on this error path)."""
+    try:
+        text = (read_plain(path, STATE_LIMIT) or b"").decode("utf-8")
+        records = json.loads(text)["slots"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    table = positions(text)
+    found: dict[Key, tuple[int, int]] = {}
+    for index, record in enumerate(records):
+        key = record.get("slot", record.get("ipui") or record.get("deregistered_ipui"))
+        if ("slots", index) in table:
+            found.setdefault(key, table[("slots", index)])
+    return found
 
 
 def _unreadable(display: str, message: str) -> StateRead:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import copy_sites, run, tree
 
 from compiler.jsonpos import position_of, positions
 from compiler.state import STATE_LIMIT, load_state, parse_state, to_json
@@ -130,3 +131,105 @@ def test_positions_name_line_and_column() -> None:
     assert position_of(table, ("a", 5)) == (2, 8)  # the nearest enclosing value
     assert positions('{"a": ') == {}
     assert positions("[1, 2]", limit=2) == {}
+
+
+# -- a state that disagrees with the file written with it ----------------------------------
+
+
+@pytest.fixture(params=["cache", "no cache"])
+def built(request: pytest.FixtureRequest, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Path:
+    if request.param == "no cache":
+        monkeypatch.setenv("DECTPROV_CACHE", "off")
+    root = copy_sites(tmp_path / "root")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
+    return root
+
+
+NOW = "2026-11-27 12:00"
+
+
+def _edit(root: Path, site: str, edit: Any) -> str:
+    path = root / "build" / site / "state.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    text = to_json_text(data)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def to_json_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def _swap_first_two(data: dict[str, Any]) -> None:
+    first, second = data["slots"][0], data["slots"][1]
+    for key in ("ipui", "login"):
+        first[key], second[key] = second[key], first[key]
+
+
+def test_a_swap_made_in_the_state_is_refused_by_every_command(built: Path) -> None:
+    """Swapping the ipui/login of two slots in a committed state gave a build that swaps
+    the two handsets on the device (both deregistered), while check passed."""
+    text = _edit(built, "care-home", _swap_first_two)
+    before = tree(built / "build")
+    code, out, _ = run("plan", "--root", str(built), "--now", NOW)
+    assert code == 1
+    assert out.count("error: the state records handset") == 2
+    for command in (("build", "--now", NOW), ("check",)):
+        code, _, err = run(*command, "--root", str(built))
+        assert code == 1, command
+        lines = [line for line in err.splitlines() if ": error: " in line]
+        assert lines[:2] == [
+            f"build/care-home/state.json:{line}:{column}: error: the state records handset "
+            f"{ipui} with account {login} at slot {slot}, but build/care-home/7C2F80123456.xml, "
+            f"the file written with it, writes handset {other} with account {other_login} "
+            "there: the state was edited by hand, and a build would tell the device what a "
+            "reviewer does not see; restore it from git (git checkout -- build/) rather than "
+            "deleting it, or every handset is planned anew [state]"
+            for (line, column), slot, ipui, login, other, other_login in (
+                (position_of(positions(text), ("slots", 0)), 0, "0328D41A08", "2102",
+                 "0328D41A07", "2101"),
+                (position_of(positions(text), ("slots", 1)), 1, "0328D41A07", "2101",
+                 "0328D41A08", "2102"))], command
+        assert len(lines) == 2
+    assert tree(built / "build") == before
+
+
+def test_a_deregistration_added_to_an_nx70_state_is_refused(built: Path) -> None:
+    """A freed record appended with any IPUI made the Nx70 file deregister that handset."""
+    _edit(built, "clinic-north", lambda s: s["slots"].append(
+        {"status": "freed", "deregistered_ipui": "0332A11B99", "deregistered_in_revision": 2}))
+    code, _, err = run("build", "--root", str(built), "--now", NOW)
+    assert code == 1
+    assert ("the state records a deregistration at IPUI 0332A11B99, but "
+            "build/clinic-north/7c2f809a0b11.xml, the file written with it, writes nothing "
+            "there") in err
+    assert "ToDeReg" not in (built / "build" / "clinic-north" / "7c2f809a0b11.xml").read_text()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda s: s["slots"][10].update(enabled=True),  # a disabled account turned on
+    lambda s: s["slots"][3].update(login="9999"),
+    lambda s: s["slots"].pop(4),  # a handset the file still binds
+    lambda s: s["slots"].append({"slot": 50, "status": "freed"}),
+])
+def test_any_slot_the_state_changes_behind_its_file_is_named(built: Path, edit: Any) -> None:
+    _edit(built, "care-home", edit)
+    code, _, err = run("check", "--root", str(built))
+    assert code == 1
+    assert "the state was edited by hand" in err
+
+
+def test_a_file_edited_instead_of_its_state_is_stale_not_a_state_error(built: Path) -> None:
+    """The file's sha256 is not the state's: the file is what was edited, and a build
+    writes it anew from the state."""
+    xml = built / "build" / "care-home" / "7C2F80123456.xml"
+    xml.write_bytes(xml.read_bytes().replace(b"0x03,0x28,0xD4,0x1A,0x07",
+                                             b"0x03,0x28,0xD4,0x1A,0x08"))
+    code, _, err = run("check", "--root", str(built))
+    assert code == 1
+    assert "[stale]" in err and "[state]" not in err
+    assert run("build", "--root", str(built), "--now", NOW)[0] == 0
+    assert b"0x03,0x28,0xD4,0x1A,0x07" in xml.read_bytes()
+    assert run("check", "--root", str(built))[0] == 0

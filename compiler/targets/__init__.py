@@ -39,6 +39,17 @@ class Rendering(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Place:
+    """A handset place as a provisioning file writes it, read back from the file alone:
+    what the device is told about that slot (N720) or that IPUI (Nx70)."""
+
+    ipui: str | None  # the handset bound here, 10 upper-case hex digits; None: none
+    login: str | None  # the SIP account's login; None: no account (or an emptied one)
+    enabled: bool  # the account is on (the Nx70 has no such switch: always on)
+    deregisters: bool  # the file deregisters a handset here (an all-zero code; ToDeReg)
+
+
 class Target(Protocol):
     family: str
     capacity: dict[str, int]  # model -> how many handsets it holds
@@ -88,6 +99,11 @@ class Target(Protocol):
 
     def item_scope(self, item_id: str) -> tuple[str, int | str | None, str]:
         """(slot|provider|pin|window|profile|extra, index, field) of a setting's ID."""
+        ...
+
+    def places(self, content: bytes) -> dict[int | str, Place]:
+        """The handset places a file this target wrote holds, by slot or by IPUI: the
+        device's side of what the state records, read from the file alone."""
         ...
 
     def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> Rendering:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
+from compiler.targets import Place
 from compiler.targets.common import (
     MAX_WINDOW_SECONDS_SHARED,
     STAMP_FORMAT_SHARED,
@@ -222,6 +223,15 @@ class N720:
     def item_scope(self, item_id: str) -> tuple[str, int | None, str]:
         return P.scope(item_id)
 
+    def places(self, content: bytes) -> dict[int | str, Place]:
+        fields: dict[int, dict[str, str]] = {}
+        for item, value in self.read_items(content).items():
+            kind, slot, name = P.scope(item)
+            if kind == "slot" and isinstance(slot, int) and name in ("ipui", "login",
+                                                                     "enabled"):
+                fields.setdefault(slot, {})[name] = value
+        return {slot: _place(found) for slot, found in sorted(fields.items())}
+
     def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> _Rendering:
         return _Rendering(site, self._entries(site, slots))
 
@@ -295,6 +305,19 @@ class N720:
             title += f", handset {released.hex} deregistered"
             items.append(_item(P.HANDSET_CODE, _bytes(ZERO.code), slot=slot))
         return [(None, title), *items]
+
+
+def _place(fields: dict[str, str]) -> Place:
+    """A slot as its items write it: the handset code as bytes (`0x03,0x28,...`), the login
+    as a quoted string, the account switch as 0 or 1."""
+    text = fields.get("ipui")
+    try:
+        code = bytes(int(byte, 0) for byte in text.split(",")).hex().upper() if text else ""
+    except ValueError:  # not bytes as this target writes them: a file edited by hand
+        code = text or ""
+    login = fields.get("login", "").strip('"')
+    return Place(ipui=code if code and code != ZERO.hex else None, login=login or None,
+                 enabled=fields.get("enabled") == "1", deregisters=code == ZERO.hex)
 
 
 def _account(slot: int, handset: Handset) -> list[Entry]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+from compiler.targets import Place
 from compiler.targets.common import (
     MAX_WINDOW_SECONDS_SHARED,
     STAMP_FORMAT_SHARED,
@@ -169,6 +170,28 @@ class Nx70:
                 continue
             items[_item_name(name)] = element.get("value", "")
         return items
+
+    def places(self, content: bytes) -> dict[int | str, Place]:
+        """ToReg with the account's items, or ToDeReg, by IPUI (the file writes it in
+        lower case, the state in upper case)."""
+        registered: dict[str, str | None] = {}
+        deregistered: set[str] = set()
+        logins: dict[str, str] = {}
+        for item, value in self.read_items(content).items():
+            kind, ipui, name = self.item_scope(item)
+            if kind != "slot" or not isinstance(ipui, str):
+                continue
+            if name == "ipui" and value == "ToReg":
+                registered[ipui] = None
+            elif name == "ipui" and value == "ToDeReg":
+                deregistered.add(ipui)
+            elif name == "login":
+                logins[ipui] = value
+        found: dict[int | str, Place] = {
+            ipui: Place(ipui, logins.get(ipui) or None, True, False) for ipui in registered}
+        found.update((ipui, Place(None, None, True, True)) for ipui in deregistered
+                     if ipui not in found)
+        return dict(sorted(found.items()))
 
     def item_scope(self, name: str) -> tuple[str, int | str | None, str]:
         if name == PIN_ITEM:
