@@ -152,8 +152,7 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
     nothing is planned. (For programs and tests: a whole fleet's models take memory.)"""
     sources = site_files(root, list(files))
     results = [site_stage.check_site(s) for s in sources if not s.escapes_root]
-    fleet = settle(sources, results, lambda result, _: result,
-                   lambda result: result.identities)
+    fleet = settle(sources, results, lambda result: result.identities)
     return Models(fleet.diagnostics, tuple(r.site for r in results if r.site is not None))
 
 
@@ -331,18 +330,14 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
             if not source.escapes_root]
     by_source = {job.source.display: job for job in jobs}
 
-    def again(result: SiteResult, claimed: frozenset[bytes]) -> SiteResult:
-        return site_stage.run(replace(by_source[result.source], elsewhere=claimed))
-
     def places(result: SiteResult) -> Sequence[Identity]:
         return site_stage.check_site(by_source[result.source].source).identities
 
     results = _results(jobs, cache)
     disjoint = cache.disjoint(jobs) if cache is not None else frozenset()
-    fleet = settle(sources, results, again, places, disjoint)
+    fleet = settle(sources, results, places, disjoint)
     if cache is not None and fleet.disjoint:
         cache.remember_disjoint(jobs)
-    discard(fleet.replaced)
     return jobs, fleet
 
 

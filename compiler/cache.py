@@ -141,7 +141,6 @@ class Quiet(NamedTuple):
     warnings: tuple[Diagnostic, ...]
     state: State  # its summary: the state without its slots
     released: frozenset[bytes]
-    asked: frozenset[bytes]
     xml_file: str
     state_file: str
     state_sha256: str
@@ -153,14 +152,14 @@ class Quiet(NamedTuple):
         xml, state = result.outputs
         return cls(result.source, result.site, result.claims, result.diagnostics,
                    result.advice, plan.diagnostics, plan.state, plan.released_codes(),
-                   result.asked, xml.file, state.file, state.sha256)
+                   xml.file, state.file, state.sha256)
 
     def result(self) -> SiteResult:
         plan = SitePlan.nothing_to_do(self.site, self.state, self.warnings, self.released)
         outputs = (Output(self.xml_file, self.state.sha256, True, False),
                    Output(self.state_file, self.state_sha256, True, False))
         return SiteResult(self.source, self.diagnostics, self.advice, self.claims, self.site,
-                          plan, outputs, asked=self.asked)
+                          plan, outputs)
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class Cache:
             return None
         key = self.seen[display] = self.file_key(display, content)
         entry = self.entries.get(display)
-        if entry is None or entry.file_key != key or job.elsewhere:
+        if entry is None or entry.file_key != key:
             return None
         if entry.build_key is None:
             return entry.result
@@ -231,7 +230,7 @@ class Cache:
         """What to keep of a result. One compiled with what other sites claim is not kept:
         next time they may claim something else."""
         key = self.seen.get(job.source.display)
-        if key is None or job.elsewhere or result.failure is not None:
+        if key is None or result.failure is not None:
             return None
         if result.site is None:
             return Entry(key, None, result)

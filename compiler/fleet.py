@@ -1,8 +1,7 @@
 """The fleet pass: what needs every site's result at once. No two site files define one
-site, share one DM's MAC or claim one IPUI; a plan that assumed no other site claims an
-IPUI it deregisters is compiled again when another does; a handset that leaves one site
-and registers in another is named as a move between sites. It returns new results, never
-patches old ones.
+site, share one DM's MAC or claim one IPUI; a handset that leaves one site and registers
+in another is named as a move between sites. It returns new results, never patches old
+ones.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from compiler.site import SiteResult
 if TYPE_CHECKING:
     from compiler.validate import Identity
 
-Again = Callable[[SiteResult, frozenset[bytes]], SiteResult]  # compile with what others claim
 Places = Callable[[SiteResult], Sequence["Identity"]]  # where a file claims its IPUIs
 
 
@@ -27,7 +25,6 @@ Places = Callable[[SiteResult], Sequence["Identity"]]  # where a file claims its
 class Fleet:
     results: tuple[SiteResult, ...]  # every site file's, in file order
     diagnostics: tuple[Diagnostic, ...]  # the files' and the fleet's, sorted; not the plans'
-    replaced: tuple[SiteResult, ...] = ()  # compiled again: their staged files are not wanted
     disjoint: bool = True  # no IPUI is claimed by two files
 
     @property
@@ -47,11 +44,11 @@ class Fleet:
         return tuple(result.plan for result in self.planned if result.plan is not None)
 
 
-def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: Again,
-           places: Places, disjoint: frozenset[str] = frozenset()) -> Fleet:
+def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], places: Places,
+           disjoint: frozenset[str] = frozenset()) -> Fleet:
     """The fleet's checks over the results of `sources` (those that stay inside the root,
-    in order); `again` compiles a site once more, `places` finds where a file claims its
-    IPUIs (both are asked only when something is wrong or has moved). The site files in
+    in order); `places` finds where a file claims its IPUIs (asked only when one is
+    claimed twice). The site files in
     `disjoint` are known to claim no IPUI in common (a fleet checked before)."""
     found = _file_problems(sources) + _site_names(results) + _shared_macs(results)
     found += [d for result in results for d in result.diagnostics]
@@ -64,8 +61,7 @@ def settle(sources: Sequence[SourceFile], results: Sequence[SiteResult], again: 
         found += validate_fleet(claims)
     if has_errors(found):
         return Fleet(tuple(results), tuple(sorted_diagnostics(found)), disjoint=not duplicated)
-    settled, replaced = _assumptions(results, again)
-    return Fleet(_moves(settled), tuple(sorted_diagnostics(found)), replaced)
+    return Fleet(_moves(tuple(results)), tuple(sorted_diagnostics(found)))
 
 
 def _file_problems(sources: Sequence[SourceFile]) -> list[Diagnostic]:
@@ -162,47 +158,8 @@ def _find(claims: bytes, code: bytes, start: int = 0) -> int:
     return at
 
 
-def _assumptions(results: Sequence[SiteResult], again: Again,
-                 ) -> tuple[tuple[SiteResult, ...], tuple[SiteResult, ...]]:
-    """Each plan assumed that no other site claims the IPUIs it asked about; a site for
-    which that is wrong is compiled again, told which of them others claim."""
-    asked = set().union(*(result.asked for result in results if result.plan is not None))
-    if not asked:
-        return tuple(results), ()
-    holders = _holders(results, asked)
-    settled, replaced = [], []
-    for index, result in enumerate(results):
-        claimed = frozenset(code for code in result.asked
-                            if holders.get(code, index) != index)
-        if result.plan is None or not claimed:
-            settled.append(result)
-            continue
-        settled.append(again(result, claimed))
-        replaced.append(result)
-    return tuple(settled), tuple(replaced)
-
-
-def _holders(results: Sequence[SiteResult], asked: set[bytes]) -> dict[bytes, int]:
-    """The result that claims each IPUI asked about (no IPUI has two, once the fleet is
-    valid): by a search of each file's codes when few were asked, else in one pass."""
-    holders: dict[bytes, int] = {}
-    if len(asked) <= _ASK_ONE_BY_ONE:
-        for code in asked:
-            holder = next((i for i, r in enumerate(results) if _find(r.claims, code) >= 0),
-                          None)
-            if holder is not None:
-                holders[code] = holder
-        return holders
-    for index, result in enumerate(results):
-        for code in asked & _codes(result.claims):
-            holders.setdefault(code, index)
-    return holders
-
-
-# Up to this many IPUIs asked about are looked up one by one, and up to this many changed
-# files searched IPUI by IPUI, each a search of the fleet's codes; more are answered in
-# one pass over them.
-_ASK_ONE_BY_ONE = 32
+# Up to this many changed files are searched IPUI by IPUI, each a search of the fleet's
+# codes; more are answered in one pass over them.
 _SEARCH_ONE_BY_ONE = 8
 
 

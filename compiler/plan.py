@@ -196,16 +196,16 @@ def assign(site: Site, state: State | None, slots: int | None) -> dict[Key, Hand
 
 
 def slot_table(assigned: dict[Key, Handset], state: State | None, revision_number: int,
-               elsewhere: Callable[[Ipui], bool] = lambda ipui: False,
                ) -> tuple[SlotAssignment, ...]:
     """Every place the next file writes: the assigned ones, and the ones whose IPUI the
-    compiler deregistered, written again until a handset takes the place or the IPUI is
-    provisioned again in another site of the run (`elsewhere`)."""
+    compiler deregistered, written again until a handset takes the place: a DM that
+    skipped the revision that deregistered it still deregisters it with any later one
+    (even once the handset belongs to another site: that is another DM)."""
     records = {r.key: r for r in state.slots} if state else {}
     table = []
     for key in sorted(set(assigned) | set(records)):
         handset, record = assigned.get(key), records.get(key)
-        released, since = _released(handset, record, elsewhere, revision_number)
+        released, since = _released(handset, record, revision_number)
         if handset is None and released is None and isinstance(key, str):
             continue  # an identity-keyed place exists only while something is written
         table.append(SlotAssignment(key, handset, released, since))
@@ -213,7 +213,6 @@ def slot_table(assigned: dict[Key, Handset], state: State | None, revision_numbe
 
 
 def _released(handset: Handset | None, record: SlotRecord | None,
-              elsewhere: Callable[[Ipui], bool],
               revision_number: int) -> tuple[Ipui | None, int | None]:
     """The IPUI this place deregisters, and since which revision. An IPUI that leaves a
     place is deregistered there, even when it moves to another slot."""
@@ -221,7 +220,7 @@ def _released(handset: Handset | None, record: SlotRecord | None,
         return None, None
     if record.in_use and record.ipui is not None:
         return record.ipui, revision_number
-    if record.released is not None and not elsewhere(record.released):
+    if record.released is not None:
         return record.released, record.released_in_revision
     return None, None
 

@@ -2,11 +2,6 @@
 This is the only module that reads a site file. It loads, validates, models, plans
 against the state, renders, and (for a build) stages the new files beside their targets;
 worker processes run `run` and nothing else.
-
-A site's plan may depend on the rest of the fleet in one way: an IPUI it still
-deregisters is dropped once another site claims it. The job names the IPUIs other sites
-claim (`elsewhere`); the result names those the plan asked about (`asked`), so that the
-fleet pass can compile the site again, with what it now knows, when an answer was wrong.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors
 from compiler.files import read_plain
-from compiler.ipui import Ipui
 from compiler.model import Site, build_site
 from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_directory, state_path
 from compiler.plan import (
@@ -42,7 +36,6 @@ from compiler.write import Faults, write_failed
 from compiler.write import stage as stage_file
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from compiler.validate import Identity
 
@@ -56,7 +49,6 @@ class Job:
     options: Options
     stage: Faults | None = None  # a build: stage each new file beside its target
     changes: bool = True  # keep every change, to be shown; a build keeps only what it needs
-    elsewhere: frozenset[bytes] = frozenset()  # IPUIs another site of the run claims
 
 
 @dataclass(frozen=True)
@@ -94,7 +86,6 @@ class SiteResult:
     plan: SitePlan | None = None
     outputs: tuple[Output, ...] = ()  # the provisioning file, then the state
     strays: tuple[Path, ...] = ()  # files under build/<site>/ a build removes
-    asked: frozenset[bytes] = frozenset()  # IPUIs the plan asked whether others claim
     failure: Diagnostic | None = None  # staging a file failed: nothing of it is staged
     identities: tuple[Identity, ...] = field(default=(), compare=False)  # whole results only
 
@@ -123,8 +114,7 @@ class SiteResult:
                                        plan.released_codes())
         outputs = tuple(replace(output, on_disk=True, missing=False, staged=None, made=())
                         for output in self.outputs)
-        return replace(self, plan=quiet, outputs=outputs, strays=(),
-                       asked=plan.released_codes())
+        return replace(self, plan=quiet, outputs=outputs, strays=())
 
 
 def run(job: Job) -> SiteResult:
@@ -139,18 +129,12 @@ def compile_site(job: Job) -> SiteResult:
     checked = check_site(job.source)
     if checked.site is None:
         return checked
-    asked: set[bytes] = set()
-
-    def elsewhere(ipui: Ipui) -> bool:
-        asked.add(ipui.code)
-        return ipui.code in job.elsewhere
-
     try:
-        planned = _plan(job, checked.site, elsewhere)
+        planned = _plan(job, checked.site)
     except OSError as err:
         return replace(checked, failure=write_failed(checked.site.name, err))
     return replace(checked, plan=planned.plan, outputs=planned.outputs,
-                   strays=planned.strays, asked=frozenset(asked))
+                   strays=planned.strays)
 
 
 def check_site(source: SourceFile) -> SiteResult:
@@ -179,7 +163,7 @@ class _Planned:
     strays: tuple[Path, ...] = ()
 
 
-def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
+def _plan(job: Job, site: Site) -> _Planned:
     """The site against its state: slots, changes, refusals, warnings, and its files."""
     target = target_for(site.model)
     assert target is not None, "validation admits only models with a target"
@@ -192,7 +176,7 @@ def _plan(job: Job, site: Site, elsewhere: Callable[[Ipui], bool]) -> _Planned:
         return _Planned(SitePlan(site, None, (), (), read.diagnostics))
     state = read.state
     assigned = assign(site, state, target.database_slots)
-    slots = slot_table(assigned, state, state.revision + 1 if state else 1, elsewhere)
+    slots = slot_table(assigned, state, state.revision + 1 if state else 1)
     identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
                                  job.options, target.refused_kinds)
     rendering, content, revision, changed = _content(target, site, slots, state, job.options)

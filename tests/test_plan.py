@@ -550,24 +550,24 @@ def test_a_released_ipui_is_kept_until_a_handset_retakes_the_slot() -> None:
     )
 
 
-def test_a_released_ipui_another_site_now_claims_is_dropped() -> None:
+def test_a_released_ipui_stays_deregistered_until_its_place_is_taken() -> None:
+    """Whoever claims it now (another site is another DM), a DM that skipped the revision
+    that deregistered it must still be told so by every later one."""
     previous = state(freed(0, released=1, since=2), freed(1, released=2, since=2),
                      used(2, "2103", 3))
-    elsewhere = {ipui(1), ipui(3)}.__contains__
-    assert slot_table({}, previous, 4, elsewhere) == (
-        SlotAssignment(0, None),
-        SlotAssignment(1, None, ipui(2), 2),
-        # Leaving in this build, it is deregistered here first, whoever claims it.
-        SlotAssignment(2, None, ipui(3), 4),
+    assert slot_table({1: handset("2104", 4)}, previous, 4) == (
+        SlotAssignment(0, None, ipui(1), 2),
+        SlotAssignment(1, handset("2104", 4)),  # taken: the new handset's code is written
+        SlotAssignment(2, None, ipui(3), 4),  # leaving in this build
     )
 
 
-def test_a_place_kept_by_ipui_is_dropped_once_nothing_is_written_there() -> None:
+def test_a_place_kept_by_ipui_is_dropped_only_when_its_handset_comes_back() -> None:
     previous = state(SlotRecord(None, False, released=ipui(1), released_in_revision=2),
                      SlotRecord(None, False, released=ipui(2), released_in_revision=2))
-    kept = handset("2103", 3)
-    table = slot_table({hexa(3): kept}, previous, 3, {ipui(1)}.__contains__)
-    assert table == (SlotAssignment(hexa(2), None, ipui(2), 2), SlotAssignment(hexa(3), kept))
+    back = handset("2101", 1)
+    table = slot_table({hexa(1): back}, previous, 3)
+    assert table == (SlotAssignment(hexa(1), back), SlotAssignment(hexa(2), None, ipui(2), 2))
 
 
 # -- field_changes --------------------------------------------------------------------------
