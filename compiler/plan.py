@@ -94,6 +94,7 @@ class SitePlan:
     diagnostics: tuple[Diagnostic, ...] = ()
     revision: Revision | None = None  # set once the content is known
     content_changed: bool = False
+    allowed: tuple[str, ...] = ()  # the refusals the options lifted, by rule
 
     @property
     def refused(self) -> bool:
@@ -381,16 +382,39 @@ _REREGISTRATION_ADVICE = (
     "where they are, or build with --allow-reregistration")
 
 
-def _threshold(site: Site, state: State | None, assigned: dict[Key, Handset],
-               options: Options) -> list[Diagnostic]:
-    """octoDNS-style: a build that takes too many handsets off a site needs --force."""
+def allowed(site: Site, state: State | None, assigned: dict[Key, Handset],
+            changes: list[Change], options: Options, refused_kinds: frozenset[str],
+            ) -> tuple[str, ...]:
+    """The refusals this build's options lifted, by rule: recorded in the revision's
+    history, so that a review of the files alone sees that it was allowed."""
+    found = []
+    if options.allow_reregistration and any(c.kind.value in refused_kinds for c in changes):
+        found.append("reregistration")
+    if options.force and _breach(site, state, assigned) is not None:
+        found.append("deregistration-threshold")
+    return tuple(found)
+
+
+def _breach(site: Site, state: State | None,
+            assigned: dict[Key, Handset]) -> tuple[int, int, float] | None:
+    """(lost, in use, share) when a build takes more handsets off than the threshold."""
     previous = state.in_use() if state else {}
     lost = sum(1 for slot, record in previous.items() if _loses_handset(record, assigned.get(slot)))
     share = 100.0 * lost / len(previous) if previous else 0.0
-    if len(previous) < 4 or share <= site.deregistration_threshold or options.force:
+    if len(previous) < 4 or share <= site.deregistration_threshold:
+        return None
+    return lost, len(previous), share
+
+
+def _threshold(site: Site, state: State | None, assigned: dict[Key, Handset],
+               options: Options) -> list[Diagnostic]:
+    """octoDNS-style: a build that takes too many handsets off a site needs --force."""
+    breach = _breach(site, state, assigned)
+    if breach is None or options.force:
         return []
+    lost, in_use, share = breach
     return [_error(site, None, "deregistration-threshold",
-                   f"{site.name}: {lost} of {len(previous)} handsets ({share:.1f}%) would be "
+                   f"{site.name}: {lost} of {in_use} handsets ({share:.1f}%) would be "
                    f"deregistered, over the {site.deregistration_threshold:g}% threshold; use "
                    "--force (or set deregistration_threshold)")]
 
@@ -521,7 +545,8 @@ def new_state(plan: SitePlan, file: str, sha256: str) -> State:
         for change in plan.changes:
             counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
         history = (*history, HistoryEntry(revision.number, revision.stamp,
-                                          tuple(sorted(counts.items()))))[-HISTORY_LENGTH:]
+                                          tuple(sorted(counts.items())),
+                                          plan.allowed))[-HISTORY_LENGTH:]
     return State(site=plan.site.name, mac=plan.site.mac, model=plan.site.model, file=file,
                  revision=revision.number, stamp=revision.stamp, sha256=sha256,
                  slots=tuple(records), history=history)

@@ -144,6 +144,20 @@ def _revision(plan: SitePlan) -> str:
     return f"revision {before} -> {after}" if before != after else f"revision {before}"
 
 
+# What each lifted refusal says in the plan (and the option that lifted it).
+ALLOWED = {
+    "reregistration": "--allow-reregistration: the moves and swaps above are built, and "
+                      "those handsets must be registered again by hand",
+    "deregistration-threshold": "--force: more handsets are deregistered than the site's "
+                                "deregistration_threshold allows",
+    "device-change": "--replace-device: a new DM, on which every handset registers again",
+}
+
+
+def allowed_lines(plan: SitePlan) -> list[str]:
+    return [ALLOWED.get(rule, rule) for rule in plan.allowed]
+
+
 def _shown(plans: list[SitePlan]) -> list[SitePlan]:
     return [p for p in plans if p.changes or p.diagnostics]
 
@@ -157,6 +171,7 @@ def render_text(plans: list[SitePlan]) -> str:
         lines.append(f"{plan.site.name} ({plan.site.source}, {_revision(plan)})")
         for change in plan.changes:
             lines.append(f"  {_where(change):8} {change.kind.value:11} {describe(plan, change)}")
+        lines += [f"  allowed: {text}" for text in allowed_lines(plan)]
         for diagnostic in plan.diagnostics:
             lines.append(f"  {diagnostic.severity.value}: {diagnostic.message} "
                          f"[{diagnostic.rule}]")
@@ -193,8 +208,9 @@ def _markdown_section(plan: SitePlan) -> str:
         lines += ["", "| where | change | what happens |", "|---|---|---|"]
         lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
                   f"| {_cell(describe(plan, c))} |" for c in plan.changes]
-    if plan.diagnostics:
+    if plan.diagnostics or plan.allowed:
         lines.append("")
+    lines += [f"- **allowed**: {_cell(text)}" for text in allowed_lines(plan)]
     for diagnostic in plan.diagnostics:
         label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
         lines.append(f"- **{label}**: {_cell(diagnostic.message)} ({_cell(diagnostic.rule)})")
@@ -296,6 +312,7 @@ def render_json(plans: list[SitePlan]) -> str:
             "revision": {"before": plan.state.revision if plan.state else None,
                          "after": plan.revision.number if plan.revision else None},
             "changes": [_change(plan, change) for change in plan.changes],
+            "allowed": list(plan.allowed),
             "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
         } for plan in plans],
         "summary": summary(plans),

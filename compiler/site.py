@@ -20,6 +20,7 @@ from compiler.plan import (
     Options,
     Revision,
     SitePlan,
+    allowed,
     SlotAssignment,
     assign,
     field_changes,
@@ -177,8 +178,10 @@ def _plan(job: Job, site: Site) -> _Planned:
     state = read.state
     assigned = assign(site, state, target.database_slots)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1)
-    identity, refused = refusals(site, state, assigned, handset_changes(assigned, state),
-                                 job.options, target.refused_kinds)
+    moves = handset_changes(assigned, state)
+    identity, refused = refusals(site, state, assigned, moves, job.options,
+                                 target.refused_kinds)
+    lifted = allowed(site, state, assigned, moves, job.options, target.refused_kinds)
     rendering, content, revision, changed = _content(target, site, slots, state, job.options)
     changes = identity
     if changed:  # an unchanged file changes no field
@@ -187,7 +190,8 @@ def _plan(job: Job, site: Site) -> _Planned:
             target.read_items(previous) if previous else {}, rendering.items(),
             target.item_scope, identity, state, assigned)
     diagnostics = (*refused, *warnings(site, changes, job.options))
-    plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed)
+    plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed,
+                    lifted)
     return _files(job, target, directory, plan, content)
 
 

@@ -5,6 +5,7 @@ full, so that any change to what reviewers or tools read shows up here."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from compiler.diagnostics import Diagnostic, Severity
@@ -286,6 +287,7 @@ def test_json_document_fields_and_format_version() -> None:
                      "description": "0328D41A01 (2001) <-> 0328D41A02 (2002) with slot 4: "
                                     "both must be registered again by hand [refused]"},
                 ],
+                "allowed": [],
                 "diagnostics": [
                     {"file": "sites/alpha.yaml", "line": 3, "column": 1, "severity": "error",
                      "rule": "reregistration", "path": "", "message": "swaps are refused"},
@@ -302,6 +304,7 @@ def test_json_document_fields_and_format_version() -> None:
                      "description": "0328D41A09 (3009): new handset, registers by itself "
                                     "in the window"},
                 ],
+                "allowed": [],
                 "diagnostics": [],
             },
         ],
@@ -325,3 +328,13 @@ def test_a_name_too_long_to_list_is_counted() -> None:
     assert text.endswith("\n\n**Not shown: 1 site (1 change)**. This comment stops at 600 "
                          f"characters; the summary above counts every site. {SEE_ALL}\n")
     assert name not in text
+
+
+def test_a_lifted_refusal_is_named_in_every_format() -> None:
+    lifted = replace(plan("alpha", (Change(3, ChangeKind.MOVE, after=Holder("0328D41A01", "1"),
+                                           other_slot=4),), before=1, after=2),
+                     allowed=("reregistration",))
+    assert "  allowed: --allow-reregistration: the moves and swaps above are built" in (
+        render_text([lifted]))
+    assert "- **allowed**: --allow-reregistration" in render_markdown([lifted])
+    assert json.loads(render_json([lifted]))["sites"][0]["allowed"] == ["reregistration"]
