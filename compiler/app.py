@@ -34,6 +34,7 @@ from compiler.site import Job, SiteResult
 from compiler.write import Faults, build_lock, discard, write_results
 
 if TYPE_CHECKING:
+    from compiler.effect import Effect
     from compiler.importer import FileOutput, Request
     from compiler.model import Site
     from compiler.publish import Publication
@@ -169,6 +170,32 @@ def check(root: Path) -> Checked:
     sources = site_files(root)
     fleet = _fleet(root, sources, Options(now=now()))
     return Checked(_check_diagnostics(root, sources, fleet), len(fleet.planned))
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What `plan --base-ref` and `check --base-ref` find: what `check` finds, and the
+    effect of moving from the revision's build/ to this tree's."""
+
+    checked: Checked
+    effect: Effect
+
+    @property
+    def ok(self) -> bool:
+        return self.checked.ok and self.effect.ok
+
+
+def compare(root: Path, ref: str, moment: datetime | None = None) -> Compared:
+    """The effect on each device of its file changing from the one committed at git
+    revision `ref` to the one in this tree's build/, computed from the two files and
+    states; with everything `check` fails on."""
+    from compiler import effect
+
+    sources = site_files(root)
+    fleet = _fleet(root, sources, Options(now=moment or now()))
+    checked = Checked(_check_diagnostics(root, sources, fleet), len(fleet.planned))
+    sites = {r.site.name: r.site for r in fleet.results if r.site is not None}
+    return Compared(checked, effect.compare(root, ref, sites, checked.diagnostics))
 
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,

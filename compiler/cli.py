@@ -21,7 +21,7 @@ import typer
 from compiler import __version__
 from compiler import app as application
 from compiler.app import CACHE_ENVIRONMENT, Outcome
-from compiler.diagnostics import Diagnostic, render_json, render_text
+from compiler.diagnostics import Diagnostic, render_json, render_text, sorted_diagnostics
 from compiler.paths import LOCK_FILE
 from compiler.plan import Options
 from compiler.schema import schema_text
@@ -94,6 +94,10 @@ AllowReregistration = Annotated[bool, typer.Option(
          "hand.")]
 Force = Annotated[bool, typer.Option("--force",
                                      help="Build past the deregistration threshold.")]
+BaseRef = Annotated[str | None, typer.Option(
+    "--base-ref", help="Compare this tree's build/ with the one committed at this git "
+    "revision (read from the root's repository): what each device does when its file "
+    "changes from the one to the other.", show_default=False)]
 
 
 @app.command()
@@ -123,8 +127,15 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
          detailed_exitcode: Annotated[bool, typer.Option(
              "--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")] = False,
          allow_reregistration: AllowReregistration = False, force: Force = False,
+         base_ref: BaseRef = None,
          ) -> int:
     """Show what a build would change on each device, against build/<site>/state.json."""
+    if base_ref is not None:
+        if files or allow_reregistration or force:
+            raise typer.BadParameter("compares every site's files, built: it takes no site "
+                                     "files, --allow-reregistration or --force",
+                                     param_hint="--base-ref")
+        return _plan_against(root, base_ref, _now(now), format, detailed_exitcode)
     options = Options(_now(now), allow_reregistration, force)
     planned = application.plan(root, files or (), options)
     if not planned.ok:
@@ -139,6 +150,29 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
     if planned.refused:
         return EXIT_INVALID
     return EXIT_CHANGES if detailed_exitcode and planned.changed else EXIT_OK
+
+
+def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
+                  detailed_exitcode: bool) -> int:
+    """plan --base-ref: the effect, and on standard error what check finds that no site's
+    section shows."""
+    compared = application.compare(root, ref, moment)
+    effect = compared.effect
+    if not effect.commit:
+        _err(render_text(effect.diagnostics))
+        return EXIT_INVALID
+    from compiler import render_plan
+
+    renderer = {PlanFormat.text: render_plan.render_effect_text,
+                PlanFormat.markdown: render_plan.render_effect_markdown,
+                PlanFormat.json: render_plan.render_effect_json}[format]
+    _out(renderer(effect))
+    shown = {d for site in effect.sites for d in site.stale}
+    _err(render_text([*(d for d in compared.checked.diagnostics if d not in shown),
+                      *effect.diagnostics]))
+    if not compared.ok:
+        return EXIT_INVALID
+    return EXIT_CHANGES if detailed_exitcode and effect.changed else EXIT_OK
 
 
 @app.command()
@@ -188,13 +222,33 @@ def _nothing_written(diagnostics: Sequence[Diagnostic]) -> int:
 
 
 @app.command()
-def check(root: Root = Path(".")) -> int:
+def check(root: Root = Path("."), base_ref: Annotated[str | None, typer.Option(
+              "--base-ref", help="Also fail when, from the build/ committed at this git "
+              "revision to this tree's, a device would move, swap or lose handsets, or keep "
+              "one it should deregister, without a build that was allowed to.",
+              show_default=False)] = None) -> int:
     """For CI: fail when a site is invalid or build/ is not what a build would write."""
+    if base_ref is not None:
+        return _check_against(root, base_ref)
     checked = application.check(root)
     _err(render_text(checked.diagnostics))
     if not checked.ok:
         return EXIT_INVALID
     _out(f"{_sites(checked.sites)} valid; build/ is up to date.\n")
+    return EXIT_OK
+
+
+def _check_against(root: Path, ref: str) -> int:
+    compared = application.compare(root, ref)
+    effect = compared.effect
+    _err(render_text(sorted_diagnostics([
+        *compared.checked.diagnostics, *effect.diagnostics,
+        *(d for site in effect.sites for d in site.diagnostics)])))
+    if not compared.ok:
+        return EXIT_INVALID
+    _out(f"{_sites(compared.checked.sites)} valid; build/ is up to date; from {ref}, no "
+         "device moves, swaps or loses handsets, or keeps one it should deregister, "
+         "unless a build was allowed to.\n")
     return EXIT_OK
 
 

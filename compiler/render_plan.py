@@ -5,11 +5,15 @@ pull-request comment, JSON for tools. The plan is data; this module only prints 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from compiler.diagnostics import Diagnostic, Severity
+from compiler.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from compiler.plan import Change, ChangeKind, Holder, SitePlan
+
+if TYPE_CHECKING:
+    from compiler.effect import Effect, SiteEffect
+    from compiler.model import Site
 
 JSON_FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- dectprov-plan -->"
@@ -25,21 +29,32 @@ _SUMMARY = (
 
 
 def summary(plans: Iterable[SitePlan]) -> dict[str, int]:
+    return _counts(((plan.changes, plan.diagnostics) for plan in plans),
+                   frozenset({"deregistration-threshold"}))
+
+
+def _counts(parts: Iterable[tuple[Iterable[Change], Iterable[Diagnostic]]],
+            refusals: frozenset[str]) -> dict[str, int]:
+    """How many changes of each summary kind, and how many refused: the changes marked so,
+    and the errors of the `refusals` rules, which refuse no one change."""
     counts = {name: 0 for name, _ in _SUMMARY}
     refused = 0
-    for plan in plans:
-        for change in plan.changes:
+    for changes, diagnostics in parts:
+        for change in changes:
             for name, kinds in _SUMMARY:
                 if change.kind in kinds:
                     counts[name] += 1
             refused += change.refused
-        refused += sum(1 for d in plan.diagnostics if d.rule == "deregistration-threshold")
+        refused += sum(1 for d in diagnostics if d.rule in refusals)
     counts["refused"] = refused
     return counts
 
 
 def summary_line(plans: list[SitePlan]) -> str:
-    counts = summary(plans)
+    return _summary_text(summary(plans))
+
+
+def _summary_text(counts: dict[str, int]) -> str:
     parts = [f"{counts[name]} to {name}" for name, _ in _SUMMARY if counts[name]]
     text = "Plan: " + (", ".join(parts) if parts else "no changes")
     if counts["refused"]:
@@ -63,6 +78,12 @@ def _account(before: Holder | None, after: Holder | None) -> str:
 
 def describe(plan: SitePlan, change: Change) -> str:
     """What a change does to the device and its handsets, in one sentence."""
+    return describe_change(change, plan.site)
+
+
+def describe_change(change: Change, site: Site | None) -> str:
+    """describe(), with the site whose values a site-level change names; None when only
+    the files are known (plan --base-ref of a site whose file does not describe them)."""
     kind, before, after = change.kind, change.before, change.after
     fields = ", ".join(change.fields)
     text = {
@@ -83,27 +104,32 @@ def describe(plan: SitePlan, change: Change) -> str:
         ChangeKind.SWAP: lambda: f"{_who(before)} <-> {_who(after)} with slot "
                                  f"{change.other_slot}: both must be registered again by hand",
         ChangeKind.ACCOUNT: lambda: f"{_account(before, after)}: {fields} changed",
-        ChangeKind.PROFILE: lambda: f"profile name: now '{plan.site.profile_name}'",
-        ChangeKind.PIN: lambda: "registration PIN: " + _pin(plan),
-        ChangeKind.WINDOW: lambda: "registration window: " + _window(plan),
-        ChangeKind.PROVIDER: lambda: f"provider {change.index} ({_provider(plan, change)}): "
+        ChangeKind.PROFILE: lambda: (f"profile name: now '{site.profile_name}'" if site
+                                     else "profile name changed"),
+        ChangeKind.PIN: lambda: "registration PIN: " + (_pin(site) if site else "changed"),
+        ChangeKind.WINDOW: lambda: "registration window: " + (_window(site) if site
+                                                              else "changed"),
+        ChangeKind.PROVIDER: lambda: f"provider {change.index}{_provider(site, change)}: "
                                      + (f"{fields} changed" if fields else "new"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
         ChangeKind.AUTHORITATIVE: lambda: (
             "on: the DM removes every handset this file does not list (how many: unknown)"
-            if plan.site.authoritative else "off: handsets the file does not list stay"),
+            if site is not None and site.authoritative else
+            "off: handsets the file does not list stay" if site is not None else "changed"),
     }[kind]()
     return text + (" [refused]" if change.refused else "")
 
 
-def _provider(plan: SitePlan, change: Change) -> str:
-    providers = plan.site.providers
+def _provider(site: Site | None, change: Change) -> str:
+    if site is None:
+        return ""
+    providers = site.providers
     index = change.index if change.index is not None else -1
-    return providers[index].name if 0 <= index < len(providers) else "removed"
+    return f" ({providers[index].name if 0 <= index < len(providers) else 'removed'})"
 
 
-def _pin(plan: SitePlan) -> str:
-    pin = plan.site.pin
+def _pin(site: Site) -> str:
+    pin = site.pin
     if pin is None:
         return "no longer managed"
     if pin.is_random:
@@ -113,8 +139,8 @@ def _pin(plan: SitePlan) -> str:
     return "fixed, not 0000: it must be typed on each handset"
 
 
-def _window(plan: SitePlan) -> str:
-    window = plan.site.window
+def _window(site: Site) -> str:
+    window = site.window
     if window is None:
         return "removed"
     length = "never closes" if window.always_open else f"for {_duration(window.duration_seconds)}"
@@ -226,12 +252,18 @@ def _count(number: int, noun: str) -> str:
 
 
 def _cut_note(cut: list[SitePlan], limit: int) -> str:
+    return _cut_sites_note([(p.site.name, len(p.changes), len(p.diagnostics)) for p in cut],
+                           limit)
+
+
+def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int) -> str:
     """What the cap left out: how many sites and changes, which sites (as many names as
-    fit in _CUT_NAMES_LIMIT), and where to see everything."""
+    fit in _CUT_NAMES_LIMIT), and where to see everything. `cut`: each site's name and
+    how many changes and diagnostics it has."""
     names: list[str] = []
     length = 0
-    for plan in cut:
-        name = _cell(plan.site.name)
+    for site_name, _, _ in cut:
+        name = _cell(site_name)
         length += len(name) + 2
         if length > _CUT_NAMES_LIMIT:
             break
@@ -240,8 +272,8 @@ def _cut_note(cut: list[SitePlan], limit: int) -> str:
         names.append(f"{len(cut) - len(names)} more")
     listed = " and ".join(names) if len(names) < 3 else (", ".join(names[:-1]) + " and "
                                                          + names[-1])
-    changes = sum(len(plan.changes) for plan in cut)
-    diagnostics = sum(len(plan.diagnostics) for plan in cut)
+    changes = sum(count for _, count, _ in cut)
+    diagnostics = sum(count for _, _, count in cut)
     counted = _count(changes, "change")
     if diagnostics:
         counted += f", {_count(diagnostics, 'diagnostic')}"
@@ -257,7 +289,14 @@ def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
     and a note names them; the marker, heading and summary always stay."""
     head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(summary_line(plans)) + "."]
     shown = _shown(plans)
-    sections = [_markdown_section(plan) for plan in shown]
+    return _capped(head, [_markdown_section(plan) for plan in shown],
+                   lambda kept: _cut_note(shown[kept:], limit), limit)
+
+
+def _capped(head: list[str], sections: list[str], cut_note: Callable[[int], str],
+            limit: int) -> str:
+    """The head and as many whole sections as fit in `limit` characters, with
+    `cut_note(kept)` naming the sections after the first `kept`, when some are cut."""
     text = _blocks(head + sections)
     if len(text) <= limit:
         return text
@@ -271,10 +310,9 @@ def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
     kept = max(len(sections) - 1, 0)
     while kept > 0 and base + kept_length[kept] > limit:
         kept -= 1
-    while kept > 0 and (base + kept_length[kept] + len(_cut_note(shown[kept:], limit)) + 2
-                        > limit):
+    while kept > 0 and base + kept_length[kept] + len(cut_note(kept)) + 2 > limit:
         kept -= 1
-    return _blocks(head + sections[:kept] + [_cut_note(shown[kept:], limit)])
+    return _blocks(head + sections[:kept] + [cut_note(kept)])
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -285,8 +323,12 @@ def _holder(holder: Holder | None) -> dict[str, Any] | None:
 
 
 def _change(plan: SitePlan, change: Change) -> dict[str, Any]:
+    return _change_json(plan.site.name, change, describe(plan, change))
+
+
+def _change_json(site: str, change: Change, description: str) -> dict[str, Any]:
     return {
-        "site": plan.site.name,
+        "site": site,
         "slot": change.slot if isinstance(change.slot, int) else None,
         "kind": change.kind.value,
         "before": _holder(change.before),
@@ -295,7 +337,7 @@ def _change(plan: SitePlan, change: Change) -> dict[str, Any]:
         "other_slot": change.other_slot if isinstance(change.other_slot, int) else None,
         "provider": change.index,
         "refused": change.refused,
-        "description": describe(plan, change),
+        "description": description,
     }
 
 
@@ -316,5 +358,118 @@ def render_json(plans: list[SitePlan]) -> str:
             "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
         } for plan in plans],
         "summary": summary(plans),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- the effect of moving from a revision's build/ (plan --base-ref) ---------------------
+
+
+def _effect_status(effect: SiteEffect) -> str:
+    from compiler.effect import Status
+
+    if effect.status is Status.ADDED:
+        return f"site added, revision {effect.after}"
+    if effect.status is Status.REMOVED:
+        return (f"site removed at revision {effect.before}, with "
+                f"{_count(effect.handsets, 'handset')}: its file is no longer published")
+    if effect.before is None or effect.after is None:
+        return "not compared: a build cannot be read"
+    revisions = (f"revision {effect.before} -> {effect.after}" if effect.before != effect.after
+                 else f"revision {effect.before}")
+    if effect.status is Status.DEVICE_CHANGE:
+        return f"a new device, {revisions}: every handset registers again"
+    return revisions
+
+
+def _effect_counts(effect: Effect) -> dict[str, int]:
+    from compiler.effect import Status
+
+    counts = _counts(((site.changes, site.diagnostics) for site in effect.sites),
+                     frozenset({"deregistration-threshold", "deregistration-dropped",
+                                "device-change"}))
+    for status in (Status.ADDED, Status.REMOVED, Status.DEVICE_CHANGE):
+        counts[status.value] = sum(1 for site in effect.sites if site.status is status)
+    return counts
+
+
+def _effect_summary(effect: Effect) -> str:
+    counts = _effect_counts(effect)
+    sites = [f"{_count(counts[key], 'site')} {words}" for key, words in (
+        ("added", "added"), ("removed", "removed"), ("device-change", "on a new device"))
+        if counts[key]]
+    return _summary_text(counts) + (f"; {', '.join(sites)}" if sites else "")
+
+
+def _effect_head(effect: Effect) -> str:
+    return (f"From the files at {effect.ref} ({effect.commit[:12]}) to this tree's "
+            "build/: what each device does")
+
+
+def _effect_diagnostics(effect: SiteEffect) -> list[Diagnostic]:
+    return sorted_diagnostics([*effect.diagnostics, *effect.stale])
+
+
+def render_effect_text(effect: Effect) -> str:
+    """`plan --base-ref` for the terminal: the plan's lines, from the files."""
+    lines = [_effect_head(effect) + ".", ""]
+    for site in (site for site in effect.sites if site.shown):
+        lines.append(f"{site.name} ({site.source}, {_effect_status(site)})")
+        for change in site.changes:
+            lines.append(f"  {_where(change):8} {change.kind.value:11} "
+                         f"{describe_change(change, site.site)}")
+        lines += [f"  allowed: {ALLOWED.get(rule, rule)}" for rule in site.allowed]
+        lines += [f"  {d.severity.value}: {d.file}: {d.message} [{d.rule}]"
+                  for d in _effect_diagnostics(site)]
+        lines.append("")
+    lines.append(_effect_summary(effect) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def _effect_section(effect: SiteEffect) -> str:
+    lines = [f"### {_cell(effect.name)} ({_cell(_effect_status(effect))})"]
+    if effect.changes:
+        lines += ["", "| where | change | what happens |", "|---|---|---|"]
+        lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
+                  f"| {_cell(describe_change(c, effect.site))} |" for c in effect.changes]
+    diagnostics = _effect_diagnostics(effect)
+    if diagnostics or effect.allowed:
+        lines.append("")
+    lines += [f"- **allowed**: {_cell(ALLOWED.get(rule, rule))}" for rule in effect.allowed]
+    for diagnostic in diagnostics:
+        label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
+        lines.append(f"- **{label}**: {_cell(diagnostic.file)}: {_cell(diagnostic.message)} "
+                     f"({_cell(diagnostic.rule)})")
+    return "\n".join(lines)
+
+
+def render_effect_markdown(effect: Effect, limit: int = MARKDOWN_LIMIT) -> str:
+    """`plan --base-ref` as the pull-request comment, capped as render_markdown is."""
+    head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(_effect_head(effect)) + ".",
+            _cell(_effect_summary(effect)) + "."]
+    shown = [site for site in effect.sites if site.shown]
+    cut = [(site.name, len(site.changes), len(_effect_diagnostics(site))) for site in shown]
+    return _capped(head, [_effect_section(site) for site in shown],
+                   lambda kept: _cut_sites_note(cut[kept:], limit), limit)
+
+
+def render_effect_json(effect: Effect) -> str:
+    document = {
+        "format_version": JSON_FORMAT_VERSION,
+        "base_ref": effect.ref,
+        "base_commit": effect.commit,
+        "sites": [{
+            "site": site.name,
+            "source": site.source,
+            "status": site.status.value,
+            "revision": {"before": site.before, "after": site.after},
+            "handsets": site.handsets if site.after is None else None,
+            "changes": [_change_json(site.name, change, describe_change(change, site.site))
+                        for change in site.changes],
+            "allowed": list(site.allowed),
+            "diagnostics": [_diagnostic(d) for d in _effect_diagnostics(site)],
+        } for site in effect.sites],
+        "diagnostics": [_diagnostic(d) for d in effect.diagnostics],
+        "summary": _effect_counts(effect),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
