@@ -343,3 +343,73 @@ def test_plan_with_base_ref_takes_no_site_files(root: Path) -> None:
                        str(root / "sites/care-home.yaml"))
     assert code == 64
     assert "--base-ref" in err
+
+
+def test_a_revision_before_the_first_build(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    copy_sites(repo)
+    base = commit(repo, "sites only")
+    assert run("build", "--root", str(repo), "--now", NOW)[0] == 0
+    code, out, _ = plan(repo, base)
+    assert code == 0
+    assert out.count("site added") == 3
+    assert check(repo, base)[0] == 0
+
+
+def test_what_git_holds_is_untrusted(root: Path) -> None:
+    (root / CARE_STATE).unlink()
+    (root / CARE_STATE).symlink_to("/etc/passwd")
+    xml = root / "build/clinic-north/7c2f809a0b11.xml"
+    xml.write_bytes(b" " * (17 << 20))
+    commit(root, "hostile")
+    git(root, "checkout", "-q", "HEAD~1", "--", "build")
+    code, _, err = check(root)
+    assert code == 1
+    assert "HEAD:build/care-home/state.json: error: is not a plain file (a symlink?) [effect]" \
+        in err
+    assert ("HEAD:build/clinic-north/7c2f809a0b11.xml: error: is over 16384 KiB, which no "
+            "build writes [effect]") in err
+    assert "root:" not in err  # nothing of what the link leads to
+
+
+def test_a_hand_edited_handset_code_is_a_diagnostic(root: Path) -> None:
+    xml = root / CARE
+    xml.write_bytes(xml.read_bytes().replace(b"0x03,0x28,0xD4,0x1A,0x07", b"0x03,0x28,0xD4,0x1A"))
+    code, out, _ = plan(root, "HEAD")
+    assert code == 1
+    assert ("error: build/care-home/7C2F80123456.xml: care-home: slot 0 holds the handset "
+            "code '0328D41A', which is no IPUI [effect]") in out
+
+
+def test_the_device_keeps_what_the_new_file_does_not_write() -> None:
+    from compiler.effect import _device_view
+    from compiler.targets import Place
+
+    old = {0: Place("0328D41A07", "2101", True, False), 1: Place("0328D41A08", "2102", True,
+                                                                  False)}
+    new = {1: Place(None, "2102", True, False)}  # slot 0 not written, slot 1 without a code
+    kept = _device_view(old, new, keeps_unlisted=True)
+    assert {k: (h.ipui.hex if h.ipui else None, h.login) for k, h in kept.items()} == {
+        0: ("0328D41A07", "2101"), 1: ("0328D41A08", "2102")}
+    assert list(_device_view(old, new, keeps_unlisted=False)) == [1]
+    moved = {1: Place("0328D41A07", "2102", True, False)}  # bound elsewhere: not kept at 0
+    view = _device_view(old, moved, keeps_unlisted=True)
+    assert view[0].ipui is None
+    assert view[1].ipui is not None and view[1].ipui.hex == "0328D41A07"
+
+
+def test_the_markdown_comment_stays_under_its_limit(root: Path) -> None:
+    from compiler.render_plan import render_effect_markdown
+
+    for login in ("2105", "2106"):
+        drop_handset(root / "sites/care-home.yaml", login)
+    drop_handset(root / "sites/clinic-north.yaml", "4111")
+    build(root)
+    effect = app.compare(root, "HEAD").effect
+    whole = render_effect_markdown(effect)
+    cut = render_effect_markdown(effect, limit=len(whole) - 1)
+    assert len(cut) <= len(whole) - 1
+    assert "**Not shown: " in cut
+    assert cut.startswith("<!-- dectprov-plan -->\n## dectprov plan\n")

@@ -54,9 +54,12 @@ def test_pull_request_workflow_runs_validate_check_and_plan() -> None:
     assert data["on"] == {"pull_request": None}
     assert data["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = runs(data, "plan")
-    assert commands[:3] == ["pip install .", "dectprov validate", "dectprov check"]
-    assert ('dectprov plan --root "$base" --format markdown > plan.md || status=$?'
+    assert commands[:3] == ["pip install .", "dectprov validate",
+                            'dectprov check --base-ref "$BASE_REF"']
+    assert ('dectprov plan --base-ref "$BASE_REF" --format markdown > plan.md || status=$?'
             in commands[3].splitlines())
+    assert data["jobs"]["plan"]["env"] == {"BASE_REF": "origin/${{ github.base_ref }}"}
+    assert steps(data, "plan")[0]["with"] == {"fetch-depth": 0}
 
 
 def test_pull_request_workflow_needs_no_secrets() -> None:
@@ -98,7 +101,7 @@ def _git(root: Path, *args: str) -> None:
 
 def test_the_plan_step_plans_against_the_base_branch(tmp_path: Path) -> None:
     """A pull request commits its build/, so a plan against its own build/ is empty. The
-    step plans its sites against the base commit's build/ (HEAD^1 of the merge commit)."""
+    step compares the base branch's build/ (here HEAD^1) with the pull request's."""
     repo, runner = tmp_path / "repo", tmp_path / "runner"
     (repo / "sites").mkdir(parents=True)
     runner.mkdir()
@@ -114,7 +117,7 @@ def test_the_plan_step_plans_against_the_base_branch(tmp_path: Path) -> None:
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "pull request")
     step = [s for s in steps(workflow(PULL_REQUEST), "plan") if s.get("id") == "plan"][0]
-    environment = {**os.environ, "RUNNER_TEMP": str(runner),
+    environment = {**os.environ, "RUNNER_TEMP": str(runner), "BASE_REF": "HEAD^1",
                    "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
                    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
@@ -122,8 +125,11 @@ def test_the_plan_step_plans_against_the_base_branch(tmp_path: Path) -> None:
                             text=True, check=False)
     assert result.returncode == 0, result.stderr
     plan = (repo / "plan.md").read_text(encoding="utf-8")
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD^1"], check=True,
+                          capture_output=True, text=True).stdout[:12]
     assert plan == (
-        f"{MARKDOWN_MARKER}\n## dectprov plan\n\nPlan: 1 to register.\n\n"
+        f"{MARKDOWN_MARKER}\n## dectprov plan\n\nFrom the files at HEAD^1 ({base}) to this "
+        "tree's build/: what each device does.\n\nPlan: 1 to register.\n\n"
         "### vendor-example (revision 1 -&gt; 2)\n\n"
         "| where | change | what happens |\n|---|---|---|\n"
         "| slot 3 | add | login 1099: new account without IPUI; its handset registers with "
