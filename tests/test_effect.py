@@ -413,3 +413,16 @@ def test_the_markdown_comment_stays_under_its_limit(root: Path) -> None:
     assert len(cut) <= len(whole) - 1
     assert "**Not shown: " in cut
     assert cut.startswith("<!-- dectprov-plan -->\n## dectprov plan\n")
+
+
+def test_a_move_is_refused_unless_the_history_allows_it(root: Path) -> None:
+    edit(root / "sites/care-home.yaml", '    login: "2191"\n', '    login: "2191"\n    slot: 20\n')
+    build(root, "--allow-reregistration")
+    code, out, _ = plan(root, "HEAD")
+    assert code == 0
+    assert "  slot 20  move        031A2B3C57 (2191): moves from slot 13;" in out
+    edit(root / CARE_STATE, '"allowed": ["reregistration"], ', "")
+    code, _, err = check(root)
+    assert code == 1
+    assert ("care-home: between HEAD and this tree, handset 031A2B3C57 (login 2191) moves "
+            "from slot 13 to slot 20, and must then be registered again by hand") in err
