@@ -125,7 +125,8 @@ class SitePlan:
         """The IPUIs this site's file still deregisters."""
         if self.released is not None:
             return self.released
-        return frozenset(a.released_ipui.code for a in self.slots if a.released_ipui)
+        return frozenset(a.released_ipui.code for a in self.slots if a.released_ipui and (
+            a.handset is None or a.handset.ipui is None))
 
     def slim(self, summary: Site, changes: bool = True) -> SitePlan:
         """The plan once its files are rendered, without what a fleet cannot hold for every
@@ -149,8 +150,10 @@ def assign_slots(site: Site, state: State | None, slots: int) -> dict[int, Hands
     `slots`: how many the target's database has."""
     previous = state.in_use() if state else {}
     # An IPUI that comes back takes back the slot that was zeroed for it.
+    # (A slot another handset holds is not taken back: that one keeps its slot.)
     slot_of_ipui = {r.released: r.key for r in (state.slots if state else ())
-                    if r.released is not None and isinstance(r.key, int)}
+                    if r.released is not None and isinstance(r.key, int)
+                    and (not r.in_use or r.ipui is None)}
     slot_of_ipui.update({r.ipui: s for s, r in previous.items() if r.ipui is not None})
     slot_of_login = {r.login: s for s, r in previous.items() if r.login is not None}
     claimed = {h.ipui for h in site.handsets if h.ipui is not None}
@@ -203,21 +206,32 @@ def slot_table(assigned: dict[Key, Handset], state: State | None, revision_numbe
     skipped the revision that deregistered it still deregisters it with any later one
     (even once the handset belongs to another site: that is another DM)."""
     records = {r.key: r for r in state.slots} if state else {}
+    placed = {h.ipui for h in assigned.values() if h.ipui is not None}
     table = []
     for key in sorted(set(assigned) | set(records)):
         handset, record = assigned.get(key), records.get(key)
-        released, since = _released(handset, record, revision_number)
+        released, since = _released(handset, record, revision_number, placed)
         if handset is None and released is None and isinstance(key, str):
             continue  # an identity-keyed place exists only while something is written
         table.append(SlotAssignment(key, handset, released, since))
     return tuple(table)
 
 
-def _released(handset: Handset | None, record: SlotRecord | None,
-              revision_number: int) -> tuple[Ipui | None, int | None]:
+def _released(handset: Handset | None, record: SlotRecord | None, revision_number: int,
+              placed: set[Ipui]) -> tuple[Ipui | None, int | None]:
     """The IPUI this place deregisters, and since which revision. An IPUI that leaves a
-    place is deregistered there, even when it moves to another slot."""
-    if handset is not None and handset.ipui is not None or record is None:
+    place is deregistered there, even when it moves to another slot. A place a new
+    handset takes remembers the IPUI it replaced (a DM that skipped that revision still
+    holds it there, so it may not come back in another slot unseen); only the new
+    handset's code is written. One that moved within the site (`placed`) was named as a
+    move: it is not remembered."""
+    if record is None:
+        return None, None
+    if handset is not None and handset.ipui is not None:
+        if record.in_use and record.ipui is not None and record.ipui not in placed:
+            return record.ipui, revision_number
+        if record.released is not None and record.released != handset.ipui:
+            return record.released, record.released_in_revision
         return None, None
     if record.in_use and record.ipui is not None:
         return record.ipui, revision_number
@@ -240,6 +254,10 @@ def handset_changes(assigned: dict[Key, Handset], state: State | None) -> list[C
     """What happens to real handsets, slot by slot, in the device's terms."""
     previous = state.in_use() if state else {}
     was_in = {r.ipui: s for s, r in previous.items() if r.ipui is not None}
+    # An IPUI deregistered in one slot may still be there on a DM that skipped that
+    # revision: back in another slot, it moves there (the positional database only).
+    was_in = {r.released: r.key for r in (state.slots if state else ())
+              if r.released is not None and isinstance(r.key, int)} | was_in
     now_in = {h.ipui: s for s, h in assigned.items() if h.ipui is not None}
     moved = {ipui: (was_in[ipui], slot) for ipui, slot in now_in.items()
              if ipui in was_in and was_in[ipui] != slot}

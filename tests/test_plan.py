@@ -546,7 +546,8 @@ def test_a_released_ipui_is_kept_until_a_handset_retakes_the_slot() -> None:
     assert slot_table({1: account, 2: retaken}, previous, 4) == (
         SlotAssignment(0, None, ipui(1), 2),  # still written as zeros, since revision 2
         SlotAssignment(1, account, ipui(2), 2),  # an account without IPUI retakes nothing
-        SlotAssignment(2, retaken),
+        # Its code is written; the IPUI it replaced is remembered, not written.
+        SlotAssignment(2, retaken, ipui(3), 1),
     )
 
 
@@ -557,7 +558,8 @@ def test_a_released_ipui_stays_deregistered_until_its_place_is_taken() -> None:
                      used(2, "2103", 3))
     assert slot_table({1: handset("2104", 4)}, previous, 4) == (
         SlotAssignment(0, None, ipui(1), 2),
-        SlotAssignment(1, handset("2104", 4)),  # taken: the new handset's code is written
+        # Taken: the new handset's code is written, and the IPUI it replaced remembered.
+        SlotAssignment(1, handset("2104", 4), ipui(2), 2),
         SlotAssignment(2, None, ipui(3), 4),  # leaving in this build
     )
 
@@ -780,3 +782,16 @@ def test_a_place_kept_by_ipui_is_recorded_without_a_slot() -> None:
     assert new_state(plan, "7c2f80000042.xml", "d" * 64).slots == (
         SlotRecord(None, False, released=ipui(1), released_in_revision=2),
         SlotRecord(None, True, ipui(3), "2103"))
+
+
+def test_an_ipui_back_in_another_slot_than_it_left_is_a_move() -> None:
+    """A DM that skipped the revision which deregistered it in slot 0 still holds it
+    there: registered in slot 1 now, it would move, and the customer register it by hand.
+    Named as a move, refused like one; back in its own slot it is no move."""
+    previous = state(used(0, "2101", 9, released=1, since=2))
+    back = handset("2102", 1)
+    changes = handset_changes({0: handset("2101", 9), 1: back}, previous)
+    assert [(c.slot, c.kind, c.other_slot) for c in changes] == [(1, ChangeKind.MOVE, 0)]
+    freed_previous = state(freed(0, released=1, since=2))
+    assert [(c.slot, c.kind) for c in handset_changes({0: back}, freed_previous)] == [
+        (0, ChangeKind.REGISTER)]

@@ -86,9 +86,24 @@ def _read(root: Path) -> Built:
     return Built(codes, logins, active, state, tree_digests(root / "build"))
 
 
-def _build(root: Path, entries: list[Entry], previous: Built | None) -> Built:
+MOVE = re.compile(r"handset ([0-9A-F]{10}) \(login [0-9]+\) would move from slot ([0-9]+) to "
+                  r"slot [0-9]+, and must then be registered again by hand \[reregistration\]")
+
+
+def _build(root: Path, entries: list[Entry], previous: Built | None) -> Built | None:
+    """The build of `entries`, checked; None when it is refused because an IPUI comes
+    back in another slot than the one it was deregistered in (a DM that skipped that
+    revision still holds it there: the move is named and refused, never made unseen)."""
     _write(root, entries)
     code, output = _run("build", "--root", str(root), "--now", NOW, "--force")
+    if code != EXIT_OK and previous is not None:
+        moves = MOVE.findall(output)
+        assert moves and output.count("[reregistration]") == len(moves) + 1, output
+        released = {(s.get("deregistered_ipui"), str(s["slot"])) for s in
+                    previous.state["slots"]}
+        assert set(moves) <= released, (moves, previous.state["slots"])
+        assert tree_digests(root / "build") == previous.tree
+        return None
     assert code == EXIT_OK, output
     assert "pw-" not in output
     built = _read(root)
@@ -196,6 +211,9 @@ def test_random_edits_keep_handsets_in_their_slots(
     entries = [Entry(f"{2000 + n}", SHELF[n] if data.draw(st.booleans()) else None)
                for n in range(count)]
     built = _build(root, entries, None)
+    assert built is not None
     for step in range(data.draw(st.integers(1, 8), label="edits")):
-        entries = _edit(data, entries, step)
-        built = _build(root, entries, built)
+        edited = _edit(data, entries, step)
+        after = _build(root, edited, built)
+        if after is not None:
+            entries, built = edited, after

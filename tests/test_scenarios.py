@@ -106,9 +106,15 @@ def slots_in(xml: str) -> list[int]:
 
 
 def in_use(slot: int, n: int | None, login: str | None = None,
-           enabled: bool = True) -> dict[str, Any]:
-    return {"slot": slot, "status": "in-use", "ipui": ipui(n) if n is not None else None,
-            "login": login or f"2{n:03d}", "enabled": enabled}
+           enabled: bool = True, replaced: tuple[int, int] | None = None) -> dict[str, Any]:
+    """`replaced`: the handset this one replaced here, and in which revision: remembered,
+    so that it cannot come back in another slot unseen."""
+    record = {"slot": slot, "status": "in-use", "ipui": ipui(n) if n is not None else None,
+              "login": login or f"2{n:03d}", "enabled": enabled}
+    if replaced is not None:
+        record.update(deregistered_ipui=ipui(replaced[0]),
+                      deregistered_in_revision=replaced[1])
+    return record
 
 
 def freed(slot: int, gone: int, revision: int) -> dict[str, Any]:
@@ -350,7 +356,8 @@ def test_removed_handset_is_zeroed_until_a_new_one_takes_its_slot(repo: Repo) ->
     assert slots_in(reused) == [0, 1, 2, 3]
     for slot in (0, 2, 3):
         assert slot_lines(reused, slot) == slot_lines(later, slot)
-    assert repo.state()["slots"] == [in_use(0, 1), in_use(1, 5), in_use(2, 3), in_use(3, 4)]
+    assert repo.state()["slots"] == [in_use(0, 1), in_use(1, 5, replaced=(2, 2)), in_use(2, 3),
+                                     in_use(3, 4)]
 
 
 def test_removed_account_without_ipui_is_disabled_and_emptied(repo: Repo) -> None:
@@ -408,7 +415,7 @@ def test_replaced_handset_keeps_its_slot(repo: Repo) -> None:
     assert slot_lines(xml, 1) == account_lines(1, 2, code=9)
     for slot in (0, 2, 3):
         assert slot_lines(xml, slot) == slot_lines(before, slot)
-    assert repo.state()["slots"][1] == in_use(1, 9, "2002")
+    assert repo.state()["slots"][1] == in_use(1, 9, "2002", replaced=(2, 2))
     assert repo.state()["history"][-1]["changes"] == {"replace": 1}
 
 
