@@ -107,21 +107,42 @@ def compare(root: Path, ref: str, sites: Mapping[str, Site],
     base, problems = _base_builds(git, ref, commit)
     here, local = _tree_builds(root)
     problems += [d for d in local if d not in stale]  # `check` reads the same states
+    renamed = _renamed(base, here)
     effects = []
-    for name in sorted(base.keys() | here.keys()):
+    for name in sorted((base.keys() | here.keys()) - set(renamed.values())):
         shown = tuple(d for d in stale if _concerns(d, name))
         own = tuple(d for d in problems if _concerns(d, name, ref))
         site = sites.get(name)
-        old, new = base.get(name), here.get(name)
+        old, new = base.get(renamed.get(name, name)), here.get(name)
         if name in base and old is None or name in here and new is None:
             source = site.source if site is not None else f"{BUILD_DIR}/{name}"
             effect = SiteEffect(name, source, Status.CHANGED, _revision(old), _revision(new))
         else:  # an unreadable build shows its problems, and no effect
-            effect = _site_effect(ref, name, old, new, site, site if not shown else None)
+            effect = _site_effect(ref, name, old, new, site, site if not shown else None,
+                                  renamed.get(name))
         effects.append(replace(effect, stale=shown,
                                diagnostics=sorted_diagnostics([*effect.diagnostics, *own])))
     rest = [d for d in problems if not any(_concerns(d, e.name, ref) for e in effects)]
     return Effect(ref, commit, tuple(effects), tuple(sorted_diagnostics(rest)))
+
+
+def _renamed(base: Mapping[str, _Build | None], here: Mapping[str, _Build | None],
+             ) -> dict[str, str]:
+    """Sites renamed since the revision, new name -> old name: a build/<site>/ only at the
+    revision and one only in this tree that give the same DM its file (the provisioning
+    server hands it out by the file's name). The device reads the one and then the other,
+    so they are compared as one site's files, not as a site removed and one added."""
+    def by_file(builds: Mapping[str, _Build | None], others: Mapping[str, _Build | None],
+                ) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for name, build in builds.items():
+            if name not in others and build is not None:
+                found.setdefault(build.state.file, []).append(name)
+        return found
+
+    gone, added = by_file(base, here), by_file(here, base)
+    return {added[file][0]: names[0] for file, names in gone.items()
+            if len(names) == 1 and len(added.get(file, ())) == 1}
 
 
 def _concerns(diagnostic: Diagnostic, name: str, ref: str | None = None) -> bool:
@@ -131,8 +152,17 @@ def _concerns(diagnostic: Diagnostic, name: str, ref: str | None = None) -> bool
 
 
 def _site_effect(ref: str, name: str, old: _Build | None, new: _Build | None,
-                 site: Site | None, words: Site | None) -> SiteEffect:
+                 site: Site | None, words: Site | None,
+                 renamed_from: str | None = None) -> SiteEffect:
     source = site.source if site is not None else f"{BUILD_DIR}/{name}"
+    if renamed_from is not None:
+        assert old is not None and new is not None
+        effect = _site_effect(ref, name, old, new, site, words)
+        return replace(effect, diagnostics=(*effect.diagnostics, Diagnostic(
+            new.shown, None, None, Severity.WARNING, "effect", "",
+            f"{name}: was {renamed_from} at {ref}; both give the DM with MAC "
+            f"{new.state.mac} its file, so the changes shown are from {old.shown} to this "
+            "one")))
     if new is None:
         assert old is not None
         held = _in_use_count(old)

@@ -426,3 +426,50 @@ def test_a_move_is_refused_unless_the_history_allows_it(root: Path) -> None:
     assert code == 1
     assert ("care-home: between HEAD and this tree, handset 031A2B3C57 (login 2191) moves "
             "from slot 13 to slot 20, and must then be registered again by hand") in err
+
+
+def rename_site(root: Path, old: str, new: str) -> None:
+    """The site file and its name renamed, its build/ deleted: the next build is the first
+    of the new name, for the same DM."""
+    source = root / f"sites/{old}.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.unlink()
+    (root / f"sites/{new}.yaml").write_text(
+        text.replace(f"site: {old}\n", f"site: {new}\n").replace(f"{{secret: {old}/",
+                                                                  f"{{secret: {new}/"),
+        encoding="utf-8")
+    shutil.rmtree(root / f"build/{old}")
+
+
+def test_a_renamed_site_is_the_same_device(root: Path) -> None:
+    drop_handset(root / "sites/care-home.yaml", "2102")  # slot 1 deregisters 0328D41A08
+    build(root)
+    commit(root, "room 2102 leaves")
+    # Renamed, the site is built anew: its handsets take the lowest slots, one down each
+    # from slot 2 on, and slot 1 no longer deregisters 0328D41A08, on the same DM.
+    rename_site(root, "care-home", "sunny-care")
+    build(root)
+    assert run("check", "--root", str(root))[0] == 0
+    code, out, _ = plan(root, "HEAD")
+    assert code == 1
+    assert "site added" not in out and "site removed" not in out
+    assert "sunny-care (sites/sunny-care.yaml, revision 2 -> 1)" in out
+    assert "warning: build/sunny-care/7C2F80123456.xml: sunny-care: was care-home at HEAD" in out
+    assert "  slot 1   move        031A2B3C4D (2103): moves from slot 2;" in out
+    code, _, err = check(root)
+    assert code == 1
+    assert "[reregistration]" in err
+    assert ("sunny-care: between HEAD and this tree, 11 of 13 handsets (84.6%) are "
+            "deregistered") in err
+
+
+def test_a_renamed_site_that_keeps_its_slots_passes(root: Path) -> None:
+    base = git(root, "rev-parse", "HEAD").strip()
+    rename_site(root, "vendor-example", "vendor-renamed")  # its slots are pinned
+    build(root)
+    code, out, _ = plan(root, base)
+    assert code == 0, out
+    assert "vendor-renamed (sites/vendor-renamed.yaml, revision 1)" in out
+    assert "was vendor-example at" in out
+    assert "register" not in out
+    assert check(root, base)[0] == 0
