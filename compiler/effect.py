@@ -177,7 +177,7 @@ def _site_effect(ref: str, name: str, old: _Build | None, new: _Build | None,
                           diagnostics=(_error(unknown.shown, "state", (
                               f"{name}: no target builds files for the model "
                               f"{clip(unknown.state.model)!r}")),))
-    allowed = _allowed_since(new.state, old.state.revision if old else 0)
+    allowed = _allowed_since(new.state, old.state if old else None)
     if old is not None and (old_target is not target or old.state.file != new.state.file):
         return _device_change(ref, name, source, old, new, target, allowed, words)
     status = Status.ADDED if old is None else Status.CHANGED
@@ -195,9 +195,16 @@ def _revision(build: _Build | None) -> int | None:
     return build.state.revision if build is not None else None
 
 
-def _allowed_since(state: State, revision: int) -> tuple[str, ...]:
-    """What the builds after `revision` were allowed to do, as their history records it."""
-    return tuple(sorted({rule for entry in state.history if entry.revision > revision
+def _allowed_since(state: State, base: State | None) -> tuple[str, ...]:
+    """What the builds after the base revision's were allowed to do, as their history
+    records it: the entries of the revisions after the base's, up to this state's own, that
+    the base's history does not hold. An entry dated after its state's revision, or one
+    the base already held, was written by hand (and would otherwise allow every later
+    change, once merged)."""
+    after = base.revision if base is not None else 0
+    held = set(base.history) if base is not None else set()
+    return tuple(sorted({rule for entry in state.history
+                         if after < entry.revision <= state.revision and entry not in held
                          for rule in entry.allowed}))
 
 
