@@ -94,6 +94,10 @@ AllowReregistration = Annotated[bool, typer.Option(
          "hand.")]
 Force = Annotated[bool, typer.Option("--force",
                                      help="Build past the deregistration threshold.")]
+ReplaceDevice = Annotated[bool, typer.Option(
+    "--replace-device",
+    help="Build a site whose MAC or model changed: a new DM, on which every handset "
+         "registers again.")]
 BaseRef = Annotated[str | None, typer.Option(
     "--base-ref", help="Compare this tree's build/ with the one committed at this git "
     "revision (read from the root's repository): what each device does when its file "
@@ -127,16 +131,17 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
          detailed_exitcode: Annotated[bool, typer.Option(
              "--detailed-exitcode", help="Exit 2 when there are changes, 0 when none.")] = False,
          allow_reregistration: AllowReregistration = False, force: Force = False,
-         base_ref: BaseRef = None,
+         replace_device: ReplaceDevice = False, base_ref: BaseRef = None,
          ) -> int:
     """Show what a build would change on each device, against build/<site>/state.json."""
     if base_ref is not None:
-        if files or allow_reregistration or force:
+        if files or allow_reregistration or force or replace_device:
             raise typer.BadParameter("compares every site's files, built: it takes no site "
-                                     "files, --allow-reregistration or --force",
+                                     "files, --allow-reregistration, --force or "
+                                     "--replace-device",
                                      param_hint="--base-ref")
         return _plan_against(root, base_ref, _now(now), format, detailed_exitcode)
-    options = Options(_now(now), allow_reregistration, force)
+    options = Options(_now(now), allow_reregistration, force, replace_device)
     planned = application.plan(root, files or (), options)
     if not planned.ok:
         _err(render_text(planned.diagnostics))
@@ -178,12 +183,13 @@ def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
 @app.command()
 def build(files: Files = None, root: Root = Path("."), now: Now = None,
           allow_reregistration: AllowReregistration = False, force: Force = False,
+          replace_device: ReplaceDevice = False,
           no_wait: Annotated[bool, typer.Option(
               "--no-wait", help="Exit 1 at once when another build of this root is "
                                 "running, instead of waiting for it.")] = False,
           ) -> int:
     """Validate and plan the sites, then write build/<site>/<MAC>.xml and state.json."""
-    options = Options(_now(now), allow_reregistration, force)
+    options = Options(_now(now), allow_reregistration, force, replace_device)
     shown: list[Diagnostic] = []
 
     def warn(diagnostics: Sequence[Diagnostic]) -> None:  # before anything is written

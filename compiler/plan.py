@@ -33,6 +33,7 @@ class ChangeKind(str, Enum):
     PROVIDER = "provider"
     EXTRA = "extra"
     AUTHORITATIVE = "authoritative"  # Nx70: the DM removes handsets the file does not list
+    DEVICE = "device"  # a new DM (MAC or model): its database is empty, every handset anew
 
 
 NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
@@ -55,7 +56,7 @@ class Change:
     kind: ChangeKind
     before: Holder | None = None
     after: Holder | None = None
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # device: the last build's DM ("N720 with MAC 7C2F80123456")
     other_slot: Key | None = None  # move: where the IPUI was; swap: the other slot
     index: int | None = None  # provider changes: which profile
     refused: bool = False
@@ -83,6 +84,7 @@ class Options:
     now: datetime  # aware
     allow_reregistration: bool = False
     force: bool = False
+    replace_device: bool = False  # the site's MAC or model may name a new DM
 
 
 @dataclass(frozen=True)

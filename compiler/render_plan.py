@@ -22,7 +22,8 @@ _SUMMARY = (
     ("register", (ChangeKind.REGISTER, ChangeKind.ADD)),
     ("replace", (ChangeKind.REPLACE,)),
     ("change", (ChangeKind.ACCOUNT, ChangeKind.PROFILE, ChangeKind.PIN, ChangeKind.WINDOW,
-                ChangeKind.PROVIDER, ChangeKind.EXTRA, ChangeKind.AUTHORITATIVE)),
+                ChangeKind.PROVIDER, ChangeKind.EXTRA, ChangeKind.AUTHORITATIVE,
+                ChangeKind.DEVICE)),
     ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
     ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
 )
@@ -70,6 +71,10 @@ def _who(holder: Holder | None) -> str:
     return holder.ipui or f"login {holder.login}"
 
 
+def _device(site: Site | None) -> str:
+    return f" ({site.model} with MAC {site.mac})" if site is not None else ""
+
+
 def _account(before: Holder | None, after: Holder | None) -> str:
     old = before.login if before else None
     new = after.login if after else None
@@ -112,6 +117,10 @@ def describe_change(change: Change, site: Site | None) -> str:
         ChangeKind.PROVIDER: lambda: f"provider {change.index}{_provider(site, change)}: "
                                      + (f"{fields} changed" if fields else "new"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
+        ChangeKind.DEVICE: lambda: (
+            f"a new DM{_device(site)} in place of the last build's ({fields}): its database "
+            "is empty, every handset below registers again, and the old DM's file is no "
+            "longer written"),
         ChangeKind.AUTHORITATIVE: lambda: (
             "on: the DM removes every handset this file does not list (how many: unknown)"
             if site is not None and site.authoritative else

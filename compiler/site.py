@@ -17,6 +17,8 @@ from compiler.files import read_plain
 from compiler.model import Site, build_site
 from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_directory, state_path
 from compiler.plan import (
+    Change,
+    ChangeKind,
     Options,
     Revision,
     SitePlan,
@@ -31,7 +33,7 @@ from compiler.plan import (
     slot_table,
     warnings,
 )
-from compiler.state import State, read_state, to_json
+from compiler.state import State, StateRead, read_state, to_json
 from compiler.targets import Rendering, Target, target_for
 from compiler.write import Faults, write_failed
 from compiler.write import stage as stage_file
@@ -176,23 +178,42 @@ def _plan(job: Job, site: Site) -> _Planned:
     if read.diagnostics:  # nothing is planned against a state that cannot be trusted
         return _Planned(SitePlan(site, None, (), (), read.diagnostics))
     state = read.state
+    device: list[Change] = []
+    if state is not None and read.other_device is not None:
+        if not job.options.replace_device:
+            return _Planned(SitePlan(site, None, (), (), (_device_change(site, read),)))
+        # The new DM's database is empty; the revisions and their history go on.
+        state = replace(state, mac=site.mac, model=site.model, file=target.file_name(site),
+                        slots=())
+        device = [Change(None, ChangeKind.DEVICE, fields=(read.other_device,))]
     assigned = assign(site, state, target.database_slots)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1)
     moves = handset_changes(assigned, state)
     identity, refused = refusals(site, state, assigned, moves, job.options,
                                  target.refused_kinds)
     lifted = allowed(site, state, assigned, moves, job.options, target.refused_kinds)
+    lifted += ("device-change",) if device else ()
     rendering, content, revision, changed = _content(target, site, slots, state, job.options)
-    changes = identity
+    changes = device + identity
     if changed:  # an unchanged file changes no field
         previous = _read_bytes(directory / state.file) if state else None
-        changes = identity + field_changes(
+        changes = device + identity + field_changes(
             target.read_items(previous) if previous else {}, rendering.items(),
             target.item_scope, identity, state, assigned)
     diagnostics = (*refused, *warnings(site, changes, job.options))
     plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed,
                     lifted)
     return _files(job, target, directory, plan, content)
+
+
+def _device_change(site: Site, read: StateRead) -> Diagnostic:
+    line, column = site.mac_at or (site.line, 1)
+    return Diagnostic(site.source, line, column, Severity.ERROR, "device-change", "",
+                      f"the last build was for the {read.other_device}; the site now says "
+                      f"{site.model} with MAC {site.mac}: a new DM, whose database is empty, on "
+                      "which every handset must register again, while the old one's file "
+                      "is no longer written. If that is intended, build with "
+                      "--replace-device; if not, fix the MAC or the model")
 
 
 def _files(job: Job, target: Target, directory: Path, plan: SitePlan,

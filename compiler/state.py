@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -97,6 +97,9 @@ class State:
 class StateRead:
     state: State | None
     diagnostics: tuple[Diagnostic, ...] = ()
+    # The last build was for another DM (another MAC, or a model of another family, whose
+    # database is its own): "N720 with MAC 7C2F80123456".
+    other_device: str | None = None
 
 
 # A state of 100 slots and 20 revisions is some 15 KB; anything near this is not one.
@@ -109,19 +112,29 @@ def read_state(site_directory: Path, display: str, site: Site, target: Target) -
     """The previous state, or None for a first build; a state that cannot be trusted is an
     error (the plan would otherwise redo slots that real handsets hold): one it cannot
     read, one that breaks the state schema, or one this site's device cannot have left
-    (`target` says what its device keeps)."""
+    (checked against the device it names). A site whose MAC changed, or whose model is of
+    another family (`target` is the new one's), is on another DM, which `other_device`
+    describes; another model of the same family with the same MAC is the same DM, its
+    model corrected."""
     shown = f"{display}/{STATE_FILE}"
     try:
         data = load_state(state_path(site_directory), shown)
     except FileNotFoundError:
         return StateRead(None)
-    if data.state is None:
+    state = data.state
+    if state is None:
         return data
-    problem = _foreign(data.state, display, site, target)
+    own = target_for(state.model)
+    assert own is not None, "the state schema admits only models with a target"
+    problem = _foreign(state, display, site, own)
     if problem:
         return _unreadable(shown, problem)
-    return StateRead(data.state, tuple(_disagreements(site_directory, display, data.state,
-                                                      target)))
+    other = None
+    if state.mac != site.mac or own is not target:  # another DM, another database
+        other = f"{state.model} with MAC {state.mac}"
+    elif state.model != site.model:  # the same DM (its MAC says so), its model corrected
+        state = replace(state, model=site.model)
+    return StateRead(state, tuple(_disagreements(site_directory, display, state, own)), other)
 
 
 def load_state(path: Path, shown: str) -> StateRead:
@@ -297,27 +310,17 @@ def _key_name(key: Any) -> str:
 
 
 def _foreign(state: State, display: str, site: Site, target: Target) -> str | None:
-    """Why this state cannot be what this site's device was last given: another site's,
-    another DM's, another family's, another file's, or slots the device does not have (a
-    hand-edited state would otherwise become a file the device misreads)."""
-    shown = f"{display}/{STATE_FILE}"
+    """Why this state cannot be what the device it names (`target`: its family) was last
+    given for this site: another site's, another file's, or slots that device does not
+    have (a hand-edited state would otherwise become a file the device misreads)."""
     if state.site != site.name:
         return (f"the state belongs to site '{state.site}', not '{site.name}': restore "
                 f"{display}/ from git, or, if it was copied from another site, delete it so "
                 "that this site is planned as new")
-    if state.mac != site.mac:
-        return (f"the state is for the DM with MAC {state.mac}, but the site now says "
-                f"{site.mac}. A new MAC is a new device: its database is empty, so every "
-                f"handset must be registered again. If that is intended, delete {shown} and "
-                "build (the plan then shows every handset as new); if not, fix the MAC")
-    if target_for(state.model) is not target:
-        return (f"the state is for a {state.model[:20]!r}, but the site now says "
-                f"{site.model}, a DM of another family with a database of its own: every "
-                f"handset must be registered again. If that is intended, delete {shown} and "
-                "build (the plan then shows every handset as new); if not, fix the model")
-    if state.file != target.file_name(site):
-        return (f"the state names the file {state.file[:40]!r}, not this site's "
-                f"{target.file_name(site)}; restore it from git (git checkout -- build/)")
+    expected = target.file_name(replace(site, mac=state.mac, model=state.model))
+    if state.file != expected:
+        return (f"the state names the file {state.file[:40]!r}, not {expected}, the file of "
+                f"the DM it is for; restore it from git (git checkout -- build/)")
     try:
         datetime.strptime(state.stamp, target.stamp_format)  # the next is computed from it
     except ValueError:
@@ -327,7 +330,7 @@ def _foreign(state: State, display: str, site: Site, target: Target) -> str | No
              r.slot is not None and slots is not None and not 0 <= r.slot < slots]
     if wrong:
         where = "no slots" if slots is None else f"slots 0 to {slots - 1}"
-        return (f"the state holds slot {str(wrong[0])[:12]}, but the {site.model} has "
+        return (f"the state holds slot {str(wrong[0])[:12]}, but the {state.model} has "
                 f"{where}; restore it from git (git checkout -- build/)")
     return None
 

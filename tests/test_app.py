@@ -275,8 +275,8 @@ _ADVICE = "restore it from git (git checkout -- build/)"
      "the state is damaged (file: '/dev/zero' is not a provisioning file name (<MAC>.xml)); "
      + _SCHEMA_ADVICE),
     ("vendor-example", lambda s: s.update(file="7C2F80CA21E5.xml"),
-     f"the state names the file '7C2F80CA21E5.xml', not this site's 7C2F80CA21E4.xml; "
-     f"{_ADVICE}"),
+     f"the state names the file '7C2F80CA21E5.xml', not 7C2F80CA21E4.xml, the file of the DM "
+     f"it is for; {_ADVICE}"),
 ])
 def test_a_state_this_device_cannot_have_left_is_refused(
         root: Path, site: str, edit: Any, message: str) -> None:
@@ -312,9 +312,23 @@ def test_a_site_moved_to_another_family_is_refused_not_a_traceback(root: Path) -
     problems = {p.site.name: [d.to_text() for d in p.diagnostics] for p in planned.plans
                 if p.refused}
     assert problems == {name: [
-        f"build/{name}/state.json: error: the state is for a '{old}', but the site now says "
-        f"{new}, a DM of another family with a database of its own: every handset must be "
-        f"registered again. If that is intended, delete build/{name}/state.json and build "
-        "(the plan then shows every handset as new); if not, fix the model [state]"]
-        for name, (old, new) in models.items()}
+        f"sites/{name}.yaml:3:6: error: the last build was for the {old} with MAC "
+        f"7C2F8000000{n}; the site now says {new} with MAC 7C2F8000000{n}: a new DM, whose "
+        "database is empty, on which every handset must register again, while the old one's "
+        "file is no longer written. If that is intended, build with --replace-device; if "
+        "not, fix the MAC or the model [device-change]"]
+        for n, (name, (old, new)) in enumerate(models.items())}
     assert not app.check(root).ok
+    # Replaced: a first build on the new DM, whose plan says so, at the next revision.
+    replacing = Options(now=LATER.now, replace_device=True)
+    planned = app.plan(root, options=replacing)
+    for plan in planned.plans:
+        if plan.site.name in models:
+            assert [c.kind.value for c in plan.changes][:2] == ["device", "register"]
+            assert plan.allowed == ("device-change",) and not plan.refused
+    assert app.build(root, options=replacing).outcome is Outcome.DONE
+    assert app.check(root).ok
+    for n, (name, (_, new)) in enumerate(models.items()):
+        state = json.loads((root / "build" / name / "state.json").read_text())
+        assert (state["model"], state["revision"]) == (new, 2)
+        assert len(list((root / "build" / name).iterdir())) == 2  # the old DM's file went

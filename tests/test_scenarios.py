@@ -875,25 +875,35 @@ def test_damaged_state_is_an_error_that_says_how_to_proceed(repo: Repo, damage: 
     assert repo.tree() == tree
 
 
-def test_state_of_another_mac_is_an_error_that_says_how_to_proceed(repo: Repo) -> None:
+def test_a_new_mac_is_a_device_change_refused_unless_replace_device(repo: Repo) -> None:
     repo.site([handset(1), handset(2)])
     assert repo.build() == EXIT_OK
     tree = repo.tree()
     repo.site([handset(1), handset(2)], mac="7c-2f-80-00-00-09")
     assert repo.build() == EXIT_INVALID
     assert repo.err == (
-        "build/acme/state.json: error: the state is for the DM with MAC 7C2F80000001, but the "
-        "site now says 7C2F80000009. A new MAC is a new device: its database is empty, so "
-        "every handset must be registered again. If that is intended, delete "
-        "build/acme/state.json and build (the plan then shows every handset as new); if not, "
-        "fix the MAC [state]\n" + NOTHING_WRITTEN)
+        "sites/acme.yaml:3:6: error: the last build was for the N720 with MAC 7C2F80000001; "
+        "the site now says N720 with MAC 7C2F80000009: a new DM, whose database is empty, on "
+        "which every handset must register again, while the old one's file is no longer "
+        "written. If that is intended, build with --replace-device; if not, fix the MAC or "
+        "the model [device-change]\n" + NOTHING_WRITTEN)
     assert repo.tree() == tree
     assert repo.plan_text("json") == EXIT_INVALID
+    assert repo.check() == EXIT_INVALID
 
-    (repo.root / "build" / "acme" / "state.json").unlink()
-    assert repo.build() == EXIT_OK
-    assert repo.state()["mac"] == "7C2F80000009"
+    # With --replace-device: every handset registers again on the new DM, the old MAC's
+    # file goes, the revision goes on and its history says what was allowed.
+    assert repo.build("--replace-device") == EXIT_OK
+    files = sorted(p.name for p in (repo.root / "build" / "acme").iterdir())
+    assert files == ["7C2F80000009.xml", "state.json"]
+    state = repo.state()
+    assert (state["mac"], state["revision"], state["file"]) == (
+        "7C2F80000009", 2, "7C2F80000009.xml")
+    assert state["history"][-1]["allowed"] == ["device-change"]
+    assert state["history"][-1]["changes"]["register"] == 2
     assert slot_lines(repo.xml(name="7C2F80000009.xml"), 1) == account_lines(1, 2)
+    assert repo.check() == EXIT_OK
+    assert repo.build() == EXIT_OK and "0 changed" in repo.out
 
 
 def test_state_of_another_site_is_an_error(repo: Repo) -> None:
