@@ -30,6 +30,7 @@ from compiler.diagnostics import (
 from compiler.fleet import Fleet, settle
 from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_files
 from compiler.plan import Options, SitePlan
+from compiler.removal import delete, removed_sites
 from compiler.site import Job, SiteResult
 from compiler.write import Faults, build_lock, discard, write_results
 
@@ -81,6 +82,7 @@ class Built:
     diagnostics: tuple[Diagnostic, ...] = ()  # shown whether or not it wrote
     plans: tuple[SitePlan, ...] = ()
     written: tuple[Path, ...] = ()  # in the order they were renamed into place
+    deleted: tuple[Path, ...] = ()  # the files of removed sites' builds (--force)
     problem: str = ""  # NO_LOCK: the system's words
 
     @property
@@ -159,9 +161,11 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
 
 def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None) -> Planned:
     """What a build would change on each device, against build/<site>/state.json."""
-    fleet = _fleet(root, site_files(root, list(files)), options or Options(now=now()),
-                   changes=True)
-    return Planned(fleet.diagnostics, fleet.plans)
+    options = options or Options(now=now())
+    sources = site_files(root, list(files))
+    fleet = _fleet(root, sources, options, changes=True)
+    removed = removed_sites(root, sources, options) if fleet.ok and not files else ()
+    return Planned(fleet.diagnostics, fleet.plans + removed)
 
 
 def check(root: Path) -> Checked:
@@ -215,22 +219,26 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
             if not held:
                 return Built(Outcome.BUSY)
             return _build_locked(root, sources, options, Faults.from_environment(),
-                                 before_writing)
+                                 before_writing, everything=not files)
     except OSError as err:
         return Built(Outcome.NO_LOCK, problem=err.strerror or str(err))
 
 
 def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
                   faults: Faults,
-                  before_writing: Callable[[Sequence[Diagnostic]], None] | None) -> Built:
+                  before_writing: Callable[[Sequence[Diagnostic]], None] | None,
+                  everything: bool = True) -> Built:
     """The build, under the lock: files are staged as the sites are compiled, and renamed
-    into place once every site is known to be fine."""
+    into place once every site is known to be fine. A build of every site file
+    (`everything`) also deletes the builds of sites removed, with --force."""
     cache = _cache(root)
     jobs, fleet = _compile(root, sources, options, cache, stage=faults)
     results = fleet.planned
+    removed = removed_sites(root, sources, options) if fleet.ok and everything else ()
     failure = next((r.failure for r in fleet.results if r.failure is not None), None)
     diagnostics = [*fleet.diagnostics,
-                   *sorted_diagnostics(d for r in results for d in r.plan.diagnostics)]
+                   *sorted_diagnostics(d for r in results for d in r.plan.diagnostics),
+                   *(d for plan in removed for d in plan.diagnostics)]
     if not fleet.ok or failure is not None or has_errors(diagnostics):
         discard(fleet.results)
         _save(cache)
@@ -239,14 +247,22 @@ def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
     if before_writing is not None:
         before_writing(tuple(diagnostics))
     written, problem = write_results(results, faults)
+    deleted: tuple[Path, ...] = ()
+    if problem is None and removed:
+        deleted, failed = delete(root, removed)
+        if failed is not None:
+            problem = Diagnostic(f"{BUILD_DIR}/", None, None, Severity.ERROR, "write-failed",
+                                 "", failed)
     if cache is not None and problem is None:  # what was written has nothing left to do
         for job, result in zip(jobs, fleet.results):
             if result.strays or any(output.staged for output in result.outputs):
                 cache.remember(job, result.written(options))
     _save(cache)
     if problem is not None:
-        return Built(Outcome.FAILED, (*diagnostics, problem), fleet.plans, written)
-    return Built(Outcome.DONE, tuple(diagnostics), fleet.plans, written)
+        return Built(Outcome.FAILED, (*diagnostics, problem), fleet.plans + removed, written,
+                     deleted=deleted)
+    return Built(Outcome.DONE, tuple(diagnostics), fleet.plans + removed, written,
+                 deleted=deleted)
 
 
 def publish(root: Path, to: Path, sites: Sequence[str] = (),
@@ -423,8 +439,9 @@ def _strangers(root: Path, sources: Sequence[SourceFile]) -> list[Diagnostic]:
     sites = {source.stem for source in sources}
     return [Diagnostic(f"{BUILD_DIR}/{entry}", None, None, Severity.ERROR, "stale", "",
                        "belongs to no site file (a site file was deleted or renamed, or this "
-                       "was put here by hand); dectprov does not remove it: once its DM is "
-                       "retired, delete it from git") for entry in entries if entry not in sites]
+                       "was put here by hand): the build of a removed site is deleted by a "
+                       "build with --force; anything else, delete from git")
+            for entry in entries if entry not in sites]
 
 
 def stale(results: Sequence[SiteResult]) -> list[Diagnostic]:

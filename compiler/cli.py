@@ -23,7 +23,7 @@ from compiler import app as application
 from compiler.app import CACHE_ENVIRONMENT, Outcome
 from compiler.diagnostics import Diagnostic, render_json, render_text, sorted_diagnostics
 from compiler.paths import LOCK_FILE
-from compiler.plan import Options
+from compiler.plan import ChangeKind, Options, SitePlan
 from compiler.schema import schema_text
 
 EXIT_OK = 0
@@ -180,6 +180,10 @@ def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
     return EXIT_CHANGES if detailed_exitcode and effect.changed else EXIT_OK
 
 
+def _removal(plan: SitePlan) -> bool:
+    return any(change.kind is ChangeKind.SITE_REMOVED for change in plan.changes)
+
+
 @app.command()
 def build(files: Files = None, root: Root = Path("."), now: Now = None,
           allow_reregistration: AllowReregistration = False, force: Force = False,
@@ -211,9 +215,12 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
     _err(render_text(d for d in built.diagnostics if d not in shown))
     if built.outcome is Outcome.FAILED:
         return EXIT_INVALID
-    sites = len(built.plans)
-    _out(f"Built {_sites(sites)}: {built.changed} changed, {sites - built.changed} "
-         f"unchanged ({len(built.written)} files written).\n")
+    removed = [plan.site.name for plan in built.plans if _removal(plan)]
+    sites = len(built.plans) - len(removed)
+    changed = built.changed - len(removed)
+    gone = "".join(f"; build/{name}/ deleted" for name in removed)
+    _out(f"Built {_sites(sites)}: {changed} changed, {sites - changed} unchanged "
+         f"({len(built.written)} files written{gone}).\n")
     return EXIT_OK
 
 

@@ -34,6 +34,7 @@ class ChangeKind(str, Enum):
     EXTRA = "extra"
     AUTHORITATIVE = "authoritative"  # Nx70: the DM removes handsets the file does not list
     DEVICE = "device"  # a new DM (MAC or model): its database is empty, every handset anew
+    SITE_REMOVED = "site-removed"  # the site file is gone: its DM is no longer provisioned
 
 
 NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
@@ -56,7 +57,8 @@ class Change:
     kind: ChangeKind
     before: Holder | None = None
     after: Holder | None = None
-    fields: tuple[str, ...] = ()  # device: the last build's DM ("N720 with MAC 7C2F80123456")
+    # device: the last build's DM ("N720 with MAC 7C2F80123456"); site-removed: handsets
+    fields: tuple[str, ...] = ()
     other_slot: Key | None = None  # move: where the IPUI was; swap: the other slot
     index: int | None = None  # provider changes: which profile
     refused: bool = False

@@ -26,6 +26,7 @@ _SUMMARY = (
                 ChangeKind.DEVICE)),
     ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
     ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
+    ("remove", (ChangeKind.SITE_REMOVED,)),
 )
 
 
@@ -117,6 +118,10 @@ def describe_change(change: Change, site: Site | None) -> str:
         ChangeKind.PROVIDER: lambda: f"provider {change.index}{_provider(site, change)}: "
                                      + (f"{fields} changed" if fields else "new"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
+        ChangeKind.SITE_REMOVED: lambda: (
+            f"site removed: its {_count(int(change.fields[0]), 'handset')} are no longer "
+            "provisioned (the DM keeps what it has, and its file is no longer written); "
+            f"build/{site.name if site else ''}/ is deleted"),
         ChangeKind.DEVICE: lambda: (
             f"a new DM{_device(site)} in place of the last build's ({fields}): its database "
             "is empty, every handset below registers again, and the old DM's file is no "
@@ -170,6 +175,8 @@ def _where(change: Change) -> str:
 
 
 def _revision(plan: SitePlan) -> str:
+    if any(change.kind is ChangeKind.SITE_REMOVED for change in plan.changes):
+        return "removed"
     before = plan.state.revision if plan.state else None
     after = plan.revision.number if plan.revision else None
     if after is None:
@@ -186,6 +193,8 @@ ALLOWED = {
     "deregistration-threshold": "--force: more handsets are deregistered than the site's "
                                 "deregistration_threshold allows",
     "device-change": "--replace-device: a new DM, on which every handset registers again",
+    "site-removed": "--force: the site's DM is no longer provisioned, and its build/ folder "
+                    "is deleted",
 }
 
 

@@ -179,20 +179,23 @@ def _plan(job: Job, site: Site) -> _Planned:
         return _Planned(SitePlan(site, None, (), (), read.diagnostics))
     state = read.state
     device: list[Change] = []
+    refused_device: tuple[Diagnostic, ...] = ()
     if state is not None and read.other_device is not None:
-        if not job.options.replace_device:
-            return _Planned(SitePlan(site, None, (), (), (_device_change(site, read),)))
-        # The new DM's database is empty; the revisions and their history go on.
+        # The new DM's database is empty; the revisions and their history go on. Planned
+        # either way, so that the plan shows what --replace-device would do.
         state = replace(state, mac=site.mac, model=site.model, file=target.file_name(site),
                         slots=())
-        device = [Change(None, ChangeKind.DEVICE, fields=(read.other_device,))]
+        allow = job.options.replace_device
+        device = [Change(None, ChangeKind.DEVICE, fields=(read.other_device,),
+                         refused=not allow)]
+        refused_device = () if allow else (_device_change(site, read),)
     assigned = assign(site, state, target.database_slots)
     slots = slot_table(assigned, state, state.revision + 1 if state else 1)
     moves = handset_changes(assigned, state)
     identity, refused = refusals(site, state, assigned, moves, job.options,
                                  target.refused_kinds)
     lifted = allowed(site, state, assigned, moves, job.options, target.refused_kinds)
-    lifted += ("device-change",) if device else ()
+    lifted += ("device-change",) if device and not refused_device else ()
     rendering, content, revision, changed = _content(target, site, slots, state, job.options)
     changes = device + identity
     if changed:  # an unchanged file changes no field
@@ -200,7 +203,7 @@ def _plan(job: Job, site: Site) -> _Planned:
         changes = device + identity + field_changes(
             target.read_items(previous) if previous else {}, rendering.items(),
             target.item_scope, identity, state, assigned)
-    diagnostics = (*refused, *warnings(site, changes, job.options))
+    diagnostics = (*refused_device, *refused, *warnings(site, changes, job.options))
     plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed,
                     lifted)
     return _files(job, target, directory, plan, content)

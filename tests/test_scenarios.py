@@ -227,7 +227,7 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Repo:
 
 FIRST_BUILD_SITE_CHANGES = [change("pin", None), change("profile", None),
                             change("provider", None, provider=0), change("window", None)]
-NO_CHANGES = {"register": 0, "replace": 0, "change": 0, "deregister": 0, "move": 0,
+NO_CHANGES = {"register": 0, "replace": 0, "change": 0, "deregister": 0, "move": 0, "remove": 0,
               "refused": 0}
 ADVICE = ("the DM deregisters a handset whose IPUI changes slot, and the customer must then "
           "register it again by hand. Drop the 'slot:' pins and let the compiler keep "
