@@ -177,10 +177,16 @@ def assign_slots(site: Site, state: State | None, slots: int) -> dict[int, Hands
         waiting = still_waiting
     # Slots this build frees come last: reusing one at once replaces a handset just
     # removed, and without them a site that renews every handset would run out of slots.
-    free = chain((s for s in range(slots) if s not in taken and s not in previous),
-                 (s for s in range(slots) if s not in taken))
+    free = [s for s in chain((s for s in range(slots) if s not in taken and s not in previous),
+                             (s for s in range(slots) if s not in taken and s in previous))]
+    # An account without IPUI writes no handset code, so it would leave a slot's zero code
+    # standing: it takes a slot that deregisters nobody while there is one.
+    zeroed = {r.key for r in (state.slots if state else ()) if r.released is not None}
     for handset in waiting:
-        taken[next(free)] = handset
+        slot = free[0] if handset.ipui is not None else next(
+            (s for s in free if s not in zeroed), free[0])
+        free.remove(slot)
+        taken[slot] = handset
     return taken
 
 

@@ -795,3 +795,18 @@ def test_an_ipui_back_in_another_slot_than_it_left_is_a_move() -> None:
     freed_previous = state(freed(0, released=1, since=2))
     assert [(c.slot, c.kind) for c in handset_changes({0: back}, freed_previous)] == [
         (0, ChangeKind.REGISTER)]
+
+
+def test_an_account_without_ipui_takes_a_slot_that_deregisters_nobody() -> None:
+    """It writes no handset code, so in a zeroed slot it would leave the zero code
+    standing, for ever, under a handset registered with the PIN. An IPUI takes the
+    lowest free slot as before: its own code replaces the zeros."""
+    previous = state(used(0, "2101", 1), freed(1, released=2, since=2), used(2, "2103", 3))
+    ward = site(handset("2101", 1), handset("2103", 3), handset("2199"))
+    assert logins(assign_slots(ward, previous, CAPACITY)) == {0: "2101", 2: "2103", 3: "2199"}
+    ward = site(handset("2101", 1), handset("2103", 3), handset("2199"), handset("2104", 4))
+    assert logins(assign_slots(ward, previous, CAPACITY)) == {
+        0: "2101", 2: "2103", 3: "2199", 1: "2104"}
+    full = state(used(0, "2101", 1), freed(1, released=2, since=2))
+    assert logins(assign_slots(site(handset("2101", 1), handset("2199")), full, 2)) == {
+        0: "2101", 1: "2199"}  # no other slot: the zeroed one, as before
