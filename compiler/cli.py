@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -148,13 +148,16 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
         return EXIT_INVALID
     from compiler import render_plan
 
-    renderer = {PlanFormat.text: render_plan.render_text,
-                PlanFormat.markdown: render_plan.render_markdown,
-                PlanFormat.json: render_plan.render_json}[format]
-    _out(renderer(list(planned.plans)))
+    _out(_pick(format, render_plan.render_text, render_plan.render_markdown,
+               render_plan.render_json)(list(planned.plans)))
     if planned.refused:
         return EXIT_INVALID
     return EXIT_CHANGES if detailed_exitcode and planned.changed else EXIT_OK
+
+
+def _pick(format: PlanFormat, text: Callable[[Any], str], markdown: Callable[[Any], str],
+          json: Callable[[Any], str]) -> Callable[[Any], str]:
+    return {PlanFormat.text: text, PlanFormat.markdown: markdown, PlanFormat.json: json}[format]
 
 
 def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
@@ -168,10 +171,8 @@ def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
         return EXIT_INVALID
     from compiler import render_plan
 
-    renderer = {PlanFormat.text: render_plan.render_effect_text,
-                PlanFormat.markdown: render_plan.render_effect_markdown,
-                PlanFormat.json: render_plan.render_effect_json}[format]
-    _out(renderer(effect))
+    _out(_pick(format, render_plan.render_effect_text, render_plan.render_effect_markdown,
+               render_plan.render_effect_json)(effect))
     shown = {d for site in effect.sites for d in site.stale}
     _err(render_text([*(d for d in compared.checked.diagnostics if d not in shown),
                       *effect.diagnostics]))

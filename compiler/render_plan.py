@@ -246,12 +246,16 @@ def _cell(text: str) -> str:
     return " ".join(text.split())
 
 
+def _change_table(changes: Iterable[Change], text: Callable[[Change], str]) -> list[str]:
+    """A site's changes as a Markdown table (after a blank line), or nothing."""
+    rows = [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
+            f"| {_cell(text(c))} |" for c in changes]
+    return ["", "| where | change | what happens |", "|---|---|---|", *rows] if rows else []
+
+
 def _markdown_section(plan: SitePlan) -> str:
     lines = [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})"]
-    if plan.changes:
-        lines += ["", "| where | change | what happens |", "|---|---|---|"]
-        lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
-                  f"| {_cell(describe(plan, c))} |" for c in plan.changes]
+    lines += _change_table(plan.changes, lambda change: describe(plan, change))
     if plan.diagnostics or plan.allowed:
         lines.append("")
     lines += [f"- **allowed**: {_cell(text)}" for text in allowed_lines(plan)]
@@ -446,10 +450,7 @@ def render_effect_text(effect: Effect) -> str:
 
 def _effect_section(effect: SiteEffect) -> str:
     lines = [f"### {_cell(effect.name)} ({_cell(_effect_status(effect))})"]
-    if effect.changes:
-        lines += ["", "| where | change | what happens |", "|---|---|---|"]
-        lines += [f"| {_where(c)} | {c.kind.value}{' **refused**' if c.refused else ''} "
-                  f"| {_cell(describe_change(c, effect.site))} |" for c in effect.changes]
+    lines += _change_table(effect.changes, lambda change: describe_change(change, effect.site))
     diagnostics = _effect_diagnostics(effect)
     if diagnostics or effect.allowed:
         lines.append("")
