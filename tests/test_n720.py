@@ -526,6 +526,11 @@ def test_first_problem_wins() -> None:
     ("BS_VOIP_Data.astVoipAccounts[%].aucS_SIP_PASSWORD[0]", "handsets[].password"),
     ("BS_VOIP_Data.astVoipAccounts[0].ucB_SIP_ACCOUNT_IS_ACTIVE_1", "handsets[].enabled"),
     ("BS_Accounts.astAccounts[99].aucHandsetCode[0]", "handsets[].ipui"),
+    # Near copies the DM may read as the owned item: no index (Gigaset's own files write
+    # IDs so), another case.
+    ("BS_Accounts.astAccounts[3].aucHandsetCode", "handsets[].ipui"),
+    ("bs_accounts.astAccounts[4].aucHandsetCode[0]", "handsets[].ipui"),
+    ("BS_VOIP_DATA.ASTVOIPACCOUNTS[1].AUCS_SIP_LOGIN_ID", "handsets[].login"),
 ])
 def test_extra_owner_owned(param_id: str, owner: str) -> None:
     assert owning_field(param_id) == owner

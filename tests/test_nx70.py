@@ -719,6 +719,9 @@ def test_character_xml_cannot_carry_refused(text: str, code_point: str) -> None:
     ("RegDuration", "registration.window.duration"),
     ("update_dm", "registration.window"),
     ("DeleteNotProvisionedHS", "authoritative"),
+    # Near copies in another case: the DM may read them as the owned parameter.
+    ("HS.0332a11b01.RegStatus", "handsets[].ipui"),
+    ("sipaccount.0332A11B01.authname", "handsets[].login"),
 ])
 def test_extra_owned_names_say_the_owning_key(name: str, owner: str) -> None:
     assert TARGET.extra_problem(name, "x") == (

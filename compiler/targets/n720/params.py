@@ -95,10 +95,15 @@ SLOTS = 100
 
 
 def _id_pattern(template: str) -> re.Pattern[str]:
+    """An ID as the device may read it: with `[0]` at its end or none (Gigaset's own files
+    write both), in any case, so that `extra:` cannot write an owned item under a near
+    copy of its name."""
     text = re.escape(template.replace("[%]", "[0]"))
     text = text.replace(re.escape("{slot}"), "(?P<slot>[0-9]+)")
     text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
-    return re.compile(text)
+    if text.endswith(re.escape("[0]")):
+        text = text[: -len(re.escape("[0]"))] + r"(?:\[0\])?"
+    return re.compile(text, re.IGNORECASE)
 
 
 _OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)

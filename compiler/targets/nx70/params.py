@@ -86,7 +86,8 @@ def _pattern(template: str) -> re.Pattern[str]:
     text = re.escape(template)
     text = text.replace(re.escape("{ipui}"), "(?P<ipui>[0-9a-fA-F]{10})")
     text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
-    return re.compile(text)
+    # In any case: `extra:` may not write an owned parameter under a near copy of its name.
+    return re.compile(text, re.IGNORECASE)
 
 
 _OWNED = tuple((_pattern(p.name), p.field) for p in ALL_PARAMS)
