@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from compiler.state import State
 
 INDEX = "index.pickle"
-FORMAT = 5
+FORMAT = 6
 
 
 @functools.cache
@@ -140,7 +140,6 @@ class Quiet(NamedTuple):
     advice: tuple[Diagnostic, ...]
     warnings: tuple[Diagnostic, ...]
     state: State  # its summary: the state without its slots
-    released: frozenset[bytes]
     xml_file: str
     state_file: str
     state_sha256: str
@@ -151,11 +150,11 @@ class Quiet(NamedTuple):
         assert result.site is not None and plan is not None and plan.state is not None
         xml, state = result.outputs
         return cls(result.source, result.site, result.claims, result.diagnostics,
-                   result.advice, plan.diagnostics, plan.state, plan.released_codes(),
+                   result.advice, plan.diagnostics, plan.state,
                    xml.file, state.file, state.sha256)
 
     def result(self) -> SiteResult:
-        plan = SitePlan.nothing_to_do(self.site, self.state, self.warnings, self.released)
+        plan = SitePlan.nothing_to_do(self.site, self.state, self.warnings)
         outputs = (Output(self.xml_file, self.state.sha256, True, False),
                    Output(self.state_file, self.state_sha256, True, False))
         return SiteResult(self.source, self.diagnostics, self.advice, self.claims, self.site,
@@ -227,8 +226,7 @@ class Cache:
             self.dirty = True
 
     def _entry(self, job: Job, result: SiteResult) -> Entry | None:
-        """What to keep of a result. One compiled with what other sites claim is not kept:
-        next time they may claim something else."""
+        """What to keep of a result: one whose staging failed is not kept."""
         key = self.seen.get(job.source.display)
         if key is None or result.failure is not None:
             return None

@@ -106,15 +106,14 @@ class SitePlan:
 
     # Set by slim(): what the slots said, once they are dropped.
     arriving: bytes | None = None  # the 5-byte codes of the IPUIs this plan registers
-    released: frozenset[bytes] | None = None
 
     @classmethod
-    def nothing_to_do(cls, site: Site, state: State, diagnostics: tuple[Diagnostic, ...],
-                      released: frozenset[bytes]) -> SitePlan:
+    def nothing_to_do(cls, site: Site, state: State,
+                      diagnostics: tuple[Diagnostic, ...]) -> SitePlan:
         """The summary of a site whose build/ already holds what it would write, at the
         state's revision: a cache recalls it so, and a build leaves it so."""
         return cls(site, state, (), (), diagnostics, Revision(state.revision, state.stamp),
-                   False, arriving=b"", released=released)
+                   False, arriving=b"")
 
     def arriving_codes(self) -> Iterator[bytes]:
         """The IPUIs this site's file newly registers (they need the window)."""
@@ -125,24 +124,16 @@ class SitePlan:
                            if a.handset is not None and a.handset.ipui is not None
                            and a.handset.ipui.hex in new))
 
-    def released_codes(self) -> frozenset[bytes]:
-        """The IPUIs this site's file still deregisters."""
-        if self.released is not None:
-            return self.released
-        return frozenset(a.released_ipui.code for a in self.slots if a.released_ipui and (
-            a.handset is None or a.handset.ipui is None))
-
     def slim(self, summary: Site, changes: bool = True) -> SitePlan:
         """The plan once its files are rendered, without what a fleet cannot hold for every
         site at once: the handsets, the slots, the state's records and, unless they are to
         be shown (`changes`), the changes. What the checks across sites need stays: the
-        IPUIs registered, the handsets lost, the IPUIs still deregistered."""
+        IPUIs registered and the handsets lost."""
         kept = self.changes if changes else tuple(
             c for c in self.changes if c.kind in LOSES_HANDSET)
         state = replace(self.state, slots=(), history=()) if self.state else None
         return replace(self, site=summary, state=state, slots=(), changes=kept,
-                       arriving=b"".join(self.arriving_codes()),
-                       released=self.released_codes())
+                       arriving=b"".join(self.arriving_codes()))
 
 
 # -- slot assignment ----------------------------------------------------------------------

@@ -113,8 +113,7 @@ class SiteResult:
         xml = self.outputs[0]
         state = State(self.site.name, self.site.mac, self.site.model, xml.name,
                       plan.revision.number, plan.revision.stamp, xml.sha256, slots=())
-        quiet = SitePlan.nothing_to_do(plan.site, state, tuple(warnings(plan.site, [], options)),
-                                       plan.released_codes())
+        quiet = SitePlan.nothing_to_do(plan.site, state, tuple(warnings(plan.site, [], options)))
         outputs = tuple(replace(output, on_disk=True, missing=False, staged=None, made=())
                         for output in self.outputs)
         return replace(self, plan=quiet, outputs=outputs, strays=())
