@@ -69,9 +69,8 @@ def _file_problems(sources: Sequence[SourceFile]) -> list[Diagnostic]:
         return [Diagnostic(f"{SITES_DIR}/", None, None, Severity.ERROR, "no-sites", "",
                            "no site files found (sites/*.yaml under the root); is --root "
                            "right?")]
-    return [Diagnostic(source.display, None, None, Severity.ERROR, "site-symlink", "",
-                       "the site file is a symlink to a file outside the root; keep site "
-                       "files in the repository") for source in sources if source.escapes_root]
+    return [Diagnostic(source.display, None, None, Severity.ERROR, source.refusal[0], "",
+                       source.refusal[1]) for source in sources if source.refusal is not None]
 
 
 def _site_names(results: Sequence[SiteResult]) -> list[Diagnostic]:

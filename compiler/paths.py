@@ -22,37 +22,64 @@ class SourceFile:
 
     path: Path
     display: str  # how diagnostics and the generated file name it: relative to the root
-    escapes_root: bool = False  # a symlink that leads out of the root
+    # Why it is not read at all, as (rule, message): a link (never followed, wherever it
+    # leads), or a name that is not UTF-8. None: it is read.
+    refusal: tuple[str, str] | None = None
 
     @property
     def stem(self) -> str:
         return self.path.stem
 
+    @property
+    def escapes_root(self) -> bool:
+        """Not to be read: see `refusal`."""
+        return self.refusal is not None
+
 
 def site_files(root: Path, given: list[Path] | None = None) -> list[SourceFile]:
-    """The files named on the command line, or every sites/*.yaml under the root."""
-    paths = given or sorted((root / SITES_DIR).glob("*.yaml"), key=os.fspath)
+    """The files named on the command line, or every sites/*.yaml under the root. A
+    `sites/` that is a link is not listed: it stands for itself, refused."""
+    folder = root / SITES_DIR
+    if not given and folder.is_symlink():
+        return [SourceFile(folder, f"{SITES_DIR}/", ("site-symlink", _LINK.format(
+            what=f"{SITES_DIR}/ is a symlink", keep="keep the site files in a real sites/ "
+            "folder of the repository")))]
+    paths = given or sorted(folder.glob("*.yaml"), key=os.fspath)
     prefix = os.path.join(os.path.abspath(root), "")
     found: dict[str, SourceFile] = {}
     for path in paths:  # a file named twice (`a.yaml ./a.yaml`) is one site file
         display = _display(prefix, path)
-        found.setdefault(display, SourceFile(path, display, _escapes(root, path)))
+        found.setdefault(display, SourceFile(path, display, _refusal(path)))
     return list(found.values())
+
+
+_LINK = "{what}; dectprov follows no link, wherever it leads: {keep}"
 
 
 def _display(prefix: str, path: Path) -> str:
     """The path as the user knows it: relative to the root (`prefix`, ending in a
-    separator), symlinks not followed."""
+    separator), symlinks not followed; a byte that is not UTF-8 shown escaped."""
     absolute = os.path.abspath(path)
-    if absolute.startswith(prefix):
-        return absolute[len(prefix):].replace(os.sep, "/")
-    return path.as_posix()
+    shown = absolute[len(prefix):].replace(os.sep, "/") if absolute.startswith(prefix) \
+        else path.as_posix()
+    return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
-def _escapes(root: Path, path: Path) -> bool:
-    if not path.is_symlink():
+def _refusal(path: Path) -> tuple[str, str] | None:
+    if path.is_symlink():
+        return "site-symlink", _LINK.format(what="the site file is a symlink",
+                                            keep="keep site files in the repository as files")
+    if not _utf8(os.fspath(path)):
+        return "file-name", "the file name is not UTF-8; rename it"
+    return None
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte os.fsdecode kept as a lone surrogate
         return False
-    return not path.resolve().is_relative_to(root.resolve())
+    return True
 
 
 def site_directory(root: Path | str, site: str) -> Path:

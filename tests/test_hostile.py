@@ -279,7 +279,9 @@ def test_site_file_that_is_a_named_pipe_does_not_hang(root: Path) -> None:
 
 @pytest.mark.parametrize(("target", "rule"), [
     ("/dev/zero", "site-symlink"),  # endless, and outside the root
-    ("annex-is-gone.yaml", "file-unreadable"),  # dangling, inside the root
+    ("annex-is-gone.yaml", "site-symlink"),  # dangling, inside the root
+    ("annex.yaml", "site-symlink"),  # itself: a loop
+    ("care-home.yaml", "site-symlink"),  # another site file: links are never followed
 ])
 def test_site_file_symlink_to_a_device_or_nothing(target: str, rule: str, root: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
@@ -289,4 +291,41 @@ def test_site_file_symlink_to_a_device_or_nothing(target: str, rule: str, root: 
     before = tree(root / "build")
     code, out, err = build_in_process(root, capsys)
     assert_refused(_annex(rule), code, out, err, lines=False)
+    assert tree(root / "build") == before
+
+
+def test_a_sites_folder_that_is_a_link_is_not_read(root: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Its files would be read from outside the root, and their values echoed in
+    diagnostics."""
+    outside = tmp_path / "outside"
+    (root / "sites").rename(outside)
+    (outside / "secret.yaml").write_text("site: secret\nvalue: hunter2\n", encoding="utf-8")
+    (root / "sites").symlink_to(outside, target_is_directory=True)
+    before = tree(root / "build")
+    code, out, err = build_in_process(root, capsys)
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.splitlines()[0] == (
+        "sites/: error: sites/ is a symlink; dectprov follows no link, wherever it leads: keep "
+        "the site files in a real sites/ folder of the repository [site-symlink]")
+    assert "hunter2" not in err
+    assert tree(root / "build") == before
+
+
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_a_site_file_name_that_is_not_utf8_is_named_not_a_traceback(
+        cache: str, root: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if cache == "off":
+        monkeypatch.setenv("DECTPROV_CACHE", "off")
+    name = os.fsdecode(b"annex\xff.yaml")
+    try:
+        (root / "sites" / name).write_text(ANNEX["N720"], encoding="utf-8")
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("this file system takes only UTF-8 names")
+    before = tree(root / "build")
+    code, out, err = build_in_process(root, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "sites/annex\\xff.yaml: error: the file name is not UTF-8; rename it [file-name]" \
+        in err
     assert tree(root / "build") == before
