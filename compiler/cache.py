@@ -29,6 +29,7 @@ from compiler.files import read_plain
 from compiler.paths import BUILD_DIR, STATE_FILE
 from compiler.plan import SitePlan
 from compiler.site import Job, Output, SiteResult, file_bytes
+from compiler.state import STATE_LIMIT
 from compiler.write import write_atomic
 
 if TYPE_CHECKING:
@@ -279,7 +280,7 @@ def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
     if os.path.islink(directory) or os.path.islink(os.path.dirname(directory)):
         return None  # the plan refuses a symlinked build/ or build/<site>: never recalled
     try:
-        state = read_plain(os.path.join(directory, STATE_FILE))
+        state = read_plain(os.path.join(directory, STATE_FILE), STATE_LIMIT)
         if state is None:
             return None  # not a plain file: the plan says so
         info = os.stat(os.path.join(directory, file))

@@ -22,8 +22,8 @@ from compiler.plan import (
     Options,
     Revision,
     SitePlan,
-    allowed,
     SlotAssignment,
+    allowed,
     assign,
     field_changes,
     handset_changes,
@@ -33,7 +33,7 @@ from compiler.plan import (
     slot_table,
     warnings,
 )
-from compiler.state import State, StateRead, read_state, to_json
+from compiler.state import FILE_LIMIT, State, StateRead, read_state, to_json
 from compiler.targets import Rendering, Target, target_for
 from compiler.write import Faults, write_failed
 from compiler.write import stage as stage_file
@@ -273,9 +273,10 @@ def _strays(directory: Path, keep: set[str]) -> tuple[Path, ...]:
 
 
 def _read_bytes(path: Path) -> bytes | None:
-    """A file under build/, or None when there is no plain file to read."""
+    """A file under build/, or None when there is no plain file to read (beyond the cap,
+    only its start: it is then no file the build would write)."""
     try:
-        return read_plain(path)
+        return read_plain(path, FILE_LIMIT)
     except OSError:
         return None
 

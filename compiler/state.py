@@ -147,7 +147,8 @@ def load_state(path: Path, shown: str) -> StateRead:
     except OSError as err:
         return _unreadable(shown, f"cannot read the state: {err.strerror or err}")
     if data is None:  # a pipe would wait for ever, a device never end: not opened
-        return _unreadable(shown, "cannot read the state: it is not a plain file; "
+        return _unreadable(shown, "cannot read the state: it is not a plain file (a link, a "
+                           "pipe or a device); "
                            "restore it from git (git checkout -- build/)")
     if len(data) > STATE_LIMIT:
         return _unreadable(shown, f"the state is over {STATE_LIMIT >> 10} KiB, which no "
@@ -355,8 +356,7 @@ def _disagreements(site_directory: Path, display: str, state: State,
         return [_located(shown, None, f"cannot read {display}/{state.file} to check the state "
                          f"against it: {err.strerror or err}")]
     if content is None or len(content) > FILE_LIMIT:
-        return [_located(shown, None, f"{display}/{state.file} is not a plain file of at most "
-                         f"{FILE_LIMIT >> 20} MiB; {_RESTORE}")]
+        return []  # a link, a pipe, a device, a huge file: a build writes the file anew
     if hashlib.sha256(content).hexdigest() != state.sha256:
         return []  # the file was edited, not the state: a build writes it anew (check says so)
     written = target.places(content)

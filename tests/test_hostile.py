@@ -329,3 +329,25 @@ def test_a_site_file_name_that_is_not_utf8_is_named_not_a_traceback(
     assert "sites/annex\\xff.yaml: error: the file name is not UTF-8; rename it [file-name]" \
         in err
     assert tree(root / "build") == before
+
+
+@pytest.mark.parametrize("linked", ["state.json", "7C2F80123456.xml"])
+def test_a_link_in_a_sites_build_is_never_followed(linked: str, root: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A committed link at build/<site>/state.json (or its file) to a file outside the
+    root: read through, its content would be trusted, or echoed."""
+    assert build_in_process(root, capsys)[0] == 0
+    path = root / "build" / "care-home" / linked
+    outside = tmp_path / "outside"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    code, _, err = build_in_process(root, capsys)
+    if linked == "state.json":
+        assert code == 1
+        assert "build/care-home/state.json: error: cannot read the state: it is not a plain " \
+               "file (a link, a pipe or a device)" in err
+    else:  # the file is written anew, in place of the link, never through it
+        assert code == 0, err
+        assert not path.is_symlink() and path.read_bytes() == outside.read_bytes()
+    assert outside.read_bytes() == path.read_bytes() or linked == "state.json"

@@ -34,7 +34,7 @@ def _read(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
     def problem(rule: str, message: str) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(display, None, None, Severity.ERROR, rule, "", message)]
     try:
-        data = read_plain(path, reader.MAX_FILE_BYTES)
+        data = read_plain(path, reader.MAX_FILE_BYTES, follow_links=True)
     except OSError as err:
         return problem("import-unreadable", f"cannot read the file: {err.strerror or err}")
     if data is None:
