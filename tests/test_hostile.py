@@ -30,6 +30,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import run
 
 from compiler.cli import main
 
@@ -351,3 +352,21 @@ def test_a_link_in_a_sites_build_is_never_followed(linked: str, root: Path, tmp_
         assert code == 0, err
         assert not path.is_symlink() and path.read_bytes() == outside.read_bytes()
     assert outside.read_bytes() == path.read_bytes() or linked == "state.json"
+
+
+@pytest.mark.parametrize("digits", [21, 150, 5000])
+def test_an_imported_number_no_device_item_holds_is_refused(digits: int, tmp_path: Path) -> None:
+    """5,000 digits were a traceback (int() stops at 4,300); 150 were written into the
+    site file, which build then refused."""
+    text = (REPO / "build" / "vendor-example" / "7C2F80CA21E4.xml").read_text("iso-8859-1")
+    (tmp_path / "dm.xml").write_text(text.replace(" </Provider>", (
+        f'  <SYMB_ITEM ID="BS_X.uiBig" class="symb_item" value="{"9" * digits}"/>\n'
+        " </Provider>")), "iso-8859-1")
+    root = tmp_path / "root"
+    root.mkdir()
+    code, out, err = run("import", str(tmp_path / "dm.xml"), "--root", str(root),
+                        "--site", "annex")
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert f"is a number of {digits} characters; no item of the device holds more than 20 " \
+           "digits (64 bits) [import-value]" in err
+    assert [p.name for p in root.iterdir() if p.name != ".dectprov.lock"] == []

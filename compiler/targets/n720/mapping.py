@@ -102,9 +102,17 @@ def _extra_value(text: str) -> Any:
     if _BYTES.fullmatch(text):
         return [int(byte, 16) for byte in text.split(",")]
     if _SIGNED.fullmatch(text):
+        if len(text.lstrip("-").removeprefix("0x")) > _MAX_DIGITS:
+            return _Problem(f"is a number of {len(text)} characters; no item of the device "
+                            f"holds more than {_MAX_DIGITS} digits (64 bits)")
         return _integer(text)
     return _Problem("is neither a device string (in double quotes), a whole number nor a "
                     "byte array (0xNN,...)")
+
+
+# A 64-bit number has at most 20 decimal digits; a site file's number is read back by the
+# loader only up to a bound (load.py), and Python's int() refuses 4,300 digits.
+_MAX_DIGITS = 20
 
 
 def _integer(text: str) -> int:
