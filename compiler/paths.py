@@ -12,7 +12,6 @@ SITES_DIR = "sites"
 BUILD_DIR = "build"
 STATE_FILE = "state.json"
 LOCK_FILE = ".dectprov.lock"
-CACHE_DIR = ".dectprov-cache"
 SECRETS_FILE = "secrets.yaml"
 
 
