@@ -9,7 +9,9 @@ import errno
 import fcntl
 import os
 import signal
+import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,15 +25,18 @@ if TYPE_CHECKING:
     from compiler.site import SiteResult
 
 FAULT_ENVIRONMENT = "DECTPROV_FAULT"
+PAUSE_SECONDS = 0.1
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # each a Stopped
 
 
 @dataclass
 class Faults:
     """A fault-injection hook for the crash tests, inert unless DECTPROV_FAULT is set:
-    `kill:rename:3` kills the process with SIGKILL at the third rename; `ENOSPC:write:1`
+    `kill:rename:3` kills the process with SIGKILL at the third rename; `pause:write:1`
+    waits a moment at the first write of each site, as a slow disk; `ENOSPC:write:1`
     fails the first write as a full disk would (any errno name: EROFS, EACCES ...).
-    Points: `write` (before a temporary file is filled) and `rename` (before it replaces
-    the file)."""
+    Points: `write` (before a temporary file is filled), `rename` (before it replaces
+    the file) and `compile` (before a worker compiles a site)."""
 
     action: str = ""
     point: str = ""
@@ -52,6 +57,8 @@ class Faults:
             return
         if self.action == "kill":  # pragma: no cover - the crash tests run it in a child
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.action == "pause":  # pragma: no cover - as a slow disk, for a signal to land
+            time.sleep(PAUSE_SECONDS)
         code = getattr(errno, self.action, None)
         if isinstance(code, int):
             raise OSError(code, os.strerror(code))
@@ -106,11 +113,31 @@ def _sync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+# The lock descriptors this process holds: a forked child (a worker) closes its copies, so
+# that the lock is free once this process ends, whatever the child is doing then.
+_held_locks: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for descriptor in _held_locks:
+        try:
+            os.close(descriptor)
+        except OSError:
+            pass
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks)
+
+
 @contextmanager
 def build_lock(root: Path, wait: bool, on_wait: object = None) -> Iterator[bool]:
     """Hold the root's build lock while the block runs; yields False when another build
-    holds it and `wait` is False. `on_wait()` is called once before blocking."""
-    descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    holds it and `wait` is False. `on_wait()` is called once before blocking. The lock
+    file is never followed out of the root: a symlink or anything but a plain file there
+    is an OSError naming it."""
+    descriptor = _open_lock(root / LOCK_FILE)
+    _held_locks.add(descriptor)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -123,7 +150,81 @@ def build_lock(root: Path, wait: bool, on_wait: object = None) -> Iterator[bool]
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield True
     finally:
+        _held_locks.discard(descriptor)
         os.close(descriptor)  # closing releases the lock
+
+
+def _open_lock(path: Path) -> int:
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags, 0o644)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise OSError(err.errno, "it is a symbolic link, which a build never follows; "
+                          "delete it", str(path)) from err
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "it is not a plain file; delete it", str(path))
+    return descriptor
+
+
+# -- stopped by a signal -------------------------------------------------------------------
+
+
+class Stopped(BaseException):  # as KeyboardInterrupt: not an error
+    """SIGINT, SIGTERM or SIGHUP stopped the run (the command line turns them into this).
+    `written`: the files renamed into place before it stopped, each site whole."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+        self.written: tuple[Path, ...] = ()
+
+
+@contextmanager
+def stopped_after(written: Sequence[Path]) -> Iterator[None]:
+    """A stop in the block comes after `written` were written."""
+    try:
+        yield
+    except Stopped as stop:
+        stop.written = stop.written or tuple(written)
+        raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """The stopping signals wait while a site's files are renamed: a stopped build leaves
+    every site at its old revision or its new one."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def sweep(root: Path) -> None:
+    """Remove every staged file under build/<site>/, and the directories left empty, when a
+    build under the lock is stopped before it knows which files it staged (they are in
+    results that a signal or a dead worker took away)."""
+    build = root / BUILD_DIR
+    if build.is_symlink() or not build.is_dir():
+        return
+    for directory in build.iterdir():
+        if directory.is_symlink() or not directory.is_dir():
+            continue
+        for path in directory.glob(".*.tmp"):
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+        _remove_if_empty(directory)
+    _remove_if_empty(build)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    try:
+        directory.rmdir()
+    except OSError:
+        pass  # not empty
 
 
 # -- a build's files ----------------------------------------------------------------------
@@ -136,12 +237,20 @@ def write_results(results: Sequence[SiteResult], faults: Faults | None = None,
     then either as it was or complete, the rest of the staged files are removed, and the
     next build repairs what is left."""
     written: list[Path] = []
-    for number, result in enumerate(results):
-        try:
-            written += _write_site(result, faults or Faults())
-        except OSError as err:
-            discard(results[number:])
-            return tuple(written), write_failed(result.name, err)
+    number = 0
+    try:
+        for number, result in enumerate(results):
+            try:
+                with _signals_held():
+                    written += _write_site(result, faults or Faults())
+            except OSError as err:
+                discard(results[number:])
+                return tuple(written), write_failed(result.name, err)
+    except BaseException as stop:  # a signal, between two sites
+        discard(results[number:])
+        if isinstance(stop, Stopped):
+            stop.written = tuple(written)
+        raise
     return tuple(written), None
 
 
