@@ -2,22 +2,35 @@
 reviewed, replaces each secret placeholder with its value, and writes the result where the
 provisioning server serves it. Values are checked against the device's rules and never
 shown; a missing one stops everything before a file is written.
+
+Writing is all or nothing as far as a machine allows: every file is staged beside its
+target first (mode 0600, under a name only publish uses), then renamed into place. A full
+disk, SIGTERM, SIGINT or SIGHUP removes what is staged and says which files were written;
+what a SIGKILL leaves is removed by the next publish to that folder.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import re
+import signal
+import subprocess
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.paths import site_directory
+from compiler.paths import BUILD_DIR, site_directory
 from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
-from compiler.write import write_atomic
+from compiler.write import Faults
 
 if TYPE_CHECKING:
     from compiler.model import Site
@@ -26,6 +39,10 @@ if TYPE_CHECKING:
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
 PASSWORD_FIELD = "handsets.password"  # the only secret field the site format has
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# A file publish stages: `.<target name>.publish-<16 hex digits>.tmp`. Nothing else in the
+# target folder matches it, so the next publish removes these and only these.
+STAGED_NAME = re.compile(r"\.(?P<target>.+)\.publish-[0-9a-f]{16}\.tmp")
 
 
 @dataclass(frozen=True)
@@ -43,12 +60,15 @@ def resolve(root: Path, sites: Iterable[tuple[State, Site]], store: SecretStore,
     the state of its build (check has shown it current) and its whole model, whose
     handsets say where each secret is used; the file is the one under build/ as reviewed,
     with every placeholder resolved."""
-    publications, problems = [], []
+    publications, problems = [], list(_inside_repository(root, destination))
     for state, site in sites:
         target = target_for(site.model)
         assert target is not None, "check passed: the site is valid"
-        built = site_directory(root, site.name) / state.file
-        text = built.read_bytes().decode(target.encoding)
+        content, unread = _built(root, state, site.name)
+        if unread is not None:
+            problems.append(unread)
+            continue
+        text = content.decode(target.encoding)
         resolved, missing = _substitute(text, target, store, site)
         problems += missing
         if not missing:
@@ -56,6 +76,45 @@ def resolve(root: Path, sites: Iterable[tuple[State, Site]], store: SecretStore,
                                             destination / state.file,
                                             resolved.encode(target.encoding)))
     return publications, problems
+
+
+def _built(root: Path, state: State, name: str) -> tuple[bytes, Diagnostic | None]:
+    """The file as check saw it; or why not, when it was removed or changed since."""
+    path = site_directory(root, name) / state.file
+    where = f"{BUILD_DIR}/{name}/{state.file}"
+    try:
+        content = path.read_bytes()
+    except OSError as err:
+        return b"", Diagnostic(where, None, None, Severity.ERROR, "stale", "",
+                               f"cannot read it: {err.strerror or err}; it went after check "
+                               "passed: build and check again, then publish")
+    if hashlib.sha256(content).hexdigest() != state.sha256:
+        return b"", Diagnostic(where, None, None, Severity.ERROR, "stale", "",
+                               "it changed after check passed: build and check again, then "
+                               "publish")
+    return content, None
+
+
+def _inside_repository(root: Path, destination: Path) -> list[Diagnostic]:
+    """Real passwords must not land where git could pick them up: a target inside the root,
+    or inside the git work tree that holds it, is refused (symlinks resolved first)."""
+    target = destination.resolve()
+    for tree in dict.fromkeys([root.resolve(), *_work_tree(root)]):
+        if target.is_relative_to(tree):
+            return [Diagnostic("--to", None, None, Severity.ERROR, "publish-target", "",
+                               f"{destination} is inside the repository ({tree}); publish "
+                               "writes real passwords there: choose a folder outside it")]
+    return []
+
+
+def _work_tree(root: Path) -> list[Path]:
+    try:
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root,
+                               capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []  # no git: the root alone is the repository
+    top = found.stdout.strip()
+    return [Path(top).resolve()] if found.returncode == 0 and top else []
 
 
 def _substitute(text: str, target: Target, store: SecretStore, site: Site,
@@ -114,12 +173,186 @@ def password_problem(target: Target, value: str) -> str | None:
     return None
 
 
-def write(publications: list[Publication]) -> None:
-    """Write each file atomically, readable by its owner only; directories created here
-    are private too."""
+# -- writing ------------------------------------------------------------------------------
+
+
+class Interrupted(BaseException):
+    """A stopping signal arrived: `written` are in place, `unwritten` are as they were,
+    and nothing is left staged."""
+
+    def __init__(self, signum: int, written: tuple[Publication, ...] = (),
+                 unwritten: tuple[Publication, ...] = ()) -> None:
+        super().__init__(signum)
+        self.signum, self.written, self.unwritten = signum, written, unwritten
+
+    @property
+    def summary(self) -> str:
+        name = signal.Signals(self.signum).name
+        if not self.written and not self.unwritten:
+            return f"stopped by {name} before writing: nothing was written"
+        return f"stopped by {name}: {progress(self.written, self.unwritten)}"
+
+
+class WriteFailed(OSError):
+    """A file could not be staged or renamed: `problem` names it and says which files were
+    written and which not; nothing is left staged."""
+
+    def __init__(self, err: OSError, written: tuple[Publication, ...],
+                 unwritten: tuple[Publication, ...]) -> None:
+        super().__init__(err.errno, f"{err.strerror or err}; {progress(written, unwritten)}",
+                         err.filename)
+        self.written = written
+
+    @property
+    def problem(self) -> str:
+        return f"{self.filename or 'the target folder'}: {self.strerror}"
+
+
+def progress(written: tuple[Publication, ...], unwritten: tuple[Publication, ...]) -> str:
+    """Which files are in place and which are as they were, by name."""
+    total = len(written) + len(unwritten)
+
+    def names(publications: tuple[Publication, ...]) -> str:
+        return ", ".join(p.path.name for p in publications) if publications else "none"
+
+    return (f"written {len(written)} of {total} ({names(written)}); not written "
+            f"{len(unwritten)} of {total} ({names(unwritten)})")
+
+
+class SignalStop:
+    """The handler of the stopping signals while publish runs: it raises Interrupted at
+    once, except while files are staged or renamed, when it only records the signal for
+    `write` to stop at the next file. It knows what `write` has written so far."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.deferring = False
+        self.written: tuple[Publication, ...] = ()
+        self.unwritten: tuple[Publication, ...] = ()
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+        if not self.deferring:
+            raise Interrupted(signum, self.written, self.unwritten)
+
+    def stop_here(self) -> None:
+        if self.received is not None:
+            raise Interrupted(self.received, self.written, self.unwritten)
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[SignalStop]:
+    """SIGINT, SIGTERM and SIGHUP raise Interrupted in the block instead of ending the
+    process where it stands; the previous handlers come back after it."""
+    stop = SignalStop()
+    previous = {number: signal.signal(number, stop) for number in STOPPING_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def write(publications: list[Publication], faults: Faults | None = None) -> None:
+    """Stage every file beside its target, then rename each into place; directories created
+    here are private. Raises WriteFailed or Interrupted, with nothing left staged."""
+    faults = faults or Faults.from_environment()
+    stop = signal.getsignal(signal.SIGTERM)
+    if not isinstance(stop, SignalStop):
+        stop = SignalStop()  # no handler of ours: a signal acts as it would anyway
+    stop.unwritten = tuple(publications)
+    staged: list[Path] = []
+    stop.deferring = True
+    try:
+        with ExitStack() as folders:
+            _write_staged(publications, faults, stop, staged, folders)
+    except OSError as err:
+        raise WriteFailed(err, stop.written, stop.unwritten) from None
+    finally:
+        for path in staged:
+            path.unlink(missing_ok=True)
+        stop.deferring = False
+    stop.stop_here()  # a signal in the last rename: said, though everything is written
+
+
+def _write_staged(publications: list[Publication], faults: Faults, stop: SignalStop,
+                  staged: list[Path], folders: ExitStack) -> None:
+    for folder in dict.fromkeys(p.path.parent for p in publications):
+        _make_private_directories(folder)
+        folders.enter_context(_folder_lock(folder))  # two publishes to a folder take turns
+        remove_leftovers(folder)
     for publication in publications:
-        _make_private_directories(publication.path.parent)
-        write_atomic(publication.path, publication.content, mode=FILE_MODE)
+        stop.stop_here()
+        staged.append(_staged_path(publication.path))
+        with _naming(publication.path):
+            _stage(staged[-1], publication.content, faults)
+    for number, publication in enumerate(publications):
+        stop.stop_here()
+        with _naming(publication.path):
+            faults.reach("rename")
+            os.replace(staged[number], publication.path)
+        stop.written, stop.unwritten = stop.written + (publication,), stop.unwritten[1:]
+    for folder in dict.fromkeys(p.path.parent for p in publications):
+        _sync_directory(folder)
+
+
+@contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """An OSError names the file it was for, not its staged twin."""
+    try:
+        yield
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(target)) from err
+
+
+def _staged_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.publish-{token_hex(8)}.tmp")
+
+
+def _is_staged(path: Path) -> bool:
+    return STAGED_NAME.fullmatch(path.name) is not None
+
+
+def _stage(path: Path, content: bytes, faults: Faults) -> None:
+    """The file, private from its first byte, flushed to the disk."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                         FILE_MODE)
+    with os.fdopen(descriptor, "wb") as stream:
+        faults.reach("write")
+        stream.write(content)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.chmod(path, FILE_MODE)  # O_CREAT's mode is narrowed by the umask only
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove the staged files an earlier publish to `folder` left when it was killed: only
+    plain files named as publish names them, nothing else in the folder."""
+    removed = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if _is_staged(Path(entry.name)) and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _sync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _make_private_directories(directory: Path) -> None:

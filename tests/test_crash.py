@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -47,8 +48,8 @@ def _site_trees(files: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
 
 
 def _run(root: Path, *args: str, fault: str | None = None,
-         ) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ)
+         environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(environment or {})}
     environment.pop(FAULT_ENVIRONMENT, None)
     if fault is not None:
         environment[FAULT_ENVIRONMENT] = fault
@@ -272,3 +273,176 @@ def test_a_build_killed_while_it_writes_has_shown_its_warnings(tmp_path: Path) -
     complete = _run(root, "build", "--now", OLD)
     assert complete.returncode == EXIT_OK
     assert complete.stderr.count("[window-closed]") == result.stderr.count("[window-closed]")
+
+
+# -- publish stopped by a signal -----------------------------------------------------------
+
+PUBLISH_SITES = 50
+# The child: publish with every staging and rename slowed as on a slow disk, so that a
+# signal can be sent at a chosen point of the write.
+SLOW_PUBLISH = (
+    "import sys, time\n"
+    "from compiler import write\n"
+    "reach = write.Faults.reach\n"
+    "def slow(self, point):\n"
+    "    time.sleep(0.01)\n"
+    "    reach(self, point)\n"
+    "write.Faults.reach = slow\n"
+    "from compiler.cli import main\n"
+    "raise SystemExit(main(sys.argv[1:]))\n")
+
+
+def _publish_fleet(root: Path) -> None:
+    import yaml
+
+    for index in range(PUBLISH_SITES):
+        handsets = [{"ipui": f"0328D41A{2 * index + n:02X}", "login": f"2{2 * index + n:03d}",
+                     "password": {"secret": f"site-{index:02d}/pw-{n}"}} for n in (1, 2)]
+        site = {"site": f"site-{index:02d}", "model": "N720", "mac": f"7C2F80{index:06X}",
+                "firmware": 110, "timezone": "Europe/Berlin",
+                "providers": [{"name": "PBX", "domain": "pbx.example.net"}],
+                "handsets": handsets}
+        path = root / "sites" / f"site-{index:02d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(site, sort_keys=False))
+
+
+def _secrets(generation: str) -> dict[str, str]:
+    return {f"DECTPROV_SECRET_SITE_{index:02d}_PW_{n}": f"Pw{index}x{n}{generation}Zq9"
+            for index in range(PUBLISH_SITES) for n in (1, 2)}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory,
+              ) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """A root of 50 sites built, the target folder published with the old passwords, and
+    the files the new passwords give."""
+    base = tmp_path_factory.mktemp("publish")
+    root = base / "root"
+    _publish_fleet(root)
+    assert _run(root, "build", "--now", OLD).returncode == EXIT_OK
+    for generation in ("old", "new"):
+        result = _run(root, "publish", "--to", str(base / generation),
+                      environment=_secrets(generation))
+        assert result.returncode == EXIT_OK, result.stderr
+    return root, tree(base / "old"), tree(base / "new")
+
+
+def _publisher(root: Path, to: Path) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DECTPROV_")}
+    environment.update(_secrets("new"))
+    return subprocess.Popen([sys.executable, "-c", SLOW_PUBLISH, "publish", "--root",
+                             str(root), "--to", str(to)], cwd=REPO, env=environment,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for(to: Path, new: dict[str, bytes], point: str, count: int) -> None:
+    """Until `count` files are staged, or renamed into place with the new passwords."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if point == "staged":
+            seen = len([p for p in to.iterdir() if ".publish-" in p.name])
+        else:
+            seen = sum(1 for name, content in new.items()  # final files never go
+                       if (to / name).exists() and (to / name).read_bytes() == content)
+        if seen >= count:
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"never {count} {point}")
+
+
+def _wait_until_it_catches(pid: int, number: int) -> None:
+    """Until the process has its own handler for the signal (Linux says so in /proc)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        pytest.skip("no /proc to tell when the handlers are in place")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        caught = next(line for line in status.read_text().splitlines()
+                      if line.startswith("SigCgt:"))
+        if int(caught.split()[1], 16) & (1 << (number - 1)):
+            return
+        time.sleep(0.005)
+    raise AssertionError("the handler was never installed")
+
+
+def _assert_passwords_only_in_final_files(where: Path, to: Path) -> None:
+    values = [v.encode() for v in (*_secrets("old").values(), *_secrets("new").values())]
+    for path in where.rglob("*"):
+        if path.is_file() and not (path.parent == to and not path.name.startswith(".")):
+            content = path.read_bytes()
+            assert not any(value in content for value in values), path
+
+
+@pytest.mark.parametrize(("sent", "point", "count"), [
+    (signal.SIGTERM, "staged", 3), (signal.SIGTERM, "renamed", 1),
+    (signal.SIGTERM, "renamed", 30), (signal.SIGINT, "staged", 40),
+    (signal.SIGINT, "renamed", 10), (signal.SIGHUP, "renamed", 20),
+])
+def test_publish_stopped_by_a_signal_leaves_old_or_new_files_and_nothing_staged(
+        published: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path,
+        sent: signal.Signals, point: str, count: int) -> None:
+    root, old, new = published
+    to = tmp_path / "to"
+    to.mkdir()
+    for name, content in old.items():
+        (to / name).write_bytes(content)
+    process = _publisher(root, to)
+    _wait_for(to, new, point, count)
+    process.send_signal(sent)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + sent
+    files = tree(to)
+    assert sorted(files) == sorted(new)  # nothing staged is left
+    assert all(content in (old[name], new[name]) for name, content in files.items())
+    renamed = sorted(name for name, content in files.items() if content == new[name]
+                     and content != old[name])
+    assert len(renamed) >= (count if point == "renamed" else 0)
+    assert out.count("Published ") == len(renamed)
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"dectprov: stopped by {sent.name}: written {len(renamed)} of "
+                          f"{PUBLISH_SITES} (")
+    _assert_passwords_only_in_final_files(tmp_path, to)
+    _assert_passwords_only_in_final_files(root, to)
+
+
+def test_publish_stopped_before_it_writes_says_nothing_was_written(
+        published: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path) -> None:
+    root, _, _ = published
+    to = tmp_path / "to"
+    process = _publisher(root, to)
+    _wait_until_it_catches(process.pid, signal.SIGTERM)
+    time.sleep(0.1)  # compiling the sites
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert err.count("\n") == 1 and "nothing was written" in err, err
+    assert not to.exists()
+
+
+@pytest.mark.parametrize(("point", "count"), [("staged", 5), ("staged", 45),
+                                              ("renamed", 25)])
+def test_what_a_sigkilled_publish_stages_is_private_and_removed_by_the_next(
+        published: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path,
+        point: str, count: int) -> None:
+    root, old, new = published
+    to = tmp_path / "to"
+    to.mkdir()
+    for name, content in old.items():
+        (to / name).write_bytes(content)
+    (to / ".7C2F80000000.xml.abcd1234.tmp").write_text("not publish's")
+    (to / "README").write_text("the server's")
+    process = _publisher(root, to)
+    _wait_for(to, new, point, count)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    staged = [p for p in to.iterdir() if ".publish-" in p.name]
+    assert staged and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in staged)
+    for name, content in tree(to).items():
+        if ".publish-" not in name and name in new:
+            assert content in (old[name], new[name]), name
+    again = _run(root, "publish", "--to", str(to), environment=_secrets("new"))
+    assert again.returncode == EXIT_OK, again.stderr
+    assert tree(to) == {**new, ".7C2F80000000.xml.abcd1234.tmp": b"not publish's",
+                        "README": b"the server's"}
+    _assert_passwords_only_in_final_files(tmp_path, to)

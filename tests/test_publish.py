@@ -20,6 +20,7 @@ from compiler.app import CACHE_ENVIRONMENT
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.plan import Options
 from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name
+from compiler.write import FAULT_ENVIRONMENT
 
 NOW = "2026-11-26 12:00"
 CLINIC_IPUIS = ["0332a11b01", "0332a11b02", "0332a11b0c", "0332a11b04", "0332a11b05",
@@ -448,3 +449,99 @@ def test_unwritable_destination_is_an_error(root: Path, tmp_path: Path,
     output = capsys.readouterr()
     assert output.out == ""
     assert output.err.startswith(f"dectprov: cannot write {tmp_path}/file/out")
+
+
+# -- where it writes, and what a failure says ----------------------------------------------
+
+
+@pytest.mark.parametrize("inside", ["build/care-home", ".", "sites/../out"])
+def test_a_target_inside_the_root_is_refused(root: Path, secrets: dict[str, str],
+                                             capsys: pytest.CaptureFixture[str],
+                                             inside: str) -> None:
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert publish(root, root / inside) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "[publish-target]" in err and err.endswith(REFUSED)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_link_into_the_root_and_the_git_work_tree_above_it_are_refused(
+        root: Path, tmp_path: Path, secrets: dict[str, str],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "link").symlink_to(root / "build")
+    assert publish(root, tmp_path / "link" / "out") == EXIT_INVALID
+    assert "[publish-target]" in capsys.readouterr().err
+    if shutil.which("git") is None:
+        return
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert publish(root, tmp_path / "served") == EXIT_INVALID
+    assert "[publish-target]" in capsys.readouterr().err
+    assert not (tmp_path / "served").exists()
+
+
+def test_a_built_file_removed_after_check_is_an_error_not_a_traceback(
+        root: Path, tmp_path: Path, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    whole_sites = app._whole_sites
+
+    def then_remove(*args: object) -> object:
+        found = whole_sites(*args)  # type: ignore[arg-type]
+        (root / "build" / "care-home" / N720_FILE).unlink()
+        (root / "build" / "clinic-north" / NX70_FILE).write_text("changed")
+        return found
+
+    monkeypatch.setattr(app, "_whole_sites", then_remove)
+    to = tmp_path / "out"
+    assert publish(root, to) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert f"build/care-home/{N720_FILE}: error: cannot read it: No such file or directory" \
+           in err and "[stale]" in err and "Traceback" not in err
+    assert f"build/clinic-north/{NX70_FILE}: error: it changed after check passed" in err
+    assert not to.exists()
+
+
+def test_only_publish_leftovers_are_removed(root: Path, tmp_path: Path,
+                                            secrets: dict[str, str]) -> None:
+    to = tmp_path / "out"
+    to.mkdir()
+    leftover = to / f".{N720_FILE}.publish-0123456789abcdef.tmp"
+    leftover.write_text("resolved passwords")
+    others = {".7C2F80123456.xml.k3j_x9a2.tmp": "a build's", "notes.txt": "kept",
+              ".x.publish-0123.tmp": "not ours", f".{N720_FILE}.publish-XYZ.tmp": "nor this"}
+    for name, text in others.items():
+        (to / name).write_text(text)
+    (to / ".a.publish-00000000000000ff.tmp").symlink_to(tmp_path / "elsewhere")
+    assert publish(root, to) == EXIT_OK
+    assert not leftover.exists()
+    assert all((to / name).read_text() == text for name, text in others.items())
+    assert (to / ".a.publish-00000000000000ff.tmp").is_symlink()
+
+
+def test_a_full_disk_while_staging_writes_nothing_and_says_so(
+        root: Path, tmp_path: Path, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    to = tmp_path / "out"
+    monkeypatch.setenv(FAULT_ENVIRONMENT, "ENOSPC:write:2")
+    assert publish(root, to) == EXIT_INVALID
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err == (
+        f"dectprov: cannot write {to}/{NX70_FILE}: No space left on device; written 0 of 3 "
+        f"(none); not written 3 of 3 ({N720_FILE}, {NX70_FILE}, {VENDOR_FILE})\n")
+    assert list(to.iterdir()) == []
+
+
+def test_a_failed_rename_says_which_files_were_written(
+        root: Path, tmp_path: Path, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    to = tmp_path / "out"
+    monkeypatch.setenv(FAULT_ENVIRONMENT, "EROFS:rename:2")
+    assert publish(root, to) == EXIT_INVALID
+    output = capsys.readouterr()
+    assert output.out == PUBLISHED.format(to=to).splitlines(keepends=True)[0]
+    assert output.err == (
+        f"dectprov: cannot write {to}/{NX70_FILE}: Read-only file system; written 1 of 3 "
+        f"({N720_FILE}); not written 2 of 3 ({NX70_FILE}, {VENDOR_FILE})\n")
+    assert sorted(p.name for p in to.iterdir()) == [N720_FILE]
