@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,20 +48,52 @@ class SecretStore:
         return found if found is not None else self.file_values.get(name)
 
 
+MAX_SECRETS_BYTES = 1024 * 1024  # thousands of secrets; a larger file is not one
+SHARED_SCOPE = "shared"  # names any site may use; every other name is one site's
+
+
+def in_scope(name: str, site: str) -> bool:
+    """Whether a site may name this secret: its own, `<site>/...`, or `shared/...`. One
+    site's file must never be able to publish another site's password."""
+    return any(name.startswith(scope + "/") and len(name) > len(scope) + 1
+               for scope in (site, SHARED_SCOPE))
+
+
+def collisions(names: Iterable[str]) -> list[tuple[str, str]]:
+    """Each name whose environment variable an earlier, different name has already:
+    (name, earlier). `care.home/1` and `care-home/1` would read one variable."""
+    first: dict[str, str] = {}
+    found = []
+    for name in names:
+        earlier = first.setdefault(environment_name(name), name)
+        if earlier != name:
+            found.append((name, earlier))
+    return found
+
+
+def collision_message(name: str, earlier: str, where: str) -> str:
+    return (f"secret '{name}' and '{earlier}'{where} are both read from the environment "
+            f"variable {environment_name(name)}: rename one of them")
+
+
 def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagnostic]]:
     """The store for a run: the environment, and `given` or secrets.yaml in the root (a
     flat mapping of name to text). A value YAML would type must be quoted."""
     path = given if given is not None else root / SECRETS_FILE
     environment = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT_PREFIX)}
-    if given is None and not path.exists():
+    if given is None and not os.path.lexists(path):
         return SecretStore(environment, {}), []
     # Named as the user knows it: as given, or relative to the root like the site files.
     display = given.as_posix() if given is not None else SECRETS_FILE
+    refusal = _not_plain(path, display)
+    if refusal is not None:
+        return SecretStore(environment, {}), [refusal]
     from compiler.load import load_site  # a secrets file is read by publish and import only
 
     loaded = load_site(path, display)
     if loaded.data is None:  # an empty secrets file holds no secrets; anything else is wrong
-        problems = [_reworded(d) for d in loaded.diagnostics if d.rule != "site-empty"]
+        lines = _lines(path)
+        problems = [_reworded(d, lines) for d in loaded.diagnostics if d.rule != "site-empty"]
         return SecretStore(environment, {}), problems
     values: dict[str, str] = {}
     problems = []
@@ -74,7 +108,43 @@ def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagno
             continue
         problems.append(Diagnostic(display, loc.line, loc.column, Severity.ERROR,
                                    "secret-file", name[:60], f"secret '{name[:60]}' {why}"))
+    for name, earlier in collisions(values):
+        loc, first = loaded.data.key_locs[name], loaded.data.key_locs[earlier]
+        problems.append(Diagnostic(display, loc.line, loc.column, Severity.ERROR,
+                                   "secret-collision", name, collision_message(
+                                       name, earlier, f" (line {first.line})")))
     return SecretStore(environment, values), problems
+
+
+def _not_plain(path: Path, display: str) -> Diagnostic | None:
+    """Why the secrets file is not read: only a plain file of its own is. A link could
+    make publish read (and import append to) a file elsewhere, and a pipe or a device
+    would make it wait or read for ever."""
+    try:
+        mode = os.lstat(path)
+    except OSError as err:
+        return Diagnostic(display, None, None, Severity.ERROR, "file-unreadable", "",
+                          f"cannot read the file: {err.strerror or err}")
+    what = ("a symbolic link" if stat.S_ISLNK(mode.st_mode)
+            else "a directory" if stat.S_ISDIR(mode.st_mode)
+            else None if stat.S_ISREG(mode.st_mode) else "a pipe, a socket or a device")
+    if what is not None:
+        return Diagnostic(display, None, None, Severity.ERROR, "secret-file", "",
+                          f"the secrets file is {what}, not a plain file; give the plain "
+                          "file itself")
+    if mode.st_size > MAX_SECRETS_BYTES:
+        return Diagnostic(display, None, None, Severity.ERROR, "secret-file", "",
+                          f"the secrets file is over {MAX_SECRETS_BYTES // 1024} KiB; a "
+                          "secrets file is never that large")
+    return None
+
+
+def _lines(path: Path) -> list[str]:
+    """The file's lines, to tell a secret's name from a value's text (see _reworded)."""
+    try:
+        return path.read_bytes()[:MAX_SECRETS_BYTES].decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
 
 
 def _not_text(value: object) -> str:
@@ -89,13 +159,45 @@ def _not_text(value: object) -> str:
     return f"is not text: YAML reads the value as {kind}; quote it"
 
 
-def _reworded(diagnostic: Diagnostic) -> Diagnostic:
-    """The loader speaks of site files and may quote a value it cannot read: here the
-    values are secrets, so say what is wrong without them."""
-    if diagnostic.rule == "site-not-mapping":
-        return replace(diagnostic, rule="secret-file", message="the secrets file must be a "
-                       "mapping of secret names to quoted values, one 'name: \"value\"' a line")
-    if diagnostic.rule == "yaml-value":
-        return replace(diagnostic, message=f"secret '{diagnostic.path}' is not valid YAML as "
-                       "written; quote the value")
-    return diagnostic
+# What each loading problem says in a secrets file. The loader's own words may quote the
+# text it stumbled on (a tag, an alias, a key, a character), and there that text is a secret.
+_LOADING_WORDS = {
+    "site-not-mapping": "the secrets file must be a mapping of secret names to quoted "
+                        "values, one 'name: \"value\"' a line",
+    "yaml-value": "is not valid YAML as written; quote the value",
+    "yaml-tag": "starts with '!', which YAML reads as a tag; quote the value",
+    "yaml-syntax": "is not valid YAML as written (a value starting with ! & * or another "
+                   "YAML sign, or holding ': ' or ' #', is read as YAML); quote the value",
+    "file-too-large": f"the secrets file is over {MAX_SECRETS_BYTES // 1024} KiB; a secrets "
+                      "file is never that large",
+    "file-encoding": "the secrets file is not UTF-8 text; save it as UTF-8",
+    "duplicate-key": "is set twice; YAML would silently keep only the last value",
+}
+_LOADING_DEFAULT = ("the secrets file must be a flat mapping of secret names to quoted "
+                    "values, one 'name: \"value\"' a line")
+_SECRETS_RULE = {"site-not-mapping": "secret-file"}
+
+
+def _reworded(diagnostic: Diagnostic, lines: list[str]) -> Diagnostic:
+    """The loader's diagnostic, in words that quote nothing of the file. It names the
+    secret only when its line starts with that name as a key (a path into a value's
+    mapping would show the value's text)."""
+    if diagnostic.rule == "file-unreadable":
+        return diagnostic  # the system's reason, about the file
+    words = _LOADING_WORDS.get(diagnostic.rule, _LOADING_DEFAULT)
+    name = _name_on_line(diagnostic, lines)
+    if name is not None and diagnostic.rule == "duplicate-key":
+        return diagnostic  # it quotes the key, here a secret's name, and no value
+    if diagnostic.rule in {"yaml-value", "yaml-tag", "yaml-syntax"}:
+        words = (f"secret '{name}' " if name is not None else "the value ") + words
+    return replace(diagnostic, rule=_SECRETS_RULE.get(diagnostic.rule, diagnostic.rule),
+                   path=name or "", message=words)
+
+
+def _name_on_line(diagnostic: Diagnostic, lines: list[str]) -> str | None:
+    name = diagnostic.path
+    line = diagnostic.line
+    if not name or line is None or not 0 < line <= len(lines):
+        return None
+    key = re.match(r"""\s*(["']?)([a-z0-9][a-z0-9._/-]*)\1\s*:""", lines[line - 1])
+    return name if key is not None and key[2] == name else None

@@ -20,6 +20,7 @@ from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import parse_duration, parse_window_start
 from compiler.schema import schema_text
+from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
 from compiler.text import clip, shown_path, value_at
 
@@ -149,6 +150,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _ports(report)
     identities = _handsets(report, target)
     _literal_passwords(report)
+    _secret_references(report)
     _registration(report, target)
     _timezone(report)
     if target is not None:
@@ -563,6 +565,31 @@ def _literal_passwords(report: _Report) -> None:
                      f"{count} password in this file, and so in git; write "
                      "{secret: NAME} and keep the value in the environment or secrets.yaml",
                      severity=Severity.WARNING)
+
+
+def _secret_references(report: _Report) -> None:
+    """A site names only its own secrets (`<site>/...`) or shared ones (`shared/...`):
+    otherwise its file, or a file imported into it, could publish another site's password.
+    And no two of its names may share an environment variable, or one would take the
+    other's value."""
+    site = report.data.get("site")
+    if not isinstance(site, str):
+        return  # the schema reports it
+    named: dict[str, int] = {}
+    for index, handset in _entries(report.data, "handsets"):
+        password = handset.get("password")
+        name = password.get("secret") if isinstance(password, dict) else None
+        if not isinstance(name, str) or not PLACEHOLDER.fullmatch("${secret:" + name + "}"):
+            continue  # not a reference, or one the schema reports
+        path = ("handsets", index, "password", "secret")
+        if not in_scope(name, site):
+            report.error(path, "secret-scope", f"secret '{clip(name)}' is not this site's: "
+                         f"a site names its own secrets, '{site}/...', or shared ones, "
+                         f"'{SHARED_SCOPE}/...'")
+        named.setdefault(name, index)
+    for name, earlier in collisions(named):
+        report.error(("handsets", named[name], "password", "secret"), "secret-collision",
+                     collision_message(name, earlier, f" (handsets[{named[earlier]}])"))
 
 
 def _target_rules(report: _Report, target: Target) -> None:

@@ -34,7 +34,7 @@ def name(index: int) -> str:
 
 
 def handset(n: int) -> dict[str, Any]:
-    return {"ipui": ipui(n), "login": f"2{n:03d}", "password": {"secret": f"pw-{n}"}}
+    return {"ipui": ipui(n), "login": f"2{n:03d}", "password": {"secret": f"shared/pw-{n}"}}
 
 
 class Fleet:

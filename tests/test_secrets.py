@@ -210,6 +210,112 @@ def test_duplicate_key_is_located(tmp_path: Path) -> None:
         "silently keep only the last one [duplicate-key]"]
 
 
+@pytest.mark.parametrize("raw", [
+    "!Pa55word", "*Pa55word", "&Pa55word", "!!binary Pa55word", "'Pa55word",
+    "Pa55word: x", "{Pa55word: 1}", "[Pa55word, 1]", "@Pa55word", "`Pa55word",
+    '"Pa55word', "|\n Pa55word\nx y: 1", "%Pa55word", "{Pa55word: 1, Pa55word: 2}",
+    "Pa55\x07word",
+])
+def test_no_yaml_diagnostic_quotes_a_value(tmp_path: Path, raw: str) -> None:
+    """A tag, an alias, an anchor, a stray quote: the loader would quote what it stumbled
+    on, which in a secrets file is the password."""
+    problems = _problems(tmp_path, f'acme/phone: {raw}\nacme/desk: "x"\n')
+    assert problems, raw
+    for problem in problems:
+        assert problem.line is not None and problem.column is not None, problem
+        assert "Pa55" not in problem.to_text() and "Pa55" not in json.dumps(problem.to_json())
+
+
+def test_a_tag_or_an_alias_names_the_secret_and_says_quote_it(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, 'acme/desk: !Pa55word\nacme/phone: *Pa55word\n')
+    assert [d.to_text() for d in problems] == [
+        "secrets.yaml:1:12: error: acme/desk: secret 'acme/desk' starts with '!', which YAML "
+        "reads as a tag; quote the value [yaml-tag]",
+        "secrets.yaml:2:13: error: acme/phone: secret 'acme/phone' is not valid YAML as "
+        "written (a value starting with ! & * or another YAML sign, or holding ': ' or ' #', "
+        "is read as YAML); quote the value [yaml-syntax]"]
+
+
+def test_publish_never_prints_a_value_the_secrets_file_cannot_hold(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    (root / SECRETS_FILE).write_text(
+        'care-home/2101: !Pa55word\ncare-home/2102: *Pa56word\n', encoding="utf-8")
+    code = main(["publish", "--root", str(root), "--to", str(root / "out")])
+    captured = capsys.readouterr()
+    assert code == EXIT_INVALID
+    assert "secrets.yaml:1:17: error: " in captured.err
+    assert "Pa55word" not in captured.out + captured.err
+    assert "Pa56word" not in captured.out + captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("care.home/2101", "care-home/2101"),
+    ("a/b", "a_b"),
+    ("shared/x-y", "shared/x.y"),
+])
+def test_names_that_share_an_environment_variable_are_an_error(
+        tmp_path: Path, first: str, second: str) -> None:
+    problems = _problems(tmp_path, f'{first}: "Kx7one"\nok/1: "x"\n{second}: "Kx7two"\n')
+    assert [d.to_text() for d in problems] == [
+        f"secrets.yaml:3:1: error: {second}: secret '{second}' and '{first}' (line 1) are both "
+        f"read from the environment variable {environment_name(first)}: rename one of them "
+        "[secret-collision]"]
+    assert "Kx7" not in problems[0].to_text()
+
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / SECRETS_FILE
+    if kind == "symbolic link":
+        target = tmp_path / "real.yaml"
+        target.write_text('a/1: "Kx7hunter"\n', encoding="utf-8")
+        path.symlink_to(target)
+    elif kind == "dangling link":
+        path.symlink_to(tmp_path / "nowhere.yaml")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize(("kind", "what"), [
+    ("symbolic link", "a symbolic link"),
+    ("dangling link", "a symbolic link"),
+    ("pipe", "a pipe, a socket or a device"),
+    ("directory", "a directory"),
+])
+@pytest.mark.parametrize("given", [False, True])
+def test_a_secrets_file_that_is_not_a_plain_file_is_not_read(
+        tmp_path: Path, kind: str, what: str, given: bool) -> None:
+    path = _special(tmp_path, kind)
+    store, problems = load_store(tmp_path, path if given else None)  # a pipe would hang
+    display = path.as_posix() if given else SECRETS_FILE
+    assert store.file_values == {}
+    assert [d.to_text() for d in problems] == [
+        f"{display}: error: the secrets file is {what}, not a plain file; give the plain file "
+        "itself [secret-file]"]
+
+
+def test_a_device_is_not_read(tmp_path: Path) -> None:
+    store, problems = load_store(tmp_path, Path("/dev/zero"))
+    assert [d.rule for d in problems] == ["secret-file"]
+    assert "a pipe, a socket or a device" in problems[0].message
+
+
+def test_a_secrets_file_over_the_limit_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / SECRETS_FILE).write_text('a/1: "' + "x" * (1024 * 1024) + '"\n',
+                                         encoding="utf-8")
+    assert [d.to_text() for d in _problems_of(tmp_path)] == [
+        "secrets.yaml: error: the secrets file is over 1024 KiB; a secrets file is never that "
+        "large [secret-file]"]
+
+
+def _problems_of(tmp_path: Path) -> list[Diagnostic]:
+    return load_store(tmp_path, None)[1]
+
+
 def test_problems_of_a_given_file_name_it_as_given(tmp_path: Path) -> None:
     given = tmp_path / "ci-secrets.yaml"
     given.write_text("acme/phone: 1.10\n", encoding="utf-8")
@@ -233,7 +339,7 @@ LITERAL_WARNING = ("sites/vendor-example.yaml:32:15: warning: handsets[1].passwo
     ('{secret: "-x"}', "sites/vendor-example.yaml:27:24: error: handsets[0].password.secret: "
      "'-x' is not a secret name (lower-case letters, digits and . _ / -, such as "
      "'acme-hq/1013') [format]"),
-    ("{secret: a/1, other: b}", "sites/vendor-example.yaml:27:29: error: "
+    ("{secret: vendor-example/1, other: b}", "sites/vendor-example.yaml:27:42: error: "
      "handsets[0].password.other: unknown key 'other'; allowed here: secret [unknown-key]"),
     ("{}", "sites/vendor-example.yaml:27:15: error: handsets[0].password: 'secret' is "
      "required here [required]"),

@@ -194,6 +194,16 @@ EXPECTED: dict[str, list[str]] = {
     "login-duplicate": [
         "tests/fixtures/invalid/login-duplicate.yaml:12:12: error: handsets[1].login: login '1013' is already used by handsets[0] [login-duplicate]",
     ],
+    "secret-scope": [
+        "tests/fixtures/invalid/secret-scope.yaml:11:24: error: handsets[0].password.secret: secret 'care-home/2101' is not this site's: a site names its own secrets, 'secret-scope/...', or shared ones, 'shared/...' [secret-scope]",
+        "tests/fixtures/invalid/secret-scope.yaml:13:24: error: handsets[1].password.secret: secret 'pbx-trunk' is not this site's: a site names its own secrets, 'secret-scope/...', or shared ones, 'shared/...' [secret-scope]",
+        "tests/fixtures/invalid/secret-scope.yaml:15:24: error: handsets[2].password.secret: secret 'secret-scope.old/1015' is not this site's: a site names its own secrets, 'secret-scope/...', or shared ones, 'shared/...' [secret-scope]",
+        "tests/fixtures/invalid/secret-scope.yaml:17:24: error: handsets[3].password.secret: secret 'secret-scope/' is not this site's: a site names its own secrets, 'secret-scope/...', or shared ones, 'shared/...' [secret-scope]",
+    ],
+    "secret-collision": [
+        "tests/fixtures/invalid/secret-collision.yaml:15:24: error: handsets[2].password.secret: secret 'secret-collision/desk-1' and 'secret-collision/desk.1' (handsets[0]) are both read from the environment variable DECTPROV_SECRET_SECRET_COLLISION_DESK_1: rename one of them [secret-collision]",
+        "tests/fixtures/invalid/secret-collision.yaml:19:24: error: handsets[4].password.secret: secret 'shared/a/b' and 'shared/a_b' (handsets[3]) are both read from the environment variable DECTPROV_SECRET_SHARED_A_B: rename one of them [secret-collision]",
+    ],
     "slot-duplicate": [
         "tests/fixtures/invalid/slot-duplicate.yaml:13:11: error: handsets[1].slot: slot 3 is already used by handsets[0] [slot-duplicate]",
     ],
