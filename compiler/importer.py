@@ -116,32 +116,36 @@ def _option(option: str, rule: str, message: str) -> Diagnostic:
 
 def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: str,
                ) -> tuple[dict[str, Any], dict[str, str], list[Diagnostic]]:
-    """The site, with each password a secret reference: a placeholder this tool wrote names
-    its secret; any other password gets a name, and its value goes to the secrets file."""
+    """The site, with each password a secret reference under a name of this site, its
+    value for the secrets file. A password that holds a placeholder, `${secret:NAME}`, is
+    refused: it is build/'s file, not the device's, and taken as text it would publish the
+    placeholder as the password; taken as a reference it could name another site's."""
     data: dict[str, Any] = {"site": name, "model": model, **mapped.data}
     if data.get("profile_name") == name:
         del data["profile_name"]
     handsets = [dict(slot.handset) for slot in mapped.slots if slot.handset is not None]
     slots = [slot.slot for slot in mapped.slots if slot.handset is not None]
-    used = {environment_name(match[1]) for handset in handsets
-            if (match := PLACEHOLDER.fullmatch(handset["password"]))}
+    used: set[str] = set()
     secrets: dict[str, str] = {}
     problems = []
     for position, (handset, slot) in enumerate(zip(handsets, slots)):
         password = handset["password"]
-        reference = PLACEHOLDER.fullmatch(password)
-        if reference is not None:
-            handset["password"] = {"secret": reference[1]}
-        elif password:  # an empty password is no secret: it stays as it is
-            problem = password_problem(target, password)  # publish's, said without the value
-            if problem is not None:
-                origin = mapped.where[f"handsets[{position}].password"]
-                problems.append(Diagnostic(display, origin.line, None, Severity.ERROR,
-                                           "import-password", origin.id,
-                                           f"slot {slot}: the password {problem}"))
-            secret = _secret_name(name, handset["login"], slot, used)
-            handset["password"] = {"secret": secret}
-            secrets[secret] = password
+        if not password:  # an empty password is no secret: it stays as it is
+            continue
+        rule, problem = (("import-password-placeholder", (
+                          "is a secret placeholder, '${secret:...}', not a password: the "
+                          "file is one build/ holds; import the file publish wrote, with the "
+                          "values"))
+                         if PLACEHOLDER.search(password)
+                         else ("import-password", password_problem(target, password)))
+        if problem is not None:  # said without the value, as publish says it
+            origin = mapped.where[f"handsets[{position}].password"]
+            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
+                                       origin.id,
+                                       f"slot {slot}: the password {problem}"))
+        secret = _secret_name(name, handset["login"], slot, used)
+        handset["password"] = {"secret": secret}
+        secrets[secret] = password
     if handsets:
         data["handsets"] = handsets
     return data, secrets, problems

@@ -421,15 +421,23 @@ def _published(root: Path, destination: Path, *options: str) -> dict[str, bytes]
 
 
 def test_every_n720_example_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What publish deployed comes back: the same sites, secrets and build/."""
     original, imported = tmp_path / "original", tmp_path / "imported"
     (original / "sites").mkdir(parents=True)
     imported.mkdir()
     for name in N720_EXAMPLES:
         shutil.copy(REPO / "sites" / f"{name}.yaml", original / "sites")
     assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
+    values = _secret_values(original)
+    for secret, value in values.items():
+        monkeypatch.setenv(environment_name(secret), value)
+    deployed = _published(original, tmp_path / "out-original")
+    for secret in values:
+        monkeypatch.delenv(environment_name(secret))
     built = {name: next((original / "build" / name).glob("*.xml")) for name in N720_EXAMPLES}
     for name, xml in built.items():
-        code, out, err = run("import", xml, "--root", imported)
+        (tmp_path / xml.name).write_bytes(deployed[xml.name])
+        code, out, err = run("import", tmp_path / xml.name, "--root", imported)
         assert (code, err) == (EXIT_OK, ""), err
     assert run("plan", "--root", imported, "--detailed-exitcode", "--now", NOW) == (
         EXIT_OK, "Plan: no changes.\n", "")
@@ -452,17 +460,42 @@ def test_every_n720_example_round_trips(tmp_path: Path, monkeypatch: pytest.Monk
                   for root in (original, imported)]
         assert states[0]["slots"] == states[1]["slots"]
         assert [s["revision"] for s in states] == [1, 1]
-    # Deployed, both give the same bytes: the original's secrets from the environment, the
-    # imported vendor example's passwords from the secrets file the import wrote.
-    for secret, value in _secret_values(original).items():
-        monkeypatch.setenv(environment_name(secret), value)
-    assert yaml.safe_load((imported / "secrets.yaml").read_text()) == {
+    # Deployed again, from the secrets file the import wrote, the same bytes.
+    assert yaml.safe_load((imported / "secrets.yaml").read_text()) == values | {
         f"vendor-example/{login}": "Password" for login in ("1013", "1014", "1022")}
-    assert _published(original, tmp_path / "out-original") == _published(
-        imported, tmp_path / "out-imported")
+    assert _published(imported, tmp_path / "out-imported") == deployed
 
 
-def test_a_later_revision_with_a_deregistered_handset_round_trips(tmp_path: Path) -> None:
+def test_a_password_placeholder_is_refused_never_a_reference(here: Path) -> None:
+    """`${secret:NAME}` as a password is build/'s file, not the device's. As a reference it
+    would name a secret of another site, which publish would then write into this one's
+    file; as text, publish would set the placeholder as the handset's password."""
+    content = (HEAD + MINIMAL_PROVIDER + account(0, "1013", "${secret:care-home/2101}", "Desk")
+               + account(1, "1014", "Pa55${secret:acme/1014}", "Desk 2")
+               + account(2, "1015", "Kx7-ok", "Desk 3") + TAIL)
+    _refused(here, content, "".join(
+        f"dm.xml:{line}: error: BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]: "
+        f"slot {slot}: the password is a secret placeholder, '${{secret:...}}', not a "
+        "password: the file is one build/ holds; import the file publish wrote, with the "
+        "values [import-password-placeholder]\n" for slot, line in ((0, 9), (1, 18))))
+
+
+def test_a_build_file_is_refused_and_its_placeholders_name_nothing(tmp_path: Path) -> None:
+    original, imported = tmp_path / "original", tmp_path / "imported"
+    (original / "sites").mkdir(parents=True)
+    imported.mkdir()
+    shutil.copy(REPO / "sites" / "care-home.yaml", original / "sites")
+    assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
+    xml = original / "build" / "care-home" / "7C2F80123456.xml"
+    code, out, err = run("import", xml, "--root", imported, "--site", "other")
+    assert (code, out) == (EXIT_INVALID, "")
+    assert err.count("[import-password-placeholder]") == 14
+    assert "secret:care-home" not in err
+    assert tree(imported) == {}
+
+
+def test_a_later_revision_with_a_deregistered_handset_round_trips(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The IPUI a zero handset code deregisters is named only in the slot's comment."""
     original, imported = tmp_path / "original", tmp_path / "imported"
     (original / "sites").mkdir(parents=True)
@@ -476,7 +509,11 @@ def test_a_later_revision_with_a_deregistered_handset_round_trips(tmp_path: Path
     assert run("build", "--root", original, "--now", "2026-11-27 09:00")[0] == EXIT_OK
     xml = original / "build" / "care-home" / "7C2F80123456.xml"
     assert b"<!-- slot 9: free, handset 031A2B3C54 deregistered -->" in xml.read_bytes()
-    assert run("import", xml, "--root", imported)[0] == EXIT_OK
+    for secret, value in _secret_values(original).items():
+        monkeypatch.setenv(environment_name(secret), value)
+    deployed = tmp_path / xml.name
+    deployed.write_bytes(_published(original, tmp_path / "out")[xml.name])
+    assert run("import", deployed, "--root", imported)[0] == EXIT_OK
     assert (imported / "build" / "care-home" / xml.name).read_bytes() == xml.read_bytes()
     state = json.loads((imported / "build" / "care-home" / "state.json").read_text())
     assert (state["revision"], state["stamp"]) == (2, "2711261000")
@@ -562,21 +599,6 @@ def test_extra_items_keep_their_kind_and_value(here: Path) -> None:
     # The same values: bytes in upper-case hex, an integer in decimal.
     assert {i: built[i] for i in extra_ids} == {i: original[i] for i in extra_ids} | {
         "ZZ_Vendor.aucBlob[12]": "0x00,0xFF,0x10", "ZZ_Vendor.uiBig": "7982"}
-
-
-def test_a_password_placeholder_is_a_reference_without_a_value(tmp_path: Path) -> None:
-    original, imported = tmp_path / "original", tmp_path / "imported"
-    (original / "sites").mkdir(parents=True)
-    imported.mkdir()
-    shutil.copy(REPO / "sites" / "care-home.yaml", original / "sites")
-    assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
-    xml = original / "build" / "care-home" / "7C2F80123456.xml"
-    assert run("import", xml, "--root", imported)[1] == (
-        "Wrote sites/care-home.yaml\nWrote build/care-home/7C2F80123456.xml\n"
-        "Wrote build/care-home/state.json\n")
-    site = (imported / "sites" / "care-home.yaml").read_text(encoding="utf-8")
-    assert site.count("password: {secret: care-home/") == 14
-    assert not (imported / "secrets.yaml").exists()
 
 
 # -- secrets and existing files --------------------------------------------------------
@@ -788,8 +810,10 @@ def test_random_sites_build_import_and_build_again_to_the_same_bytes(
         example: tuple[dict[str, Any], dict[str, str]]) -> None:
     data, secrets = example
     site = data["site"]
-    with tempfile.TemporaryDirectory() as first_dir, tempfile.TemporaryDirectory() as second_dir:
-        first, second = Path(first_dir), Path(second_dir)
+    with (tempfile.TemporaryDirectory() as first_dir,
+          tempfile.TemporaryDirectory() as second_dir,
+          tempfile.TemporaryDirectory() as out_dir):
+        first, second, out = Path(first_dir), Path(second_dir), Path(out_dir)
         (first / "sites").mkdir()
         (first / "sites" / f"{site}.yaml").write_text(
             yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -798,28 +822,29 @@ def test_random_sites_build_import_and_build_again_to_the_same_bytes(
         code, _, err = run("build", "--root", first, "--now", NOW)
         assert code == EXIT_OK, err
         (xml,) = (first / "build" / site).glob("*.xml")
+        deployed = _published(first, out / "first")
+        (out / xml.name).write_bytes(deployed[xml.name])  # what the device has
         shutil.copy(first / "secrets.yaml", second / "secrets.yaml")
-        imported = importer.prepare(importer.Request(xml, second),
+        imported = importer.prepare(importer.Request(out / xml.name, second),
                                     datetime(2030, 1, 1, tzinfo=UTC))
         assert imported.ok, imported.diagnostics
         importer.write(imported)
         loaded = load_site(second / "sites" / f"{site}.yaml", f"sites/{site}.yaml")
         assert loaded.data == imported.site
         assert run("plan", "--root", second, "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
-        code, out, err = run("build", "--root", second, "--now", NOW)
-        assert (code, out) == (EXIT_OK, "Built 1 site: 0 changed, 1 unchanged (0 files "
-                               "written).\n"), err
+        code, out_text, err = run("build", "--root", second, "--now", NOW)
+        assert (code, out_text) == (EXIT_OK, "Built 1 site: 0 changed, 1 unchanged (0 files "
+                                    "written).\n"), err
         rebuilt = (second / "build" / site / xml.name).read_bytes()
-        literal = [h["password"] for h in data.get("handsets", [])
-                   if isinstance(h["password"], str) and h["password"]]
-        if not literal:
+        # Passwords come back under the import's own names, <site>/<login>.
+        if not [h for h in data.get("handsets", []) if h["password"]]:
             assert rebuilt == xml.read_bytes()
         # Without a state, the imported site's own rules give every handset its slot.
         placed = assign_slots(build_site(loaded.data, "x"), None, SLOTS)
         state = json.loads((first / "build" / site / "state.json").read_text())
         assert {slot: h.login for slot, h in placed.items()} == {
             s["slot"]: s["login"] for s in state["slots"]}
-        assert _published(first, first / "out") == _published(second, second / "out")
+        assert _published(second, out / "second") == deployed
 
 
 # -- one rule each -----------------------------------------------------------------------
