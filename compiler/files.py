@@ -31,7 +31,7 @@ def read_plain(path: Path | str, limit: int | None = None,
         if err.errno == errno.ELOOP:  # a link put in its place since
             return None
         raise
-    with os.fdopen(descriptor, "rb") as stream:
+    with open(descriptor, "rb") as stream:
         if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
             return None
         return stream.read() if limit is None else stream.read(limit + 1)

@@ -199,8 +199,8 @@ def test_a_state_that_is_no_plain_file_is_refused_without_being_read(
         state.symlink_to("/dev/zero")
     planned = app.plan(root, options=LATER)
     assert [d.to_text() for d in planned.plans[0].diagnostics] == [
-        "build/care-home/state.json: error: cannot read the state: it is not a plain file; "
-        "restore it from git (git checkout -- build/) [state]"]
+        "build/care-home/state.json: error: cannot read the state: it is not a plain file (a "
+        "link, a pipe or a device); restore it from git (git checkout -- build/) [state]"]
     assert not app.check(root).ok
 
 
