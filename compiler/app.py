@@ -32,7 +32,15 @@ from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_files
 from compiler.plan import Options, SitePlan
 from compiler.removal import delete, removed_sites
 from compiler.site import Job, SiteResult
-from compiler.write import Faults, build_lock, discard, write_results
+from compiler.workers import WorkerLost
+from compiler.write import (
+    Faults,
+    build_lock,
+    discard,
+    stopped_after,
+    sweep,
+    write_results,
+)
 
 if TYPE_CHECKING:
     from compiler.effect import Effect
@@ -107,7 +115,7 @@ class Published:
     outcome: Outcome
     diagnostics: tuple[Diagnostic, ...] = ()
     publications: tuple[Publication, ...] = ()  # what was written, in order
-    problem: str = ""  # FAILED: the file and the system's words
+    problem: str = ""  # FAILED: the file, the system's words, what was and was not written
 
 
 @dataclass(frozen=True)
@@ -232,21 +240,35 @@ def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
     into place once every site is known to be fine. A build of every site file
     (`everything`) also deletes the builds of sites removed, with --force."""
     cache = _cache(root)
-    jobs, fleet = _compile(root, sources, options, cache, stage=faults)
-    results = fleet.planned
-    removed = removed_sites(root, sources, options) if fleet.ok and everything else ()
-    failure = next((r.failure for r in fleet.results if r.failure is not None), None)
-    diagnostics = [*fleet.diagnostics,
-                   *sorted_diagnostics(d for r in results for d in r.plan.diagnostics),
-                   *(d for plan in removed for d in plan.diagnostics)]
-    if not fleet.ok or failure is not None or has_errors(diagnostics):
-        discard(fleet.results)
-        _save(cache)
-        shown = fleet.diagnostics if not fleet.ok else (failure,) if failure else diagnostics
-        return Built(Outcome.INVALID, tuple(shown))
-    if before_writing is not None:
-        before_writing(tuple(diagnostics))
+    try:
+        jobs, fleet = _compile(root, sources, options, cache, stage=faults)
+        results = fleet.planned
+        removed = removed_sites(root, sources, options) if fleet.ok and everything else ()
+        failure = next((r.failure for r in fleet.results if r.failure is not None), None)
+        diagnostics = [*fleet.diagnostics,
+                       *sorted_diagnostics(d for r in results for d in r.plan.diagnostics),
+                       *(d for plan in removed for d in plan.diagnostics)]
+        if not fleet.ok or failure is not None or has_errors(diagnostics):
+            discard(fleet.results)
+            _save(cache)
+            shown = fleet.diagnostics if not fleet.ok else (failure,) if failure else diagnostics
+            return Built(Outcome.INVALID, tuple(shown))
+        if before_writing is not None:
+            before_writing(tuple(diagnostics))
+    except BaseException:  # a signal or a dead worker: nothing staged is written
+        sweep(root)
+        raise
     written, problem = write_results(results, faults)
+    with stopped_after(written):
+        return _after_writing(root, jobs, fleet, cache, options, removed, diagnostics,
+                              written, problem)
+
+
+def _after_writing(root: Path, jobs: Sequence[Job], fleet: Fleet, cache: Cache | None,
+                   options: Options, removed: tuple[SitePlan, ...],
+                   diagnostics: list[Diagnostic], written: tuple[Path, ...],
+                   problem: Diagnostic | None) -> Built:
+    """The builds of removed sites deleted, the cache told what was written."""
     deleted: tuple[Path, ...] = ()
     if problem is None and removed:
         deleted, failed = delete(root, removed)
@@ -288,8 +310,8 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
         return Published(Outcome.INVALID, tuple(sorted_diagnostics(problems)))
     try:
         publish_stage.write(publications)
-    except OSError as err:
-        return Published(Outcome.FAILED, problem=f"{err.filename or to}: {err.strerror}")
+    except publish_stage.WriteFailed as failed:
+        return Published(Outcome.FAILED, publications=failed.written, problem=failed.problem)
     return Published(Outcome.DONE, publications=tuple(publications))
 
 
@@ -406,14 +428,22 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
         return [site_stage.run(job) for job in jobs]
     import multiprocessing  # only for a fleet: a one-site run does without them
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
+    from compiler import workers
     from compiler.validate import prepare_validation
 
     prepare_validation()  # once, before the workers fork, rather than in each of them
     context = multiprocessing.get_context("fork")
     # One worker more than the cores: a worker waits for the file system while it stages.
-    with ProcessPoolExecutor(min(cores + 1, 8), mp_context=context) as pool:
-        return list(pool.map(site_stage.run, jobs, chunksize=4))
+    pool = ProcessPoolExecutor(min(cores + 1, 8), mp_context=context,
+                               initializer=workers.started, initargs=(os.getpid(),))
+    try:
+        return list(pool.map(workers.run, jobs, chunksize=4))
+    except BrokenProcessPool as broken:
+        raise WorkerLost() from broken
+    finally:  # stopped by a signal as well: the workers end once their sites are done
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- check -------------------------------------------------------------------------------

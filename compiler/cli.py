@@ -9,12 +9,15 @@ command starts faster, and CI runs them on every commit.
 from __future__ import annotations
 
 import gc
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +28,11 @@ from compiler.diagnostics import Diagnostic, render_json, render_text, sorted_di
 from compiler.paths import LOCK_FILE
 from compiler.plan import ChangeKind, Options, SitePlan
 from compiler.schema import schema_text
+from compiler.workers import WorkerLost
+from compiler.write import STOPPING_SIGNALS, Stopped
+
+if TYPE_CHECKING:
+    from compiler.publish import Publication
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # invalid input, refused change, stale build
@@ -67,6 +75,9 @@ def _now(text: str | None) -> datetime:
                                  "such as +01:00", param_hint="--now") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if not 2000 <= moment.year <= 2098:  # a stamp's year has two digits; any zone fits
+        raise typer.BadParameter("expected a moment from 2000 to 2098: the device's version "
+                                 "stamps write the year in two digits", param_hint="--now")
     return moment.astimezone(UTC)
 
 
@@ -278,7 +289,15 @@ def publish(
         dir_okay=False, show_default=False)] = None,
 ) -> int:
     """Resolve the secrets of the files under build/ and write them to the server's folder."""
-    published = application.publish(root, to, site or (), secrets)
+    from compiler.publish import Interrupted, stopping_on_signals
+
+    try:
+        with stopping_on_signals():
+            published = application.publish(root, to, site or (), secrets)
+    except Interrupted as stop:  # SIGINT, SIGTERM, SIGHUP: 128 + the signal, as a shell says
+        _published(stop.written)
+        _err(f"dectprov: {stop.summary}\n")
+        return 128 + stop.signum
     if published.outcome is Outcome.UNCHECKED:
         _err(render_text(published.diagnostics))
         _err("Nothing was published: 'dectprov check' must pass first.\n")
@@ -287,13 +306,17 @@ def publish(
         _err(render_text(published.diagnostics))
         _err("Nothing was published.\n")
         return EXIT_INVALID
+    _published(published.publications)
     if published.outcome is Outcome.FAILED:
         _err(f"dectprov: cannot write {published.problem}\n")
         return EXIT_INVALID
-    for item in published.publications:
+    return EXIT_OK
+
+
+def _published(publications: Sequence[Publication]) -> None:
+    for item in publications:
         _out(f"Published {item.site}: revision {item.revision}, MAC {item.mac} -> "
              f"{item.path}\n")
-    return EXIT_OK
 
 
 @app.command(name="import")
@@ -347,6 +370,19 @@ def main(argv: list[str] | None = None) -> int:
     # A fleet's models are many small objects that live for the whole run and form no
     # cycles: collecting them over and over cost more than the compiling (bench/).
     gc.set_threshold(100_000, 50, 1000)
+    with _stopped_by_signals():
+        try:
+            return _run(argv)
+        except Stopped as stop:
+            _err(_stopped(stop))
+            return 128 + stop.signal_number
+        except WorkerLost:
+            _err("dectprov: error: a worker process ended before it returned its sites "
+                 "(killed, or out of memory); nothing was written\n")
+            return EXIT_INVALID
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="dectprov", standalone_mode=False)
@@ -368,3 +404,34 @@ def main(argv: list[str] | None = None) -> int:
             _err(f"Try '{context.command_path} --help'.\n")
         return EXIT_USAGE
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _stopped(stop: Stopped) -> str:
+    name = signal.Signals(stop.signal_number).name
+    if not stop.written:
+        return f"dectprov: stopped by {name} before writing: nothing was written\n"
+    count = len(stop.written)
+    return (f"dectprov: stopped by {name} while writing: {count} file"
+            f"{'s' if count != 1 else ''} written, every other as it was, each site at its "
+            "old revision or its new one; build again\n")
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise Stopped, once: what they interrupt removes what it
+    staged, and the exit code is 128 and the signal's number."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, _frame: object) -> None:
+        for each in STOPPING_SIGNALS:  # the cleaning up is not interrupted
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -370,3 +370,17 @@ def test_an_imported_number_no_device_item_holds_is_refused(digits: int, tmp_pat
     assert f"is a number of {digits} characters; no item of the device holds more than 20 " \
            "digits (64 bits) [import-value]" in err
     assert [p.name for p in root.iterdir() if p.name != ".dectprov.lock"] == []
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31 23:59", "9999-12-31 23:59-01:00",
+                                    "0001-01-01 00:00+01:00", "2099-01-01 00:00",
+                                    "1999-12-31 23:59"])
+def test_a_moment_the_stamps_cannot_write_is_a_usage_error(moment: str, root: Path) -> None:
+    """Was a traceback (OverflowError) once a site changed."""
+    text = (root / "sites" / "care-home.yaml").read_text(encoding="utf-8")
+    (root / "sites" / "care-home.yaml").write_text(
+        text.replace("profile_name:", "profile_name: Other\n# was:", 1), encoding="utf-8")
+    for command in ("plan", "build"):
+        code, out, err = run(command, "--root", str(root), "--now", moment)
+        assert (code, out) == (64, "") and "Traceback" not in err
+        assert "expected a moment from 2000 to 2098" in err

@@ -1,0 +1,236 @@
+"""A multi-site run ended by a signal, or losing a worker: no process outlives the command,
+the lock is free, nothing staged is left (after SIGKILL: after the next build), every
+site is at its old revision or its new one, and the exit code says which signal.
+These run real processes: `python -m compiler` on a fleet big enough for the workers,
+with the fault hook's `pause` slowing each site down."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import REPO, tree
+
+from compiler import app
+from compiler.cli import EXIT_INVALID, EXIT_OK
+from compiler.paths import LOCK_FILE
+from compiler.write import FAULT_ENVIRONMENT
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or
+                                (os.cpu_count() or 1) == 1,
+                                reason="needs Linux's /proc and workers (more than one core)")
+
+OLD, NEW = "2026-11-26 12:00", "2026-11-27 12:00"
+SITES = app.PARALLEL_FROM + 6
+
+
+def _generate(root: Path) -> None:
+    spec = importlib.util.spec_from_file_location("bench", REPO / "bench" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.generate(root, SITES, 4)
+
+
+def _environment(fault: str | None) -> dict[str, str]:
+    environment = {**os.environ, "DECTPROV_CACHE": "off"}
+    environment.pop(FAULT_ENVIRONMENT, None)
+    if fault is not None:
+        environment[FAULT_ENVIRONMENT] = fault
+    return environment
+
+
+def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "compiler", *args, "--root", str(root)],
+                          capture_output=True, text=True, env=_environment(None),
+                          check=False, cwd=REPO, timeout=60)
+
+
+def _start(root: Path, *args: str, fault: str | None = "pause:compile:1",
+           ) -> subprocess.Popen[str]:
+    """The command in a session of its own, so that every process it starts is found."""
+    return subprocess.Popen([sys.executable, "-m", "compiler", *args, "--root", str(root)],
+                            text=True, env=_environment(fault), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def _arguments(command: str) -> tuple[str, ...]:
+    return (command, "--now", NEW) if command in ("build", "plan") else (command,)
+
+
+def _session(leader: int) -> list[int]:
+    """Every live process of the session `leader` started."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = status.rpartition(")")[2].split()
+        if int(fields[3]) == leader and fields[0] != "Z":  # state, ppid, pgrp, session
+            found.append(int(entry))
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def _workers_started(process: subprocess.Popen[str]) -> list[int]:
+    def started() -> bool:
+        assert process.poll() is None, process.communicate()
+        return len(_children(process.pid)) >= 2
+
+    _until(started)
+    return _children(process.pid)
+
+
+def _assert_all_gone(leader: int) -> None:
+    """No process of the command is left within a few seconds."""
+    _until(lambda: not _session(leader), seconds=5.0)
+
+
+def _assert_whole_sites(root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    now = tree(root / "build")
+    assert not [name for name in now if name.endswith(".tmp")]
+    for site in {name.partition("/")[0] for name in new}:
+        files = {k: v for k, v in now.items() if k.startswith(f"{site}/")}
+        assert files in ({k: v for k, v in old.items() if k.startswith(f"{site}/")},
+                         {k: v for k, v in new.items() if k.startswith(f"{site}/")}), site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes],
+                                                              dict[str, bytes]]:
+    """A fleet built at OLD with every site then edited, and what a build at NEW gives."""
+    base = tmp_path_factory.mktemp("signals")
+    root = base / "root"
+    _generate(root)
+    assert _run(root, "build", "--now", OLD).returncode == EXIT_OK
+    old = tree(root / "build")
+    for path in (root / "sites").glob("*.yaml"):
+        path.write_text(path.read_text().replace("profile_name: ", "profile_name: X", 1))
+    clean = base / "clean"
+    shutil.copytree(root, clean)
+    assert _run(clean, "build", "--now", NEW).returncode == EXIT_OK
+    return root, old, tree(clean / "build")
+
+
+@pytest.fixture
+def fleet(built: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path,
+          ) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    root, old, new = built
+    shutil.copytree(root, tmp_path / "root")
+    return tmp_path / "root", old, new
+
+
+@pytest.mark.parametrize(("command", "sent"), [
+    ("build", signal.SIGTERM), ("build", signal.SIGINT), ("build", signal.SIGHUP),
+    ("check", signal.SIGTERM), ("plan", signal.SIGINT), ("validate", signal.SIGHUP)])
+def test_a_signal_while_the_workers_compile_stops_everything_and_writes_nothing(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]], command: str,
+        sent: signal.Signals) -> None:
+    root, old, _ = fleet
+    process = _start(root, *_arguments(command))
+    _workers_started(process)
+    time.sleep(0.2)  # the workers are staging
+    process.send_signal(sent)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 128 + sent
+    assert err == f"dectprov: stopped by {sent.name} before writing: nothing was written\n"
+    _assert_all_gone(process.pid)
+    assert tree(root / "build") == old  # nothing staged is left, nothing was written
+    assert _run(root, "build", "--no-wait", "--now", NEW).returncode == EXIT_OK
+
+
+def test_a_signal_while_the_build_writes_finishes_the_site_and_says_what_was_written(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    root, old, new = fleet
+    process = _start(root, "build", "--now", NEW, fault="pause:rename:3")
+    _workers_started(process)
+    first = sorted(name for name in new if name.startswith("site-00000/"))
+    _until(lambda: all((root / "build" / name).read_bytes() == new[name] for name in first))
+    process.send_signal(signal.SIGTERM)  # while the third file is renamed
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert err.splitlines()[-1].startswith("dectprov: stopped by SIGTERM while writing: 4 "
+                                           "files written, every other as it was")
+    _assert_all_gone(process.pid)
+    _assert_whole_sites(root, old, new)
+    assert _run(root, "build", "--no-wait", "--now", NEW).returncode == EXIT_OK
+    assert tree(root / "build") == new
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_the_workers_end_with_a_parent_killed_by_sigkill_and_free_the_lock(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]], command: str) -> None:
+    root, old, new = fleet
+    process = _start(root, *_arguments(command))
+    workers = _workers_started(process)
+    time.sleep(0.2)
+    process.kill()
+    process.communicate(timeout=10)
+    _assert_all_gone(process.pid)
+    assert not set(workers) & set(_session(process.pid))
+    files = {k: v for k, v in tree(root / "build").items() if not k.endswith(".tmp")}
+    assert files == old
+    rebuilt = _run(root, "build", "--no-wait", "--now", NEW)  # the lock is free at once
+    assert rebuilt.returncode == EXIT_OK, rebuilt.stderr
+    assert tree(root / "build") == new  # and what the kill left staged is gone
+
+
+def test_a_worker_killed_alone_is_one_line_and_writes_nothing(
+        fleet: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    root, old, _ = fleet
+    process = _start(root, "build", "--now", NEW)
+    workers = _workers_started(process)
+    time.sleep(0.2)
+    os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == EXIT_INVALID
+    assert err == ("dectprov: error: a worker process ended before it returned its sites "
+                   "(killed, or out of memory); nothing was written\n")
+    _assert_all_gone(process.pid)
+    assert tree(root / "build") == old
+
+
+@pytest.mark.parametrize("kind", ["symlink", "directory", "fifo"])
+def test_a_lock_file_that_is_not_a_plain_file_is_refused(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / "root"
+    _generate(root)
+    outside = tmp_path / "outside.lock"
+    lock = root / LOCK_FILE
+    if kind == "symlink":
+        lock.symlink_to(outside)
+    elif kind == "directory":
+        lock.mkdir()
+    else:
+        os.mkfifo(lock)
+    result = _run(root, "build", "--now", NEW)
+    assert result.returncode == EXIT_INVALID
+    assert result.stderr.startswith(f"dectprov: cannot lock {lock}: ")
+    assert result.stderr.endswith("; nothing was written\n")
+    assert len(result.stderr.splitlines()) == 1
+    assert not outside.exists()
+    assert not (root / "build").exists()
