@@ -27,7 +27,7 @@ from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_s
 from compiler.state import state_path, to_json
 from compiler.targets import Mapped, Target, importing_target
 from compiler.validate import validate_site
-from compiler.write import write_atomic
+from compiler.write import write_together
 
 SITE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECRETS_MODE = 0o600
@@ -101,9 +101,13 @@ def prepare(request: Request, now: datetime) -> Prepared:
 
 
 def write(prepared: Prepared) -> list[FileOutput]:
-    """Write each file atomically, the secrets first and the state last, as a build does."""
-    for output in prepared.outputs:
-        write_atomic(output.path, output.content, mode=output.mode)
+    """Write every file or none: each staged first, then all renamed into place, the
+    secrets first and the site file last, with the stopping signals held."""
+    # The site file last: until it is there, a killed import left no site behind.
+    site_file = [o for o in prepared.outputs if o.path.suffix == ".yaml"
+                 and o.mode != SECRETS_MODE]
+    ordered = [o for o in prepared.outputs if o not in site_file] + site_file
+    write_together([(o.path, o.content, o.mode) for o in ordered])
     return prepared.outputs
 
 

@@ -105,6 +105,27 @@ def commit(staged: Path, path: Path, faults: Faults | None = None,
         _sync_directory(path.parent)
 
 
+def write_together(files: Sequence[tuple[Path, bytes, int]],
+                   faults: Faults | None = None) -> None:
+    """Write (path, bytes, mode) files as one: every file staged first, then all renamed
+    into place, in order, with the stopping signals held. A failure or a signal while
+    staging leaves nothing staged and nothing written."""
+    faults = faults or Faults.from_environment()
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data, mode in files:
+            staged.append((stage(path, data, faults, mode), path))
+        with _signals_held():
+            for index, (temporary, path) in enumerate(staged):
+                commit(temporary, path, faults)
+                staged[index] = (path, path)  # renamed: nothing left to remove
+    except BaseException:
+        for temporary, path in staged:
+            if temporary != path:
+                temporary.unlink(missing_ok=True)
+        raise
+
+
 def _sync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:

@@ -234,3 +234,42 @@ def test_a_lock_file_that_is_not_a_plain_file_is_refused(tmp_path: Path, kind: s
     assert len(result.stderr.splitlines()) == 1
     assert not outside.exists()
     assert not (root / "build").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_an_import_stopped_while_it_stages_writes_nothing_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A kill after the site file was written left sites/<name>.yaml without its state,
+    and import then refused with import-exists. Every file is staged before any is
+    renamed: a signal while staging leaves no file and no staged file."""
+    from compiler import write
+    from compiler.cli import main
+
+    root = tmp_path / "root"
+    root.mkdir()
+    real_stage, calls = write.stage, []
+
+    def stage(*args: object, **kwargs: object) -> Path:
+        calls.append(args[0])
+        if len(calls) == 3:  # the site's files: secrets, XML, state staged ... then this
+            os.kill(os.getpid(), signum)
+        return real_stage(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write, "stage", stage)
+    xml = REPO / "build" / "care-home" / "7C2F80123456.xml"
+    imported = tmp_path / "dm.xml"
+    imported.write_bytes(xml.read_bytes().replace(b"${secret:care-home/", b"pw-"))
+    code = main(["import", str(imported), "--root", str(root), "--site", "annex"])
+    captured = capsys.readouterr()
+    assert code == 128 + signum
+    assert captured.err.endswith(f"dectprov: stopped by {signal.Signals(signum).name} before "
+                                 "writing: nothing was written\n")
+    assert len(calls) >= 3
+    assert [p.relative_to(root).as_posix() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != LOCK_FILE] == []
+    # Nothing half-done stands in the way: the same import, uninterrupted, writes it all.
+    monkeypatch.setattr(write, "stage", real_stage)
+    assert main(["import", str(imported), "--root", str(root), "--site", "annex"]) == EXIT_OK
+    assert (root / "sites" / "annex.yaml").is_file()
+    assert (root / "build" / "annex" / "state.json").is_file()
