@@ -384,3 +384,33 @@ def test_a_moment_the_stamps_cannot_write_is_a_usage_error(moment: str, root: Pa
         code, out, err = run(command, "--root", str(root), "--now", moment)
         assert (code, out) == (64, "") and "Traceback" not in err
         assert "expected a moment from 2000 to 2098" in err
+
+
+def test_with_workers_a_hostile_state_leaves_nothing_staged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enough sites for worker processes, some edited (so their files are staged) and
+    some states damaged: the build is refused, and no staged file is left anywhere."""
+    monkeypatch.setenv("DECTPROV_CACHE", "off")
+    root = tmp_path / "root"
+    (root / "sites").mkdir(parents=True)
+    for n in range(30):
+        (root / "sites" / f"v{n:02d}.yaml").write_text(
+            f"site: v{n:02d}\nmodel: N720\nmac: \"7C2F80CA22{n:02X}\"\nproviders:\n"
+            "  - name: PBX\n    domain: pbx.example.net\nhandsets:\n"
+            f"  - ipui: \"03{n:02X}0000A1\"\n    login: \"1\"\n    password: pw-1\n",
+            encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
+    before = tree(root / "build")
+    for n in (3, 7, 11, 19):
+        state = root / "build" / f"v{n:02d}" / "state.json"
+        state.write_text(state.read_text(encoding="utf-8").replace('"revision": 1',
+                                                                   '"revision": "x"'))
+    for n in range(20, 30):
+        site = root / "sites" / f"v{n:02d}.yaml"
+        site.write_text(site.read_text(encoding="utf-8") + "profile_name: Edited\n",
+                        encoding="utf-8")
+    code, _, err = run("build", "--root", str(root), "--now", NOW)
+    assert code == 1 and err.count("[state]") == 8  # the revision, and in its history
+    assert sorted(p.name for p in root.rglob("*.tmp")) == []
+    assert {k: v for k, v in tree(root / "build").items() if not k.endswith("state.json")} == {
+        k: v for k, v in before.items() if not k.endswith("state.json")}
