@@ -10,6 +10,7 @@ place (write). This module owns the lock and the cache.
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,14 @@ from compiler.diagnostics import (
     sorted_diagnostics,
 )
 from compiler.fleet import Fleet, settle
-from compiler.paths import BUILD_DIR, STATE_FILE, SourceFile, site_files
+from compiler.paths import (
+    BUILD_DIR,
+    SECRETS_FILE,
+    SITES_DIR,
+    STATE_FILE,
+    SourceFile,
+    site_files,
+)
 from compiler.plan import Options, SitePlan
 from compiler.removal import delete, removed_sites
 from compiler.site import Job, SiteResult
@@ -39,6 +47,7 @@ from compiler.write import (
     discard,
     stopped_after,
     sweep,
+    sweep_staged,
     write_results,
 )
 
@@ -351,6 +360,11 @@ def import_site(request: Request, moment: datetime | None = None,
     diagnostics: tuple[Diagnostic, ...] = ()
     try:
         with build_lock(request.root, wait=True, on_wait=on_wait):
+            # What a killed import staged: its site file, its secrets, its build.
+            secrets = request.secrets or request.root / SECRETS_FILE
+            sweep_staged(secrets.parent, glob.escape(secrets.name))
+            sweep_staged((request.out or request.root / SITES_DIR / "x").parent, "*.yaml")
+            sweep(request.root)
             prepared = importer.prepare(request, moment or now())
             diagnostics = tuple(prepared.diagnostics)
             if not prepared.ok:

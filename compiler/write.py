@@ -224,6 +224,17 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def sweep_staged(folder: Path, pattern: str) -> None:
+    """Remove the staged files (`.<name>.<random>.tmp`) a killed run left in `folder` for
+    the files named by `pattern` (a glob of names): plain files only, never through a
+    link. A staged secrets file holds passwords: it must not outlive the run."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for path in folder.glob(f".{pattern}.*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def sweep(root: Path) -> None:
     """Remove every staged file under build/<site>/, and the directories left empty, when a
     build under the lock is stopped before it knows which files it staged (they are in

@@ -273,3 +273,26 @@ def test_an_import_stopped_while_it_stages_writes_nothing_and_leaves_nothing(
     assert main(["import", str(imported), "--root", str(root), "--site", "annex"]) == EXIT_OK
     assert (root / "sites" / "annex.yaml").is_file()
     assert (root / "build" / "annex" / "state.json").is_file()
+
+
+def test_what_a_killed_import_staged_is_removed_by_the_next(tmp_path: Path) -> None:
+    """SIGKILL while an import stages (here: at its second file) leaves staged files, the
+    secrets' among them, with passwords. The next import removes them, then runs whole."""
+    root = tmp_path / "root"
+    root.mkdir()
+    imported = tmp_path / "dm.xml"
+    xml = REPO / "build" / "care-home" / "7C2F80123456.xml"
+    imported.write_bytes(xml.read_bytes().replace(b"${secret:care-home/", b"pw-"))
+    arguments = [sys.executable, "-m", "compiler", "import", str(imported), "--root",
+                 str(root), "--site", "annex"]
+    killed = subprocess.run(arguments, capture_output=True, text=True, cwd=REPO,
+                            env=_environment("kill:write:3"), check=False, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    staged = sorted(p.name for p in root.rglob("*.tmp"))
+    assert staged and any(name.startswith(".secrets.yaml.") for name in staged)
+    assert not (root / "sites" / "annex.yaml").exists()
+    done = subprocess.run(arguments, capture_output=True, text=True, cwd=REPO,
+                          env=_environment(None), check=False, timeout=60)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert sorted(p.name for p in root.rglob("*.tmp")) == []
+    assert (root / "sites" / "annex.yaml").is_file()
