@@ -314,7 +314,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     by_source = {job.source.display: job.source for job in jobs}
     wholes, changed = _whole_sites(chosen, by_source)
     publications, missing = publish_stage.resolve(root, wholes, store, to)
-    problems += unknown + changed + missing
+    problems += unknown + changed + missing + _shared_variables(wholes)
     if problems:
         return Published(Outcome.INVALID, tuple(sorted_diagnostics(problems)))
     try:
@@ -322,6 +322,21 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     except publish_stage.WriteFailed as failed:
         return Published(Outcome.FAILED, publications=failed.written, problem=failed.problem)
     return Published(Outcome.DONE, publications=tuple(publications))
+
+
+def _shared_variables(wholes: Sequence[tuple[State, Site]]) -> list[Diagnostic]:
+    """Secrets of two sites read from one environment variable (`care/home-1` and
+    `care-home/1`): one site would be given the other's password."""
+    from compiler.secrets import SecretRef, collision_message, collisions
+
+    where: dict[str, Site] = {}
+    for _, site in wholes:
+        for handset in site.handsets:
+            if isinstance(handset.password, SecretRef):
+                where.setdefault(handset.password.name, site)
+    return [Diagnostic(where[name].source, None, None, Severity.ERROR, "secret-collision", "",
+                       collision_message(name, earlier, f" (in {where[earlier].source})"))
+            for name, earlier in collisions(where) if where[name] is not where[earlier]]
 
 
 def _choose(results: Sequence[SiteResult], names: Sequence[str],

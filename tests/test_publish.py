@@ -545,3 +545,29 @@ def test_a_failed_rename_says_which_files_were_written(
         f"dectprov: cannot write {to}/{NX70_FILE}: Read-only file system; written 1 of 3 "
         f"({N720_FILE}); not written 2 of 3 ({NX70_FILE}, {VENDOR_FILE})\n")
     assert sorted(p.name for p in to.iterdir()) == [N720_FILE]
+
+
+def test_secrets_of_two_sites_read_from_one_variable_are_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`care/home-1` in site care and `care-home/1` in site care-home both read
+    DECTPROV_SECRET_CARE_HOME_1: one site would be given the other's password."""
+    from helpers import run
+
+    root = tmp_path / "root"
+    (root / "sites").mkdir(parents=True)
+    for n, (site, secret) in enumerate((("care", "care/home-1"), ("care-home", "care-home/1"))):
+        (root / "sites" / f"{site}.yaml").write_text(
+            f"site: {site}\nmodel: N720\nmac: \"7C2F80CA230{n}\"\nproviders:\n"
+            "  - name: PBX\n    domain: pbx.example.net\nhandsets:\n"
+            f"  - ipui: \"030{n}0000A1\"\n    login: \"1\"\n    password: {{secret: {secret}}}\n",
+            encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", "2026-11-27 12:00")[0] == 0
+    monkeypatch.setenv("DECTPROV_SECRET_CARE_HOME_1", "Sh4red-value")
+    code, out, err = run("publish", "--root", str(root), "--to", str(tmp_path / "out"))
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "sites/care.yaml: error: secret 'care/home-1' and 'care-home/1' (in "
+        "sites/care-home.yaml) are both read from the environment variable "
+        "DECTPROV_SECRET_CARE_HOME_1: rename one of them [secret-collision]")
+    assert "Sh4red-value" not in out + err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
