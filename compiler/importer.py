@@ -19,6 +19,7 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.emit import quoted, site_yaml
+from compiler.files import read_plain
 from compiler.model import Site, build_site
 from compiler.paths import BUILD_DIR, SITES_DIR, shown
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
@@ -90,14 +91,14 @@ def prepare(request: Request, now: datetime) -> Prepared:
         return Prepared(diagnostics=sorted_diagnostics(diagnostics))
     site_data = _pin_slots(site_data, mapped, target.database_slots)
     paths = _Paths.of(request, name)
-    diagnostics += paths.problems()
+    site_outputs = _site_outputs(site_data, mapped, target, paths, now)
+    diagnostics += paths.problems(site_outputs)
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
     diagnostics += secret_problems
     if has_errors(diagnostics):
         return Prepared(diagnostics=sorted_diagnostics(diagnostics))
     outputs = [secrets_output] if secrets_output else []
-    outputs += _site_outputs(site_data, mapped, target, paths, now)
-    return Prepared(outputs, sorted_diagnostics(diagnostics), site_data)
+    return Prepared(outputs + site_outputs, sorted_diagnostics(diagnostics), site_data)
 
 
 def write(prepared: Prepared) -> list[FileOutput]:
@@ -230,12 +231,15 @@ class _Paths:
         """Relative to the root, as build names files; else as given."""
         return shown(self.root, path)
 
-    def problems(self) -> list[Diagnostic]:
+    def problems(self, outputs: list[FileOutput]) -> list[Diagnostic]:
+        """What stands in the way. A file that already holds exactly what this import
+        writes does not: an import stopped by a kill between its renames is run again."""
+        same = {output.path for output in outputs if _holds(output)}
         found = []
         if self.out.name != f"{self.site}.yaml":
             found.append(_option("--out", "import-out", f"the file of site '{self.site}' must "
                                  f"be named {self.site}.yaml: a site's name is its file's name"))
-        if os.path.lexists(self.out):
+        if os.path.lexists(self.out) and self.out not in same:
             found.append(self._error(self.out, "import-exists", "the file exists; import "
                                      "writes a new site and overwrites nothing"))
         for path in (self.root / BUILD_DIR, self.build):
@@ -244,7 +248,8 @@ class _Paths:
                                          "dectprov writes only into real directories under "
                                          "the root"))
                 return found
-        if os.path.lexists(self.build) and (not self.build.is_dir() or any(self.build.iterdir())):
+        if os.path.lexists(self.build) and (not self.build.is_dir() or any(
+                path not in same for path in self.build.iterdir())):
             found.append(self._error(self.build, "import-exists", "already holds a build: its "
                                      "state says what the device holds, and an import would "
                                      "replace it; delete it first if the site is new here"))
@@ -287,6 +292,14 @@ def _secrets_output(root: Path, paths: _Paths, secrets: dict[str, str],
     text = (text or SECRETS_HEADER) + lines
     note = f"{len(added)} secret{'s' if len(added) != 1 else ''} added"
     return FileOutput(paths.secrets, display, text.encode("utf-8"), SECRETS_MODE, note), []
+
+
+def _holds(output: FileOutput) -> bool:
+    """The file is there, a plain file, with exactly these bytes."""
+    try:
+        return read_plain(output.path, len(output.content)) == output.content
+    except OSError:
+        return False
 
 
 def _reads_as(text: str, values: dict[str, str]) -> bool:

@@ -275,9 +275,12 @@ def test_an_import_stopped_while_it_stages_writes_nothing_and_leaves_nothing(
     assert (root / "build" / "annex" / "state.json").is_file()
 
 
-def test_what_a_killed_import_staged_is_removed_by_the_next(tmp_path: Path) -> None:
-    """SIGKILL while an import stages (here: at its second file) leaves staged files, the
-    secrets' among them, with passwords. The next import removes them, then runs whole."""
+@pytest.mark.parametrize("fault", ["kill:write:1", "kill:write:3", "kill:rename:1",
+                                   "kill:rename:2", "kill:rename:3", "kill:rename:4"])
+def test_an_import_killed_anywhere_is_finished_by_the_next(tmp_path: Path, fault: str) -> None:
+    """SIGKILL while an import stages or renames its files leaves some in place, or staged
+    (the secrets' among them, with passwords). The next import removes the staged ones,
+    takes what is already in place as its own (byte for byte), and runs whole."""
     root = tmp_path / "root"
     root.mkdir()
     imported = tmp_path / "dm.xml"
@@ -286,13 +289,17 @@ def test_what_a_killed_import_staged_is_removed_by_the_next(tmp_path: Path) -> N
     arguments = [sys.executable, "-m", "compiler", "import", str(imported), "--root",
                  str(root), "--site", "annex"]
     killed = subprocess.run(arguments, capture_output=True, text=True, cwd=REPO,
-                            env=_environment("kill:write:3"), check=False, timeout=60)
+                            env=_environment(fault), check=False, timeout=60)
     assert killed.returncode == -signal.SIGKILL
-    staged = sorted(p.name for p in root.rglob("*.tmp"))
-    assert staged and any(name.startswith(".secrets.yaml.") for name in staged)
-    assert not (root / "sites" / "annex.yaml").exists()
+    if fault.startswith("kill:write"):
+        assert not (root / "sites" / "annex.yaml").exists()
     done = subprocess.run(arguments, capture_output=True, text=True, cwd=REPO,
                           env=_environment(None), check=False, timeout=60)
     assert done.returncode == EXIT_OK, done.stderr
     assert sorted(p.name for p in root.rglob("*.tmp")) == []
-    assert (root / "sites" / "annex.yaml").is_file()
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    assert subprocess.run([*arguments[:6], str(whole), *arguments[7:]], cwd=REPO,
+                          env=_environment(None), check=False, timeout=60).returncode == EXIT_OK
+    assert {k: v for k, v in tree(root).items() if k != LOCK_FILE} == {
+        k: v for k, v in tree(whole).items() if k != LOCK_FILE}
