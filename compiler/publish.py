@@ -30,7 +30,7 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.paths import BUILD_DIR, site_directory
 from compiler.secrets import PLACEHOLDER, SecretRef, SecretStore, environment_name
 from compiler.targets import Target, target_for
-from compiler.write import Faults
+from compiler.write import Faults, sync_directory
 
 if TYPE_CHECKING:
     from compiler.model import Site
@@ -293,7 +293,7 @@ def _write_staged(publications: list[Publication], faults: Faults, stop: SignalS
             os.replace(staged[number], publication.path)
         stop.written, stop.unwritten = stop.written + (publication,), stop.unwritten[1:]
     for folder in dict.fromkeys(p.path.parent for p in publications):
-        _sync_directory(folder)
+        sync_directory(folder)
 
 
 @contextmanager
@@ -343,14 +343,6 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
-    finally:
-        os.close(descriptor)
-
-
-def _sync_directory(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
     finally:
         os.close(descriptor)
 

@@ -102,7 +102,7 @@ def commit(staged: Path, path: Path, faults: Faults | None = None,
         staged.unlink(missing_ok=True)
         raise
     if durable:
-        _sync_directory(path.parent)
+        sync_directory(path.parent)
 
 
 def write_together(files: Sequence[tuple[Path, bytes, int]],
@@ -126,7 +126,7 @@ def write_together(files: Sequence[tuple[Path, bytes, int]],
         raise
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)

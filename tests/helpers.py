@@ -23,6 +23,19 @@ def copy_sites(root: Path) -> Path:
     return root
 
 
+def small_fleet(root: Path, count: int) -> Path:
+    """`root` holding `count` small N720 sites (v00, v01 ...), one handset each, enough
+    for worker processes from 24 on."""
+    (root / "sites").mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (root / "sites" / f"v{n:02d}.yaml").write_text(
+            f"site: v{n:02d}\nmodel: N720\nmac: \"7C2F80CA22{n:02X}\"\nproviders:\n"
+            "  - name: PBX\n    domain: pbx.example.net\nhandsets:\n"
+            f"  - ipui: \"03{n:02X}0000A1\"\n    login: \"1\"\n    password: pw-1\n",
+            encoding="utf-8")
+    return root
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     """`dectprov argv...` in this process: the exit code, standard output, standard error."""
     out, err = io.StringIO(), io.StringIO()

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import run
+from helpers import run, small_fleet
 
 from compiler.cli import main
 
@@ -391,14 +391,7 @@ def test_with_workers_a_hostile_state_leaves_nothing_staged(
     """Enough sites for worker processes, some edited (so their files are staged) and
     some states damaged: the build is refused, and no staged file is left anywhere."""
     monkeypatch.setenv("DECTPROV_CACHE", "off")
-    root = tmp_path / "root"
-    (root / "sites").mkdir(parents=True)
-    for n in range(30):
-        (root / "sites" / f"v{n:02d}.yaml").write_text(
-            f"site: v{n:02d}\nmodel: N720\nmac: \"7C2F80CA22{n:02X}\"\nproviders:\n"
-            "  - name: PBX\n    domain: pbx.example.net\nhandsets:\n"
-            f"  - ipui: \"03{n:02X}0000A1\"\n    login: \"1\"\n    password: pw-1\n",
-            encoding="utf-8")
+    root = small_fleet(tmp_path / "root", 30)
     assert run("build", "--root", str(root), "--now", NOW)[0] == 0
     before = tree(root / "build")
     for n in (3, 7, 11, 19):

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import copy_sites, run, tree
+from helpers import copy_sites, run, small_fleet, tree
 
 NOW = "2026-11-27 12:00"
 
@@ -110,13 +110,7 @@ def test_what_is_not_a_removed_sites_build_is_never_deleted(root: Path) -> None:
 
 def test_a_removed_site_among_many_is_the_same_with_workers(tmp_path: Path) -> None:
     """Enough sites for worker processes: the removal is planned and done alike."""
-    root = copy_sites(tmp_path / "root")
-    for n in range(30):
-        (root / "sites" / f"v{n:02d}.yaml").write_text(
-            f"site: v{n:02d}\nmodel: N720\nmac: \"7C2F80CA22{n:02X}\"\nproviders:\n"
-            "  - name: PBX\n    domain: pbx.example.net\nhandsets:\n"
-            f"  - ipui: \"03{n:02X}0000A1\"\n    login: \"1\"\n    password: pw-1\n",
-            encoding="utf-8")
+    root = small_fleet(copy_sites(tmp_path / "root"), 30)
     code, _, err = run("build", "--root", str(root), "--now", NOW)
     assert code == 0, err
     for n in (3, 17):
