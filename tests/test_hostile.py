@@ -407,3 +407,20 @@ def test_with_workers_a_hostile_state_leaves_nothing_staged(
     assert sorted(p.name for p in root.rglob("*.tmp")) == []
     assert {k: v for k, v in tree(root / "build").items() if not k.endswith("state.json")} == {
         k: v for k, v in before.items() if not k.endswith("state.json")}
+
+
+def test_a_committed_cache_folder_or_link_is_never_used(
+        root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A committed .dectprov-cache link to ../victim made check delete ../victim/models/
+    and write a pickle there. The cache lives in the user's cache directory: whatever the
+    tree holds under that name is neither read nor written."""
+    victim = tmp_path / "victim"
+    (victim / "models").mkdir(parents=True)
+    (victim / "models" / "keep.txt").write_text("mine", encoding="utf-8")
+    (root / ".dectprov-cache").symlink_to(victim, target_is_directory=True)
+    before = tree(victim)
+    for command in (["build", "--now", NOW], ["check"], ["plan", "--now", NOW]):
+        assert main([*command, "--root", str(root)]) in (0, 2)
+        capsys.readouterr()
+    assert tree(victim) == before
+    assert (root / ".dectprov-cache").is_symlink()
