@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compiler import site as site_stage
 from compiler.cache import Cache
@@ -468,11 +468,32 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
     pool = ProcessPoolExecutor(min(cores + 1, 8), mp_context=context,
                                initializer=workers.started, initargs=(os.getpid(),))
     try:
-        return list(pool.map(workers.run, jobs, chunksize=4))
+        results = list(pool.map(workers.run, jobs, chunksize=4))
     except BrokenProcessPool as broken:
-        raise WorkerLost() from broken
-    finally:  # stopped by a signal as well: the workers end once their sites are done
         pool.shutdown(wait=True, cancel_futures=True)
+        raise WorkerLost() from broken
+    except BaseException:
+        # Stopped by a signal: the workers are ended rather than waited for (a worker
+        # forked while the pool's thread held a lock may never start), and the pool's
+        # thread, which then finds them gone, ends quietly.
+        _end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _end_workers(pool: Any) -> None:
+    import multiprocessing
+    import threading
+
+    hook = threading.excepthook
+    threading.excepthook = lambda _: None  # the pool's thread, on finding them killed
+    try:
+        for child in multiprocessing.active_children():
+            child.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        threading.excepthook = hook
 
 
 # -- check -------------------------------------------------------------------------------
