@@ -175,11 +175,12 @@ def test_a_signal_while_the_build_writes_finishes_the_site_and_says_what_was_wri
     process.send_signal(signal.SIGTERM)  # while the third file is renamed
     _, err = process.communicate(timeout=10)
     assert process.returncode == 128 + signal.SIGTERM
-    # The third file (site-00001's first) pauses; under load the signal may land a site
-    # or two later: the count is of whole sites all the same.
+    # The third file (site-00001's first) pauses; under load the signal may land just
+    # before that site's renames begin, or a site or two later: the count is of whole
+    # sites all the same.
     found = re.match(r"dectprov: stopped by SIGTERM while writing: ([0-9]+) files written, "
                      r"every other as it was", err.splitlines()[-1])
-    assert found is not None and int(found[1]) >= 4 and int(found[1]) % 2 == 0, err
+    assert found is not None and int(found[1]) >= 2 and int(found[1]) % 2 == 0, err
     _assert_all_gone(process.pid)
     _assert_whole_sites(root, old, new)
     assert _run(root, "build", "--no-wait", "--now", NEW).returncode == EXIT_OK
