@@ -45,6 +45,7 @@ from compiler.write import (
     Faults,
     build_lock,
     discard,
+    signals_held,
     stopped_after,
     sweep,
     sweep_staged,
@@ -468,7 +469,9 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
     pool = ProcessPoolExecutor(min(cores + 1, 8), mp_context=context,
                                initializer=workers.started, initargs=(os.getpid(),))
     try:
-        results = list(pool.map(workers.run, jobs, chunksize=4))
+        with signals_held():  # a stop that lands while a worker is forked waits for it
+            pending = pool.map(workers.run, jobs, chunksize=4)
+        results = list(pending)
     except BrokenProcessPool as broken:
         pool.shutdown(wait=True, cancel_futures=True)
         raise WorkerLost() from broken
@@ -483,17 +486,23 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
 
 
 def _end_workers(pool: Any) -> None:
+    """Kill the pool's workers and shut it down. The pool's own threads, which find them
+    gone (now or while the process ends), say nothing: the command's line has said it."""
     import multiprocessing
     import threading
 
-    hook = threading.excepthook
-    threading.excepthook = lambda _: None  # the pool's thread, on finding them killed
-    try:
-        for child in multiprocessing.active_children():
-            child.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
-    finally:
-        threading.excepthook = hook
+    previous = threading.excepthook
+
+    def quiet(args: Any) -> None:
+        name = type(args.thread).__name__ if args.thread is not None else ""
+        if name != "_ExecutorManagerThread" and not (
+                args.thread is not None and args.thread.name.startswith("QueueFeederThread")):
+            previous(args)
+
+    threading.excepthook = quiet
+    for child in multiprocessing.active_children():
+        child.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- check -------------------------------------------------------------------------------

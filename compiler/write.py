@@ -115,7 +115,7 @@ def write_together(files: Sequence[tuple[Path, bytes, int]],
     try:
         for path, data, mode in files:
             staged.append((stage(path, data, faults, mode), path))
-        with _signals_held():
+        with signals_held():
             for index, (temporary, path) in enumerate(staged):
                 commit(temporary, path, faults)
                 staged[index] = (path, path)  # renamed: nothing left to remove
@@ -214,9 +214,10 @@ def stopped_after(written: Sequence[Path]) -> Iterator[None]:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """The stopping signals wait while a site's files are renamed: a stopped build leaves
-    every site at its old revision or its new one."""
+def signals_held() -> Iterator[None]:
+    """The stopping signals wait in this block: while a site's files are renamed (a
+    stopped build leaves every site at its old revision or its new one), and while worker
+    processes are forked (a stop raised in a fork's own handlers would be lost)."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
     try:
         yield
@@ -273,7 +274,7 @@ def write_results(results: Sequence[SiteResult], faults: Faults | None = None,
     try:
         for number, result in enumerate(results):
             try:
-                with _signals_held():
+                with signals_held():
                     written += _write_site(result, faults or Faults())
             except OSError as err:
                 discard(results[number:])
