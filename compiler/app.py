@@ -172,7 +172,7 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
     """Every site file loaded, validated and modelled, whole, with the fleet's checks;
     nothing is planned. (For programs and tests: a whole fleet's models take memory.)"""
     sources = site_files(root, list(files))
-    results = [site_stage.check_site(s) for s in sources if not s.escapes_root]
+    results = [site_stage.check_site(s) for s in sources if s.refusal is None]
     fleet = settle(sources, results, lambda result: result.identities)
     return Models(fleet.diagnostics, tuple(r.site for r in results if r.site is not None))
 
@@ -422,7 +422,7 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
     """Every site of `sources` compiled, and the fleet settled, with the job of each
     result. `changes` keeps every change of each plan, to be shown."""
     jobs = [Job(source, root, options, stage, changes) for source in sources
-            if not source.escapes_root]
+            if source.refusal is None]
     by_source = {job.source.display: job for job in jobs}
 
     def places(result: SiteResult) -> Sequence[Identity]:

@@ -19,7 +19,7 @@ from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
 from compiler.model import DEFAULT_DEREGISTRATION_THRESHOLD, Handset, Site
 from compiler.paths import BUILD_DIR, STATE_FILE
-from compiler.plan import Change, ChangeKind, field_changes, handset_changes
+from compiler.plan import Change, ChangeKind, field_changes, handset_changes, loses_handset
 from compiler.state import (
     FILE_LIMIT,
     STATE_LIMIT,
@@ -392,13 +392,6 @@ def _where(key: Key | None) -> str:
     return f"slot {key}" if isinstance(key, int) else f"handset {key}"
 
 
-def _loses_handset(record: SlotRecord, handset: Handset | None) -> bool:
-    """As the plan counts it: the entry goes, or its IPUI is no longer bound there."""
-    if handset is None:
-        return True
-    return record.ipui is not None and handset.ipui != record.ipui
-
-
 def _threshold(ref: str, name: str, shown: str, before: State | None,
                assigned: dict[Key, Handset], threshold: float,
                allowed: tuple[str, ...]) -> list[Diagnostic]:
@@ -406,7 +399,7 @@ def _threshold(ref: str, name: str, shown: str, before: State | None,
         return []
     previous = before.in_use()
     lost = sum(1 for key, record in previous.items()
-               if _loses_handset(record, assigned.get(key)))
+               if loses_handset(record, assigned.get(key)))
     share = 100.0 * lost / len(previous) if previous else 0.0
     if len(previous) < 4 or share <= threshold:
         return []

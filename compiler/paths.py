@@ -29,11 +29,6 @@ class SourceFile:
     def stem(self) -> str:
         return self.path.stem
 
-    @property
-    def escapes_root(self) -> bool:
-        """Not to be read: see `refusal`."""
-        return self.refusal is not None
-
 
 def site_files(root: Path, given: list[Path] | None = None) -> list[SourceFile]:
     """The files named on the command line, or every sites/*.yaml under the root. A

@@ -418,7 +418,7 @@ def _breach(site: Site, state: State | None,
             assigned: dict[Key, Handset]) -> tuple[int, int, float] | None:
     """(lost, in use, share) when a build takes more handsets off than the threshold."""
     previous = state.in_use() if state else {}
-    lost = sum(1 for slot, record in previous.items() if _loses_handset(record, assigned.get(slot)))
+    lost = sum(1 for slot, record in previous.items() if loses_handset(record, assigned.get(slot)))
     share = 100.0 * lost / len(previous) if previous else 0.0
     if len(previous) < 4 or share <= site.deregistration_threshold:
         return None
@@ -438,7 +438,7 @@ def _threshold(site: Site, state: State | None, assigned: dict[Key, Handset],
                    "--force (or set deregistration_threshold)")]
 
 
-def _loses_handset(record: SlotRecord, handset: Handset | None) -> bool:
+def loses_handset(record: SlotRecord, handset: Handset | None) -> bool:
     """A slot loses its handset when its entry goes, or its IPUI is no longer bound there."""
     if handset is None:
         return True
