@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(params=["cache", "no cache"])
+def built_examples(request: pytest.FixtureRequest, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A root holding the example sites, built, once with the cache and once without."""
+    from helpers import copy_sites, run
+
+    if request.param == "no cache":
+        monkeypatch.setenv("DECTPROV_CACHE", "off")
+    root = copy_sites(tmp_path / "root")
+    assert run("build", "--root", str(root), "--now", "2026-11-27 12:00")[0] == 0
+    return root

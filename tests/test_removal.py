@@ -14,15 +14,10 @@ from helpers import copy_sites, run, small_fleet, tree
 NOW = "2026-11-27 12:00"
 
 
-@pytest.fixture(params=["cache", "no cache"])
-def root(request: pytest.FixtureRequest, tmp_path: Path,
-         monkeypatch: pytest.MonkeyPatch) -> Path:
-    if request.param == "no cache":
-        monkeypatch.setenv("DECTPROV_CACHE", "off")
-    root = copy_sites(tmp_path / "root")
-    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
-    (root / "sites" / "vendor-example.yaml").unlink()
-    return root
+@pytest.fixture
+def root(built_examples: Path) -> Path:
+    (built_examples / "sites" / "vendor-example.yaml").unlink()
+    return built_examples
 
 
 def test_a_removed_site_is_planned_and_refused_without_force(root: Path) -> None:

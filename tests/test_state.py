@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import copy_sites, run, tree
+from helpers import run, tree
 
 from compiler.jsonpos import position_of, positions
 from compiler.state import STATE_LIMIT, load_state, parse_state, to_json
@@ -136,14 +136,9 @@ def test_positions_name_line_and_column() -> None:
 # -- a state that disagrees with the file written with it ----------------------------------
 
 
-@pytest.fixture(params=["cache", "no cache"])
-def built(request: pytest.FixtureRequest, tmp_path: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Path:
-    if request.param == "no cache":
-        monkeypatch.setenv("DECTPROV_CACHE", "off")
-    root = copy_sites(tmp_path / "root")
-    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
-    return root
+@pytest.fixture
+def built(built_examples: Path) -> Path:
+    return built_examples
 
 
 NOW = "2026-11-27 12:00"
