@@ -26,6 +26,7 @@ class Param:
     kind: Kind
     field: str
     verified: bool = True
+    source: str = "gigaset-faq"  # a key of targets.sources.SOURCES
 
 
 PIN_RANDOM = Param("BS_CUSTOM.bit.UseRandomRegistrationPIN", Kind.BIT, "registration.pin")
@@ -36,20 +37,27 @@ WINDOW_DURATION = Param("BS_AE_Subscriber.ulIPUIRegistrationDuration", Kind.INT,
                         "registration.window.duration")
 
 _P = "BS_VOIP_Data.astVoipProviders[{provider}]."
-PROVIDER_NAME = Param(_P + "aucSIP_PROVIDER_NAME[%]", Kind.STRING, "providers[].name")
-PROVIDER_DOMAIN = Param(_P + "aucSIP_DOMAIN[%]", Kind.STRING, "providers[].domain")
-PROVIDER_PROXY = Param(_P + "aucSIP_SERVER[%]", Kind.STRING, "providers[].proxy")
-PROVIDER_PROXY_PORT = Param(_P + "uiSIP_SERVER_PORT", Kind.INT, "providers[].proxy")
-PROVIDER_REGISTRAR = Param(_P + "aucSIP_REGISTRAR[%]", Kind.STRING, "providers[].registrar")
-PROVIDER_REGISTRAR_PORT = Param(_P + "uiSIP_REGISTRAR_PORT", Kind.INT, "providers[].registrar")
-PROVIDER_REREGISTER = Param(_P + "uiRE_REGISTRATION_TIMER", Kind.INT,
-                            "providers[].reregister_seconds")
-PROVIDER_OUTBOUND_MODE = Param(_P + "ucOUTBOUND_PROXY_MODE", Kind.INT,
-                               "providers[].outbound_proxy", verified=False)
-PROVIDER_OUTBOUND = Param(_P + "aucOUTBOUND_PROXY[%]", Kind.STRING, "providers[].outbound_proxy")
-PROVIDER_OUTBOUND_PORT = Param(_P + "uiOUTBOUND_PROXY_PORT", Kind.INT,
-                               "providers[].outbound_proxy")
-PROVIDER_TRANSPORT = Param(_P + "ucSIP_PREFERRED_TRANSPORT_LAYER", Kind.INT, "providers[]")
+
+
+def _provider(item: str, kind: Kind, field: str, verified: bool = True) -> Param:
+    """A provider profile's item, as Gigaset's own N720 template writes it."""
+    return Param(_P + item, kind, field, verified, source="wazo-n720-3cb9e3f0")
+
+
+PROVIDER_NAME = _provider("aucSIP_PROVIDER_NAME[%]", Kind.STRING, "providers[].name")
+PROVIDER_DOMAIN = _provider("aucSIP_DOMAIN[%]", Kind.STRING, "providers[].domain")
+PROVIDER_PROXY = _provider("aucSIP_SERVER[%]", Kind.STRING, "providers[].proxy")
+PROVIDER_PROXY_PORT = _provider("uiSIP_SERVER_PORT", Kind.INT, "providers[].proxy")
+PROVIDER_REGISTRAR = _provider("aucSIP_REGISTRAR[%]", Kind.STRING, "providers[].registrar")
+PROVIDER_REGISTRAR_PORT = _provider("uiSIP_REGISTRAR_PORT", Kind.INT, "providers[].registrar")
+PROVIDER_REREGISTER = _provider("uiRE_REGISTRATION_TIMER", Kind.INT,
+                                "providers[].reregister_seconds")
+PROVIDER_OUTBOUND_MODE = _provider("ucOUTBOUND_PROXY_MODE", Kind.INT,
+                                   "providers[].outbound_proxy", verified=False)
+PROVIDER_OUTBOUND = _provider("aucOUTBOUND_PROXY[%]", Kind.STRING, "providers[].outbound_proxy")
+PROVIDER_OUTBOUND_PORT = _provider("uiOUTBOUND_PROXY_PORT", Kind.INT,
+                                   "providers[].outbound_proxy")
+PROVIDER_TRANSPORT = _provider("ucSIP_PREFERRED_TRANSPORT_LAYER", Kind.INT, "providers[]")
 
 _A = "BS_VOIP_Data.astVoipAccounts[{slot}]."
 ACCOUNT_ACTIVE = Param(_A + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", Kind.BIT, "handsets[].enabled")

@@ -19,6 +19,7 @@ class Param:
     name: str
     field: str
     verified: bool = True
+    source: str = "wazo-nx70"  # a key of targets.sources.SOURCES
 
 
 # Handsets, keyed by IPUI. `add_hs` and `update_dm` are operations (<oper>), the rest params.
