@@ -14,6 +14,7 @@ from compiler.secrets import SecretRef
 
 DEFAULT_SIP_PORT = 5060
 DEFAULT_REREGISTER_SECONDS = 180
+DEFAULT_STUN_PORT = 3478  # STUN's port (RFC 5389), and the N720 template's 0x0d96
 DEFAULT_DEREGISTRATION_THRESHOLD = 30.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"([0-9]+)([smhd])")
@@ -26,9 +27,18 @@ class Endpoint:
     port: int
 
     @classmethod
-    def parse(cls, text: str) -> Endpoint:
+    def parse(cls, text: str, default_port: int = DEFAULT_SIP_PORT) -> Endpoint:
         host, _, port = text.partition(":")
-        return cls(host, int(port) if port else DEFAULT_SIP_PORT)
+        return cls(host, int(port) if port else default_port)
+
+
+@dataclass(frozen=True)
+class Stun:
+    """STUN on, for a provider: the server, and how often to ask it again (None: as the
+    device has it)."""
+
+    server: Endpoint
+    refresh_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,13 @@ class Provider:
     registrar: Endpoint
     outbound_proxy: Endpoint | None
     reregister_seconds: int
+    # The typed settings below: None when the site does not set them, and then nothing new
+    # is written for them (the transport's UDP excepted, which every file writes).
+    transport: str | None = None  # udp | tcp | tls
+    srtp: bool | None = None
+    codecs: tuple[str, ...] | None = None  # in order of preference
+    dtmf: str | None = None  # auto | inband | rfc2833 | sip-info
+    stun: Stun | bool | None = None  # a Stun: on; False: off
 
 
 @dataclass(frozen=True)
@@ -192,7 +209,23 @@ def _provider(index: int, data: dict[str, Any]) -> Provider:
         registrar=registrar,
         outbound_proxy=Endpoint.parse(outbound) if outbound else None,
         reregister_seconds=data.get("reregister_seconds", DEFAULT_REREGISTER_SECONDS),
+        **_provider_settings(data),
     )
+
+
+def _provider_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """The typed settings a provider sets; the others stay None."""
+    found: dict[str, Any] = {key: data[key] for key in ("transport", "srtp", "dtmf")
+                             if key in data}
+    if "codecs" in data:
+        found["codecs"] = tuple(data["codecs"])
+    stun = data.get("stun")
+    if isinstance(stun, dict):
+        found["stun"] = Stun(Endpoint.parse(stun["server"], DEFAULT_STUN_PORT),
+                             stun.get("refresh_seconds"))
+    elif stun is False:
+        found["stun"] = False
+    return found
 
 
 def _handset(position: int, data: dict[str, Any], providers: dict[str, int], line: int) -> Handset:

@@ -338,7 +338,9 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
             continue
         grouped.setdefault((kind, index), set()).add(name)
     previous = state.in_use() if state else {}
-    # A scope the old file did not have at all is new: its fields are not listed.
+    # A scope the old file did not have at all is new: its fields are not listed. Items of
+    # every provider at once (index None) are fields of providers that were there.
+    existed.add(("provider", None))
     return [_field_change(kind, index, tuple(sorted(names)) if (kind, index) in existed else (),
                           previous, assigned)
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]

@@ -115,8 +115,11 @@ def describe_change(change: Change, site: Site | None) -> str:
         ChangeKind.PIN: lambda: "registration PIN: " + (_pin(site) if site else "changed"),
         ChangeKind.WINDOW: lambda: "registration window: " + (_window(site) if site
                                                               else "changed"),
-        ChangeKind.PROVIDER: lambda: f"provider {change.index}{_provider(site, change)}: "
-                                     + (f"{fields} changed" if fields else "new"),
+        ChangeKind.PROVIDER: lambda: (
+            f"provider {change.index}{_provider(site, change)}: "
+            + (f"{fields} changed" if fields else "new") if change.index is not None
+            # An item of every provider profile at once (the N720's DTMF mode).
+            else f"all providers: {fields} changed"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
         ChangeKind.SITE_REMOVED: lambda: (
             f"site removed: its {_count(int(change.fields[0]), 'handset')} are no longer "

@@ -148,6 +148,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _site_name(report, stem)
     _providers(report)
     _ports(report)
+    _provider_settings(report)
     identities = _handsets(report, target)
     _literal_passwords(report)
     _secret_references(report)
@@ -360,6 +361,29 @@ def _ports(report: _Report) -> None:
                              "of range: must be 1 to 65535")
 
 
+def _provider_settings(report: _Report) -> None:
+    """The typed provider settings, beyond their schema; which family writes which is the
+    target's to say (site_problems)."""
+    for index, provider in _entries(report.data, "providers"):
+        stun = provider.get("stun")
+        if stun is True:
+            report.error(("providers", index, "stun"), "stun-value", "stun: true names no "
+                         "server; give {server: host[:port]}, or false to turn STUN off")
+        server = stun.get("server") if isinstance(stun, dict) else None
+        port = server.rpartition(":")[2] if isinstance(server, str) and ":" in server else ""
+        if _PORT.fullmatch(port) and not 1 <= int(port) <= 65535:
+            report.error(("providers", index, "stun", "server"), "range", f"port {int(port)} "
+                         "is out of range: must be 1 to 65535")
+        codecs = provider.get("codecs")
+        seen: set[str] = set()
+        for position, codec in enumerate(codecs if isinstance(codecs, list) else []):
+            if not isinstance(codec, str):
+                continue  # the schema reports it
+            if codec in seen:
+                report.error(("providers", index, "codecs", position), "codec-duplicate",
+                             f"'{clip(codec)}' is already in the list; name each codec once")
+            seen.add(codec)
+
 
 def _handsets(report: _Report, target: Target | None) -> list[Identity]:
     identities: list[Identity] = []
@@ -481,6 +505,9 @@ def _text_fields(data: dict[str, Any],
         for key in _PROVIDER_TEXT:
             if key in provider:
                 yield ("providers", index, key), f"providers.{key}", provider[key]
+        stun = provider.get("stun")
+        if isinstance(stun, dict) and "server" in stun:
+            yield ("providers", index, "stun", "server"), "providers.stun", stun["server"]
     defaults = data.get("defaults")
     if isinstance(defaults, dict):
         for key in _HANDSET_TEXT:

@@ -401,13 +401,13 @@ def test_extra_values_last_in_name_order() -> None:
         "SystemSettings.global.SipMulticastEnabled": False,
         "DmGlobal.0.NtpServer": "ptbtime1.ptb.de",
         "SipProvider.0.WithDeregOnHsNotReachable": True,
-        "SipProvider.0.DTMFTransmission": 2,
+        "SipProvider.0.MWISubscription": 1,
     })
     assert lines(render(site))[-9:] == [
         "</oper>",
         "<!-- extra parameters -->",
         param("DmGlobal.0.NtpServer", "ptbtime1.ptb.de"),
-        param("SipProvider.0.DTMFTransmission", "2"),
+        param("SipProvider.0.MWISubscription", "1"),
         param("SipProvider.0.WithDeregOnHsNotReachable", "1"),
         param("SystemSettings.global.SipMulticastEnabled", "0"),
         param("Telephony.0.ToneScheme", "Germany"),
@@ -656,7 +656,10 @@ def test_read_items_of_a_file_that_does_not_parse() -> None:
     ("RegDuration", ("window", None, "duration")),
     ("DeleteNotProvisionedHS", ("authoritative", None, "authoritative")),
     ("DmGlobal.0.NtpServer", ("extra", None, "DmGlobal.0.NtpServer")),
-    ("SipProvider.0.DTMFTransmission", ("extra", None, "SipProvider.0.DTMFTransmission")),
+    ("SipProvider.0.DTMFTransmission", ("provider", 0, "dtmf")),
+    ("SipProvider.3.SRTP_Enabled", ("provider", 3, "srtp")),
+    ("SipProvider.3.AcceptNonSRTPCalls", ("provider", 3, "srtp")),
+    ("SipProvider.0.MWISubscription", ("extra", None, "SipProvider.0.MWISubscription")),
 ])
 def test_item_scope(name: str, scope: tuple[str, Any, str]) -> None:
     assert TARGET.item_scope(name) == scope
@@ -713,7 +716,10 @@ def test_character_xml_cannot_carry_refused(text: str, code_point: str) -> None:
     ("hs.0332a11b01.RegStatus", "handsets[].ipui"),
     ("hs.RegStatus", "handsets[].ipui"),
     ("add_hs", "handsets[].ipui"),
-    ("SipProvider.0.TransportProtocol", "providers[]"),
+    ("SipProvider.0.TransportProtocol", "providers[].transport"),
+    ("SipProvider.2.SRTP_Enabled", "providers[].srtp"),
+    ("SipProvider.2.AcceptNonSRTPCalls", "providers[].srtp"),
+    ("SipProvider.2.DTMFTransmission", "providers[].dtmf"),
     ("SipProvider.12.OutboundProxyMode", "providers[].outbound_proxy"),
     ("RegStart", "registration.window.start"),
     ("RegDuration", "registration.window.duration"),

@@ -55,7 +55,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown-key-no-match": [
         "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, authoritative, providers, registration, defaults, handsets, extra [unknown-key]",
-        "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].transport: unknown key 'transport'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].weight: unknown key 'weight'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds, transport, srtp, codecs, dtmf, stun [unknown-key]",
     ],
 
     # -- The schema: types; where YAML 1.1 made a number of a string, the message says to quote it
@@ -305,6 +305,29 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "n720-authoritative": [
         "tests/fixtures/invalid/n720-authoritative.yaml:6:16: error: authoritative: authoritative mode belongs to the Nx70 family; on the N720 the compiler deregisters a removed handset by zeroing its slot [authoritative-unsupported]",
+    ],
+
+    # -- Typed provider settings: refused where no public source gives them
+    "n720-provider-settings-unsupported": [
+        "tests/fixtures/invalid/n720-provider-settings-unsupported.yaml:9:16: error: providers[0].transport: transport 'tls' is not written for the N720: no public source gives its code, only UDP's (17) (see the README's table of unverified facts) [setting-unsupported]",
+        "tests/fixtures/invalid/n720-provider-settings-unsupported.yaml:10:11: error: providers[0].srtp: 'srtp' is not written for the N720: no public source gives its parameter (see the README's table of unverified facts) [setting-unsupported]",
+        "tests/fixtures/invalid/n720-provider-settings-unsupported.yaml:11:13: error: providers[0].codecs: 'codecs' is not written for the N720: it keeps one codec list for all its providers (BS_VOIP_Data.ucI_SIP_AVAILABLE_VOCODER), and no public source says which of its codes is which codec (see the README's table of unverified facts) [setting-unsupported]",
+    ],
+    "n720-dtmf-per-provider": [
+        "tests/fixtures/invalid/n720-dtmf-per-provider.yaml:12:11: error: providers[1].dtmf: the N720 has one DTMF mode for all its providers, and providers[0] sets dtmf: rfc2833: give every provider the same [setting-global]",
+        "tests/fixtures/invalid/n720-dtmf-per-provider.yaml:13:5: error: providers[2]: the N720 has one DTMF mode for all its providers, and providers[0] sets dtmf: rfc2833: give every provider the same [setting-global]",
+    ],
+    "nx70-provider-settings-unsupported": [
+        "tests/fixtures/invalid/nx70-provider-settings-unsupported.yaml:9:11: error: providers[0].dtmf: dtmf 'auto' is not written for the N670: no public source gives a code for it (the family's: inband, rfc2833, sip-info) (see the README's table of unverified facts) [setting-unsupported]",
+        "tests/fixtures/invalid/nx70-provider-settings-unsupported.yaml:10:13: error: providers[0].codecs: 'codecs' is not written for the N670: no public source gives its parameters (the Nx70 templates write none) (see the README's table of unverified facts) [setting-unsupported]",
+        "tests/fixtures/invalid/nx70-provider-settings-unsupported.yaml:11:11: error: providers[0].stun: 'stun' is not written for the N670: no public source gives its parameters (see the README's table of unverified facts) [setting-unsupported]",
+    ],
+    "provider-settings-bad": [
+        "tests/fixtures/invalid/provider-settings-bad.yaml:9:11: error: providers[0].stun: stun: true names no server; give {server: host[:port]}, or false to turn STUN off [stun-value]",
+        "tests/fixtures/invalid/provider-settings-bad.yaml:12:13: error: providers[1].codecs: 'codecs' is not written for the N720: it keeps one codec list for all its providers (BS_VOIP_Data.ucI_SIP_AVAILABLE_VOCODER), and no public source says which of its codes is which codec (see the README's table of unverified facts) [setting-unsupported]",
+        "tests/fixtures/invalid/provider-settings-bad.yaml:12:27: error: providers[1].codecs[2]: 'g711a' is already in the list; name each codec once [codec-duplicate]",
+        "tests/fixtures/invalid/provider-settings-bad.yaml:14:15: error: providers[1].stun.server: port 70000 is out of range: must be 1 to 65535 [range]",
+        "tests/fixtures/invalid/provider-settings-bad.yaml:15:24: error: providers[1].stun.refresh_seconds: 5 is out of range: must be at least 10 [range]",
     ],
 
     # -- YAML: what the loader refuses

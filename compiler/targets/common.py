@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
+from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from compiler.schema import schema_text
 from compiler.secrets import SecretRef
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ TEXT_LIMITS_SHARED = {
     "providers.proxy": 74,
     "providers.registrar": 74,
     "providers.outbound_proxy": 74,
+    "providers.stun": 74,
     "handsets.login": 50,
     "handsets.password": 50,
     "handsets.user_id": 50,
@@ -105,3 +109,50 @@ def template(templates: Path, name: str) -> jinja2.Template:
     environment.filters["comment"] = comment
     environment.filters["attr"] = escape_attribute
     return environment.get_template(name)
+
+
+# -- typed provider settings -------------------------------------------------------------
+
+Problem = tuple[tuple[str | int, ...], str, str]  # path, rule, message (site_problems)
+_SEE_UNVERIFIED = "see the README's table of unverified facts"
+
+
+def providers_of(data: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The site's provider entries that are mappings, with their index (the data is not
+    yet known to be valid)."""
+    providers = data.get("providers")
+    if not isinstance(providers, list):
+        return []
+    return [(index, entry) for index, entry in enumerate(providers) if isinstance(entry, dict)]
+
+
+@functools.cache
+def _choices() -> dict[str, frozenset[str]]:
+    """The values the schema allows for each typed provider setting that is a choice: a
+    value outside them is the schema's error, not a family's refusal."""
+    schema = json.loads(schema_text())
+    keys = schema["properties"]["providers"]["items"]["properties"]
+    return {key: frozenset(item["enum"]) for key, item in keys.items() if "enum" in item}
+
+
+def refused_provider_settings(data: dict[str, Any], written: dict[str, Collection[str] | None],
+                              reasons: dict[str, str]) -> list[Problem]:
+    """`setting-unsupported` at each typed provider setting the family does not write:
+    `written[key]` holds the values it has a published code for (None: the key has no
+    published parameter at all); `reasons[key]` says what is missing."""
+    model = data.get("model")
+    found: list[Problem] = []
+    for index, provider in providers_of(data):
+        for key, values in written.items():
+            if key not in provider:
+                continue
+            value = provider[key]
+            if values is None:
+                found.append((("providers", index, key), "setting-unsupported",
+                              (f"'{key}' is not written for the {model}: {reasons[key]} "
+                               f"({_SEE_UNVERIFIED})")))
+            elif value in _choices().get(key, ()) and value not in values:
+                found.append((("providers", index, key), "setting-unsupported",
+                              (f"{key} '{value}' is not written for the {model}: "
+                               f"{reasons[key]} ({_SEE_UNVERIFIED})")))
+    return found

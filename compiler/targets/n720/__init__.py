@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,12 @@ from compiler.targets.common import (
     STAMP_FORMAT_SHARED,
     TEXT_LIMITS_SHARED,
     WINDOW_YEARS_SHARED,
+    Problem,
     comment,
     header,
     is_control,
+    providers_of,
+    refused_provider_settings,
     template,
     text_of,
 )
@@ -196,11 +200,12 @@ class N720:
         return None
 
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        found = _provider_problems(data)
         if data.get("authoritative") is True:
-            return [(("authoritative",), "authoritative-unsupported",
-                     "authoritative mode belongs to the Nx70 family; on the N720 the compiler "
-                     "deregisters a removed handset by zeroing its slot")]
-        return []
+            found.insert(0, (("authoritative",), "authoritative-unsupported",
+                             ("authoritative mode belongs to the Nx70 family; on the N720 the "
+                              "compiler deregisters a removed handset by zeroing its slot")))
+        return found
 
     def file_name(self, site: Site) -> str:
         return f"{site.mac}.xml"
@@ -244,6 +249,7 @@ class N720:
         entries = self._site_entries(site)
         for provider in site.providers:
             entries += self._provider_entries(provider)
+        entries += _all_providers_entries(site)
         for assignment in slots:
             entries += self._slot_entries(assignment)
         if site.extra:
@@ -286,8 +292,9 @@ class N720:
         ]
         if outbound is not None:
             lines.append(_item(P.PROVIDER_OUTBOUND_PORT, _number(outbound.port), provider=n))
-        lines.append(_item(P.PROVIDER_TRANSPORT, _number(P.TRANSPORT_UDP), provider=n))
-        return lines
+        lines.append(_item(P.PROVIDER_TRANSPORT, _number(
+            P.TRANSPORT_CODES[provider.transport or "udp"]), provider=n))
+        return lines + _stun_entries(provider)
 
     def _slot_entries(self, assignment: SlotAssignment) -> list[Entry]:
         slot, handset = assignment.slot, assignment.handset
@@ -305,6 +312,69 @@ class N720:
             title += f", handset {released.hex} deregistered"
             items.append(_item(P.HANDSET_CODE, _bytes(ZERO.code), slot=slot))
         return [(None, title), *items]
+
+
+# -- typed provider settings -------------------------------------------------------------
+
+_WRITTEN: dict[str, Collection[str] | None] = {
+    "transport": P.TRANSPORT_CODES, "dtmf": P.DTMF_CODES, "srtp": None, "codecs": None}
+_MISSING = {
+    "transport": f"no public source gives its code, only UDP's ({P.TRANSPORT_UDP})",
+    "srtp": "no public source gives its parameter",
+    "codecs": "it keeps one codec list for all its providers "
+              "(BS_VOIP_Data.ucI_SIP_AVAILABLE_VOCODER), and no public source says which of "
+              "its codes is which codec",
+}
+
+
+def _stun_entries(provider: Provider) -> list[Entry]:
+    """STUN as the site sets it: off is the switch alone; on, the server and its port, and
+    the refresh timer when the site gives one."""
+    n, stun = provider.index, provider.stun
+    if stun is None:
+        return []
+    if isinstance(stun, bool):  # false: off (validation refuses true)
+        return [_item(P.PROVIDER_STUN, _number(0), provider=n)]
+    lines = [_item(P.PROVIDER_STUN, _number(1), provider=n),
+             _item(P.PROVIDER_STUN_SERVER, _string(stun.server.host), provider=n),
+             _item(P.PROVIDER_STUN_PORT, _number(stun.server.port), provider=n)]
+    if stun.refresh_seconds is not None:
+        lines.append(_item(P.PROVIDER_STUN_REFRESH, _number(stun.refresh_seconds), provider=n))
+    return lines
+
+
+def _all_providers_entries(site: Site) -> list[Entry]:
+    """The DTMF mode, one for all providers (validation made every provider give the same):
+    automatic, or a fixed mode's bit with the automatic mode off."""
+    mode = next((p.dtmf for p in site.providers if p.dtmf is not None), None)
+    if mode is None:
+        return []
+    code = P.DTMF_CODES[mode]
+    lines = [(None, f"DTMF of all providers: {mode}"),
+             _item(P.DTMF_AUTO, _number(int(code is None)))]
+    if code is not None:
+        lines.append(_item(P.DTMF_MODE, _number(code)))
+    return lines
+
+
+def _provider_problems(data: dict[str, Any]) -> list[Problem]:
+    """What the N720 does not write of the typed provider settings, and its DTMF mode: one
+    for all its providers, so every provider must give the same."""
+    found = refused_provider_settings(data, _WRITTEN, _MISSING)
+    # A value the schema refuses is reported there.
+    modes = [(index, provider.get("dtmf")) for index, provider in providers_of(data)
+             if provider.get("dtmf") in (None, *P.DTMF_CODES)]
+    first = next(((index, mode) for index, mode in modes if mode is not None), None)
+    if first is None:
+        return found
+    for index, mode in modes:
+        if mode == first[1]:
+            continue
+        where: tuple[str | int, ...] = ("providers", index) + (("dtmf",) if mode else ())
+        found.append((where, "setting-global", (
+            f"the N720 has one DTMF mode for all its providers, and providers[{first[0]}] "
+            f"sets dtmf: {first[1]}: give every provider the same")))
+    return found
 
 
 def _place(fields: dict[str, str]) -> Place:

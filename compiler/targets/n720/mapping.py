@@ -12,7 +12,12 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
-from compiler.model import DEFAULT_REREGISTER_SECONDS, DEFAULT_SIP_PORT, WINDOW_START_FORMAT
+from compiler.model import (
+    DEFAULT_REREGISTER_SECONDS,
+    DEFAULT_SIP_PORT,
+    DEFAULT_STUN_PORT,
+    WINDOW_START_FORMAT,
+)
 from compiler.targets import Mapped, MappedSlot, Origin
 from compiler.targets.common import is_control, read_header
 from compiler.targets.n720 import TARGET
@@ -38,6 +43,7 @@ ACCOUNT_PARAMS = tuple(p for p in P.SLOT_PARAMS if p is not P.HANDSET_CODE)
 # What the compiler writes for a slot whose entry is gone (the N720 target's emptied account).
 _EMPTIED = (P.ACCOUNT_LOGIN, P.ACCOUNT_PASSWORD, P.ACCOUNT_USER_ID, P.ACCOUNT_DISPLAY_NAME,
             P.ACCOUNT_NAME)
+_STUN = (P.PROVIDER_STUN, P.PROVIDER_STUN_SERVER, P.PROVIDER_STUN_PORT, P.PROVIDER_STUN_REFRESH)
 _OPTIONAL_TEXT = ((P.ACCOUNT_USER_ID, "user_id"), (P.ACCOUNT_DISPLAY_NAME, "display_name"),
                   (P.ACCOUNT_NAME, "account_name"))
 
@@ -363,6 +369,10 @@ class _Mapper:
             providers.append(provider)
         if indexes and None not in providers:
             self.result.data["providers"] = providers
+            dtmf = self._dtmf()  # one mode for every provider
+            for n, provider in enumerate(providers if dtmf not in (None, _BAD) else ()):
+                provider["dtmf"] = dtmf
+                self.origin(("providers", n, "dtmf"), self._dtmf_element())
 
     def _first(self, params: tuple[P.Param, ...], index: int) -> Element | None:
         found = [e for p in params if (e := self.element(p, index)) is not None]
@@ -403,6 +413,11 @@ class _Mapper:
         reregister = values[P.PROVIDER_REREGISTER]
         if reregister is not None and reregister != DEFAULT_REREGISTER_SECONDS:
             provider["reregister_seconds"] = reregister
+        stun = self._stun(n, values)
+        if stun is _BAD:
+            return None
+        if stun is not None:
+            provider["stun"] = stun
         self._provider_origins(n)
         return provider
 
@@ -411,8 +426,62 @@ class _Mapper:
                             ("proxy", (P.PROVIDER_PROXY, P.PROVIDER_PROXY_PORT)),
                             ("registrar", (P.PROVIDER_REGISTRAR, P.PROVIDER_REGISTRAR_PORT)),
                             ("outbound_proxy", (P.PROVIDER_OUTBOUND, P.PROVIDER_OUTBOUND_PORT)),
-                            ("reregister_seconds", (P.PROVIDER_REREGISTER,))):
+                            ("reregister_seconds", (P.PROVIDER_REREGISTER,)),
+                            ("stun", _STUN)):
             self.origin(("providers", n, key), self._first(params, n))
+
+    # -- typed provider settings ------------------------------------------------------------
+
+    def _stun(self, n: int, values: dict[P.Param, Any]) -> Any:
+        """STUN as the site says it: on with its server, or off (the switch alone, as the
+        build writes it: a server kept beside a switch that is off is said, not imported)."""
+        use, server = values[P.PROVIDER_STUN], values[P.PROVIDER_STUN_SERVER] or ""
+        port, refresh = values[P.PROVIDER_STUN_PORT], values[P.PROVIDER_STUN_REFRESH]
+        if use == 1:
+            if not server:
+                self.error(self.element(P.PROVIDER_STUN, n), "import-stun", f"provider {n} "
+                           "has STUN on (ucSIP_USE_STUN = 1) without a server; the site's "
+                           "stun names one")
+                return _BAD
+            stun: dict[str, Any] = {"server": server if port in (None, DEFAULT_STUN_PORT)
+                                    else f"{server}:{port}"}
+            if refresh is not None:
+                stun["refresh_seconds"] = refresh
+            return stun
+        if server:
+            what = "is off (ucSIP_USE_STUN = 0)" if use == 0 else "has no switch (ucSIP_USE_STUN)"
+            self.warning(self.element(P.PROVIDER_STUN_SERVER, n), "import-stun-off",
+                         f"provider {n}'s STUN {what}: its server, port and timer are not "
+                         "imported, and a build no longer writes them (the DM keeps them)")
+        return False if use == 0 else None
+
+    def _dtmf_element(self) -> Element | None:
+        return self.element(P.DTMF_AUTO) or self.element(P.DTMF_MODE)
+
+    def _dtmf(self) -> Any:
+        """The N720's one DTMF mode, which the site gives every provider: automatic, or one
+        fixed mode (its bit, with the automatic mode off)."""
+        auto, bits = self.get(P.DTMF_AUTO), self.get(P.DTMF_MODE)
+        if _BAD in (auto, bits) or (auto is None and bits is None):
+            return None
+        fixed = {code: name for name, code in P.DTMF_CODES.items() if code is not None}
+        if auto == 1:
+            if bits is not None:
+                self.warning(self.element(P.DTMF_MODE), "import-dtmf", "the automatic DTMF "
+                             "mode is on (ucB_DTMF_TX_MODE_AUTO = 1): the mask is not "
+                             "imported, and a build no longer writes it")
+            return "auto"
+        if bits in fixed:
+            if auto is None:
+                self.warning(self.element(P.DTMF_MODE), "import-dtmf", "a DTMF mask without "
+                             "the automatic mode's switch: a build also writes "
+                             "ucB_DTMF_TX_MODE_AUTO = 0, which makes the DM use the mask")
+            return fixed[bits]
+        choices = ", ".join(f"{code} ({name})" for code, name in fixed.items())
+        self.error(self.element(P.DTMF_MODE) or self._dtmf_element(), "import-dtmf",
+                   "the automatic DTMF mode is off without a mask" if bits is None else
+                   f"DTMF mask {bits} is not one mode the site can say: {choices}")
+        return _BAD
 
     def _outbound(self, n: int, values: dict[P.Param, Any]) -> Any:
         mode, host = values[P.PROVIDER_OUTBOUND_MODE], values[P.PROVIDER_OUTBOUND] or ""

@@ -57,7 +57,30 @@ PROVIDER_OUTBOUND_MODE = _provider("ucOUTBOUND_PROXY_MODE", Kind.INT,
 PROVIDER_OUTBOUND = _provider("aucOUTBOUND_PROXY[%]", Kind.STRING, "providers[].outbound_proxy")
 PROVIDER_OUTBOUND_PORT = _provider("uiOUTBOUND_PROXY_PORT", Kind.INT,
                                    "providers[].outbound_proxy")
-PROVIDER_TRANSPORT = _provider("ucSIP_PREFERRED_TRANSPORT_LAYER", Kind.INT, "providers[]")
+# Not in Gigaset's template: Wazo's writes it, value 17 with the comment "UDP".
+PROVIDER_TRANSPORT = Param(_P + "ucSIP_PREFERRED_TRANSPORT_LAYER", Kind.INT,
+                           "providers[].transport", source="wazo-n720")
+
+# -- per-provider settings (providers[].stun, .dtmf ...) -----------------------------------
+# STUN, per provider profile: Gigaset's template writes the four items with STUN off
+# (ucSIP_USE_STUN 0, an empty server, port 0x0d96 = 3478, timer 0x00F0 = 240 s). That 1
+# switches STUN on is read from the item's name: no public file writes it (unverified).
+PROVIDER_STUN = _provider("ucSIP_USE_STUN", Kind.BIT, "providers[].stun", verified=False)
+PROVIDER_STUN_SERVER = _provider("aucSTUN_SERVER[%]", Kind.STRING, "providers[].stun")
+PROVIDER_STUN_PORT = _provider("uiSTUN_SERVER_PORT", Kind.INT, "providers[].stun")
+PROVIDER_STUN_REFRESH = _provider("uiRE_STUN_TIMER", Kind.INT, "providers[].stun")
+# DTMF: one mode for every provider profile (BS_VOIP_Data, not astVoipProviders[n]).
+# Gigaset's template writes the automatic mode on, and beside it, as a comment, the bit
+# mask of the fixed modes: "Audio=1, RFC2833=2, SIP-INFO=4".
+DTMF_AUTO = Param("BS_VOIP_Data.ucB_DTMF_TX_MODE_AUTO", Kind.BIT, "providers[].dtmf",
+                  source="wazo-n720-3cb9e3f0")
+DTMF_MODE = Param("BS_VOIP_Data.ucI_DTMF_TX_MODE_BITS", Kind.INT, "providers[].dtmf",
+                  source="wazo-n720-3cb9e3f0")
+
+# What each family writes for a typed provider setting; a value missing here is refused
+# for the N720 (site_problems), never guessed. `None` for DTMF: no mask, automatic mode.
+TRANSPORT_CODES = {"udp": 17}
+DTMF_CODES: dict[str, int | None] = {"auto": None, "inband": 1, "rfc2833": 2, "sip-info": 4}
 
 _A = "BS_VOIP_Data.astVoipAccounts[{slot}]."
 ACCOUNT_ACTIVE = Param(_A + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", Kind.BIT, "handsets[].enabled")
@@ -77,25 +100,36 @@ SITE_PARAMS = (PIN_RANDOM, PIN_CODE, WINDOW_START, WINDOW_DURATION)
 PROVIDER_PARAMS = (
     PROVIDER_NAME, PROVIDER_DOMAIN, PROVIDER_PROXY, PROVIDER_PROXY_PORT, PROVIDER_REGISTRAR,
     PROVIDER_REGISTRAR_PORT, PROVIDER_REREGISTER, PROVIDER_OUTBOUND_MODE, PROVIDER_OUTBOUND,
-    PROVIDER_OUTBOUND_PORT, PROVIDER_TRANSPORT,
+    PROVIDER_OUTBOUND_PORT, PROVIDER_TRANSPORT, PROVIDER_STUN, PROVIDER_STUN_SERVER,
+    PROVIDER_STUN_PORT, PROVIDER_STUN_REFRESH,
 )
+# Items of every provider profile at once, written after the profiles.
+ALL_PROVIDERS_PARAMS = (DTMF_AUTO, DTMF_MODE)
 # The order in which a slot's items are written: the account, then the handset code.
 SLOT_PARAMS = (
     ACCOUNT_ACTIVE, ACCOUNT_LOGIN, ACCOUNT_PASSWORD, ACCOUNT_USER_ID, ACCOUNT_DISPLAY_NAME,
     ACCOUNT_PROVIDER, ACCOUNT_MAILBOX, ACCOUNT_MAILBOX_ON, ACCOUNT_NAME, HANDSET_CODE,
 )
-ALL_PARAMS = SITE_PARAMS + PROVIDER_PARAMS + SLOT_PARAMS
+ALL_PARAMS = SITE_PARAMS + PROVIDER_PARAMS + ALL_PROVIDERS_PARAMS + SLOT_PARAMS
 
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
 UNVERIFIED_FACTS = {
     "outbound_proxy_mode": "0 = always use the outbound proxy, 2 = never (vendor default)",
-    "transport_codes": "17 = UDP is the vendor's; TCP and TLS codes are not known",
+    "transport_codes": "17 = UDP (Wazo's template says so in a comment); TCP and "
+                       "TLS codes are not known",
     "provider_profiles": "the DM holds 10 provider profiles (indexes 0..9)",
     "version_skip": "whether the DM skips a file whose VERSION it already applied",
     "attribute_entities": "whether the DM decodes &amp; &apos; &lt; &gt; inside values",
+    "stun_on": "ucSIP_USE_STUN 1 switches STUN on (the template writes only 0)",
+    "dtmf_fixed_mode": "ucB_DTMF_TX_MODE_AUTO 0 makes the DM send DTMF as "
+                       "ucI_DTMF_TX_MODE_BITS says (Gigaset's N510 template writes the pair "
+                       "so; the N720 template writes only the automatic mode)",
+    "unsourced_provider_settings": "no public source gives the N720's SRTP items nor which "
+                                   "vocoder code is which codec: providers' srtp and codecs "
+                                   "are refused, as are transport tcp and tls",
 }
 
-TRANSPORT_UDP = 17
+TRANSPORT_UDP = TRANSPORT_CODES["udp"]
 OUTBOUND_PROXY_ALWAYS = 0
 OUTBOUND_PROXY_NEVER = 2
 PROVIDER_PROFILES = 10
@@ -149,4 +183,6 @@ def scope(param_id: str) -> tuple[str, int | None, str]:
         return "slot", int(match["slot"]), name or "handset"
     if "provider" in match.groupdict():
         return "provider", int(match["provider"]), name or "transport"
+    if field.startswith("providers[]"):  # one item for every provider profile
+        return "provider", None, name
     return ("pin" if field == "registration.pin" else "window"), None, name

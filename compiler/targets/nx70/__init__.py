@@ -5,6 +5,7 @@ UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slo
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from compiler.targets.common import (
     escape_attribute,
     header,
     is_control,
+    refused_provider_settings,
     template,
     text_of,
 )
@@ -138,7 +140,7 @@ class Nx70:
         if value_at(data, ("registration", "pin")) == "random":
             found.append((("registration", "pin"), "pin-random-unsupported",
                           f"the {model} takes a fixed PIN per handset; give 4 digits"))
-        return found
+        return found + refused_provider_settings(data, _WRITTEN, _MISSING)
 
     def file_name(self, site: Site) -> str:
         return f"{site.mac.lower()}.xml"
@@ -280,14 +282,40 @@ def _provider_section(provider: Provider) -> Section:
         _item(P.PROVIDER_REGISTRAR, provider.registrar.host, provider=n),
         _item(P.PROVIDER_REGISTRAR_PORT, provider.registrar.port, provider=n),
         _item(P.PROVIDER_REREGISTER, provider.reregister_seconds, provider=n),
-        _item(P.PROVIDER_TRANSPORT, P.TRANSPORT_UDP, provider=n),
+        _item(P.PROVIDER_TRANSPORT, P.TRANSPORT_CODES[provider.transport or "udp"],
+              provider=n),
         _item(P.PROVIDER_OUTBOUND_MODE, P.OUTBOUND_PROXY_NEVER if outbound is None
               else P.OUTBOUND_PROXY_ALWAYS, provider=n),
     ]
     if outbound is not None:  # an empty value can upset the device: leave it out
         items += [_item(P.PROVIDER_OUTBOUND, outbound.host, provider=n),
                   _item(P.PROVIDER_OUTBOUND_PORT, outbound.port, provider=n)]
+    items += _provider_settings(provider)
     return Section(f"provider {n}: {provider.name}", tuple(items))
+
+
+# -- typed provider settings -------------------------------------------------------------
+
+_WRITTEN: dict[str, Collection[str] | None] = {
+    "dtmf": P.DTMF_CODES, "codecs": None, "stun": None}
+_MISSING = {
+    "dtmf": "no public source gives a code for it (the family's: "
+            f"{', '.join(P.DTMF_CODES)})",
+    "codecs": "no public source gives its parameters (the Nx70 templates write none)",
+    "stun": "no public source gives its parameters",
+}
+
+
+def _provider_settings(provider: Provider) -> list[Item]:
+    """SRTP and DTMF as the site sets them (the transport is written with the profile):
+    SRTP as Wazo's template pairs it, SRTP_Enabled with AcceptNonSRTPCalls 0."""
+    n, items = provider.index, []
+    if provider.srtp is not None:
+        items += [_item(P.PROVIDER_SRTP, int(provider.srtp), provider=n),
+                  _item(P.PROVIDER_SRTP_ONLY, P.SRTP_ACCEPT_PLAIN, provider=n)]
+    if provider.dtmf is not None:
+        items.append(_item(P.PROVIDER_DTMF, P.DTMF_CODES[provider.dtmf], provider=n))
+    return items
 
 
 def _handset_section(site: Site, handset: Handset) -> Section:

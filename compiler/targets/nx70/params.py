@@ -43,11 +43,17 @@ PROVIDER_PROXY_PORT = Param(_S + "ProxyServerPort", "providers[].proxy")
 PROVIDER_REGISTRAR = Param(_S + "RegServerAddress", "providers[].registrar")
 PROVIDER_REGISTRAR_PORT = Param(_S + "RegServerPort", "providers[].registrar")
 PROVIDER_REREGISTER = Param(_S + "RegServerRefreshTimer", "providers[].reregister_seconds")
-PROVIDER_TRANSPORT = Param(_S + "TransportProtocol", "providers[]")
+PROVIDER_TRANSPORT = Param(_S + "TransportProtocol", "providers[].transport")
 PROVIDER_OUTBOUND_MODE = Param(_S + "OutboundProxyMode", "providers[].outbound_proxy",
                                verified=False)
 PROVIDER_OUTBOUND = Param(_S + "OutboundProxyAddress", "providers[].outbound_proxy")
 PROVIDER_OUTBOUND_PORT = Param(_S + "OutboundProxyPort", "providers[].outbound_proxy")
+# Per-provider settings, as Wazo's template writes them: SRTP_Enabled 1 or 0 with
+# AcceptNonSRTPCalls 0 beside it, DTMFTransmission and TransportProtocol by common.py's
+# tables (_SIP_DTMF_MODE, _SIP_TRANSPORT).
+PROVIDER_SRTP = Param(_S + "SRTP_Enabled", "providers[].srtp")
+PROVIDER_SRTP_ONLY = Param(_S + "AcceptNonSRTPCalls", "providers[].srtp")
+PROVIDER_DTMF = Param(_S + "DTMFTransmission", "providers[].dtmf")
 
 WINDOW = Param("update_dm", "registration.window")
 WINDOW_START = Param("RegStart", "registration.window.start")
@@ -59,7 +65,7 @@ HANDSET_PARAMS = (AUTH_NAME, AUTH_PASSWORD, USER_NAME, DISPLAY_NAME, PROVIDER_ID
 PROVIDER_PARAMS = (
     PROVIDER_NAME, PROVIDER_DOMAIN, PROVIDER_PROXY, PROVIDER_PROXY_PORT, PROVIDER_REGISTRAR,
     PROVIDER_REGISTRAR_PORT, PROVIDER_REREGISTER, PROVIDER_TRANSPORT, PROVIDER_OUTBOUND_MODE,
-    PROVIDER_OUTBOUND, PROVIDER_OUTBOUND_PORT,
+    PROVIDER_OUTBOUND, PROVIDER_OUTBOUND_PORT, PROVIDER_SRTP, PROVIDER_SRTP_ONLY, PROVIDER_DTMF,
 )
 ALL_PARAMS = (REGISTER, REGISTER_STATUS, DEREGISTER, PIN, *HANDSET_PARAMS, *PROVIDER_PARAMS,
               WINDOW, WINDOW_START, WINDOW_DURATION, AUTHORITATIVE)
@@ -74,7 +80,12 @@ UNVERIFIED_FACTS = {
     "always_open_window": "RegDuration 0 keeps the window open",
 }
 
-TRANSPORT_UDP = 1
+# What the family writes for a typed provider setting; a value missing here is refused
+# for the Nx70 (site_problems), never guessed. common.py has no automatic DTMF mode.
+TRANSPORT_CODES = {"udp": 1, "tcp": 2, "tls": 3}
+DTMF_CODES = {"inband": 1, "rfc2833": 2, "sip-info": 4}
+SRTP_ACCEPT_PLAIN = 0  # AcceptNonSRTPCalls: the template writes 0, with SRTP on or off
+TRANSPORT_UDP = TRANSPORT_CODES["udp"]
 OUTBOUND_PROXY_ALWAYS = 0
 OUTBOUND_PROXY_NEVER = 2
 PROVIDER_PROFILES = 10
