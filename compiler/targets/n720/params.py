@@ -71,7 +71,8 @@ PROVIDER_STUN_PORT = _provider("uiSTUN_SERVER_PORT", Kind.INT, "providers[].stun
 PROVIDER_STUN_REFRESH = _provider("uiRE_STUN_TIMER", Kind.INT, "providers[].stun")
 # DTMF: one mode for every provider profile (BS_VOIP_Data, not astVoipProviders[n]).
 # Gigaset's template writes the automatic mode on, and beside it, as a comment, the bit
-# mask of the fixed modes: "Audio=1, RFC2833=2, SIP-INFO=4".
+# mask of the fixed modes: "Audio=1, RFC2833=2, SIP-INFO=4". A fixed mode is written with
+# the automatic mode off, as Wazo's N510 template writes it (unverified for the N720).
 DTMF_AUTO = Param("BS_VOIP_Data.ucB_DTMF_TX_MODE_AUTO", Kind.BIT, "providers[].dtmf",
                   source="wazo-n720-3cb9e3f0")
 DTMF_MODE = Param("BS_VOIP_Data.ucI_DTMF_TX_MODE_BITS", Kind.INT, "providers[].dtmf",
@@ -122,8 +123,9 @@ UNVERIFIED_FACTS = {
     "attribute_entities": "whether the DM decodes &amp; &apos; &lt; &gt; inside values",
     "stun_on": "ucSIP_USE_STUN 1 switches STUN on (the template writes only 0)",
     "dtmf_fixed_mode": "ucB_DTMF_TX_MODE_AUTO 0 makes the DM send DTMF as "
-                       "ucI_DTMF_TX_MODE_BITS says (Gigaset's N510 template writes the pair "
-                       "so; the N720 template writes only the automatic mode)",
+                       "ucI_DTMF_TX_MODE_BITS says (Wazo's N510 template, "
+                       "plugins/wazo_gigaset/N510/templates/base.tpl, writes the pair so; the "
+                       "N720 templates write only the automatic mode)",
     "unsourced_provider_settings": "no public source gives the N720's SRTP items nor which "
                                    "vocoder code is which codec: providers' srtp and codecs "
                                    "are refused, as are transport tcp and tls",

@@ -78,6 +78,9 @@ UNVERIFIED_FACTS = {
     "resend_add_hs": "re-sending add_hs ToReg for a registered handset is harmless",
     "wildcard_registration": "registering a handset without a known IPUI (its XML form)",
     "always_open_window": "RegDuration 0 keeps the window open",
+    "unsourced_provider_settings": "no public source gives the family's codec or STUN "
+                                   "parameters, nor an automatic DTMF code: providers' codecs "
+                                   "and stun are refused, as is dtmf auto",
 }
 
 # What the family writes for a typed provider setting; a value missing here is refused
