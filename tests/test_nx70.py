@@ -4,7 +4,7 @@ become the one UTF-8 XML file of named parameters the DM fetches."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -513,14 +513,20 @@ def read_back(output: bytes) -> dict[str, Any]:
     while f"SipProvider.{n}.Name" in found:
         p = f"SipProvider.{n}."
         mode = found[p + "OutboundProxyMode"]
-        assert (mode, found[p + "TransportProtocol"]) in (("0", "1"), ("2", "1"))
+        assert mode in ("0", "2")
+        srtp = found.get(p + "SRTP_Enabled")
+        assert found.get(p + "AcceptNonSRTPCalls") == (None if srtp is None else "0")
         providers.append(Provider(
             index=n, name=found[p + "Name"], domain=found[p + "Domain"],
             proxy=_endpoint(found, p + "ProxyServerAddress", p + "ProxyServerPort"),
             registrar=_endpoint(found, p + "RegServerAddress", p + "RegServerPort"),
             outbound_proxy=_endpoint(found, p + "OutboundProxyAddress", p + "OutboundProxyPort")
             if mode == "0" else None,
-            reregister_seconds=int(found[p + "RegServerRefreshTimer"])))
+            reregister_seconds=int(found[p + "RegServerRefreshTimer"]),
+            transport={"1": "udp", "2": "tcp", "3": "tls"}[found[p + "TransportProtocol"]],
+            srtp=None if srtp is None else {"1": True, "0": False}[srtp],
+            dtmf={"1": "inband", "2": "rfc2833", "4": "sip-info", None: None}[
+                found.get(p + "DTMFTransmission")]))
         n += 1
     return {"handsets": handsets, "providers": providers,
             "window": (int(found["RegStart"]), int(found["RegDuration"]))
@@ -538,7 +544,8 @@ def model_values(site: Site) -> dict[str, Any]:
             "display_name": h.display_name, "provider": h.provider, "voicemail": h.voicemail,
             "pin": site.pin.digits if site.pin else None,
         } for h in site.handsets if h.ipui is not None},
-        "providers": list(site.providers),
+        # The transport is always written: UDP when the site does not say.
+        "providers": [replace(p, transport=p.transport or "udp") for p in site.providers],
         "window": window,
     }
 
