@@ -361,3 +361,17 @@ def test_import_refuses_what_the_site_cannot_say(tmp_path: Path,
     code, err, data = imported(tmp_path, n720_file(*lines))
     assert (code, data) == (EXIT_INVALID, None)
     assert err.splitlines()[0] == f"{tmp_path / 'dm.xml'}{message}"
+
+
+def test_import_of_a_stun_port_without_timer_and_a_mask_without_switch(tmp_path: Path) -> None:
+    code, err, data = imported(tmp_path, n720_file(
+        (P0 + "ucSIP_USE_STUN", '"1"'), (P0 + "aucSTUN_SERVER[%]", "'\"stun.example.net\"'"),
+        (P0 + "uiSTUN_SERVER_PORT", '"3479"'), (DTMF_BITS, '"1"')))
+    assert code == EXIT_OK
+    assert err.splitlines() == [
+        f"{tmp_path / 'dm.xml'}:10: warning: {DTMF_BITS}: a DTMF mask without the automatic "
+        "mode's switch: a build also writes ucB_DTMF_TX_MODE_AUTO = 0, which makes the DM use "
+        "the mask [import-dtmf]"]
+    assert data is not None
+    assert data["providers"] == [{"name": "PBX", "domain": "pbx.example.net", "dtmf": "inband",
+                                  "stun": {"server": "stun.example.net:3479"}}]
