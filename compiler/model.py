@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from compiler.ipui import Ipui, parse_ipui
 from compiler.secrets import SecretRef
@@ -19,6 +20,10 @@ DEFAULT_DEREGISTRATION_THRESHOLD = 30.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"([0-9]+)([smhd])")
 WINDOW_START_FORMAT = "%Y-%m-%d %H:%M"
+# A window start: its wall time, and optionally the UTC offset that says which of a repeated
+# hour is meant (`2026-10-25 02:30+01:00`).
+WINDOW_START = re.compile(r"(?P<wall>[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2})"
+                          r"(?P<offset>[+-][0-9]{2}:[0-9]{2})?")
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,22 @@ class Provider:
 
 @dataclass(frozen=True)
 class RegistrationWindow:
-    """When handsets with a provisioned IPUI may register by themselves (DM local time)."""
+    """When handsets with a provisioned IPUI may register by themselves: the start as the
+    DM's clock shows it, and the UTC offset of the site's zone at that moment (the one the
+    site file names, where the hour occurs twice)."""
 
-    start: datetime
+    start: datetime  # wall time, no zone
     duration_seconds: int  # 0: the window never closes
+    offset: timedelta = timedelta(0)
 
     @property
     def always_open(self) -> bool:
         return self.duration_seconds == 0
+
+    @property
+    def instant(self) -> datetime:
+        """The moment the window opens, as an aware datetime."""
+        return self.start.replace(tzinfo=timezone(self.offset))
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,35 @@ def parse_duration(value: int | str) -> int:
 
 
 def parse_window_start(text: str) -> datetime:
-    return datetime.strptime(text.replace("T", " "), WINDOW_START_FORMAT)
+    """The wall time of a window start, without its offset; ValueError when it is no date."""
+    match = WINDOW_START.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a window start: {text!r}")
+    return datetime.strptime(match["wall"].replace("T", " "), WINDOW_START_FORMAT)
+
+
+def parse_window_offset(text: str) -> timedelta | None:
+    """The UTC offset a window start names (`+02:00`), or None when it names none."""
+    match = WINDOW_START.fullmatch(text)
+    if match is None or match["offset"] is None:
+        return None
+    offset = match["offset"]
+    size = timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    return -size if offset[0] == "-" else size
+
+
+def zone_offsets(wall: datetime, zone: ZoneInfo) -> tuple[timedelta, ...]:
+    """The UTC offsets at which `zone`'s clocks show `wall`: none in the hour they skip,
+    two (the earlier moment's first) in the hour they repeat, one otherwise."""
+    found: list[timedelta] = []
+    for fold in (0, 1):
+        offset = wall.replace(tzinfo=zone, fold=fold).utcoffset()
+        assert offset is not None
+        # A wall time the clocks skip comes back from UTC as another wall time.
+        shown = (wall - offset).replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+        if shown == wall and offset not in found:
+            found.append(offset)
+    return tuple(found)
 
 
 def normalise_mac(text: str) -> str:
@@ -167,7 +208,7 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         firmware=data.get("firmware"),
         timezone=data.get("timezone", "UTC"),
         providers=providers,
-        window=_window(registration.get("window")),
+        window=_window(registration.get("window"), data.get("timezone", "UTC")),
         pin=_pin(registration.get("pin")),
         handsets=handsets,
         extra=tuple(ExtraParam(k, _extra_value(v)) for k, v in sorted(data.get("extra", {}).items())),
@@ -252,10 +293,15 @@ def _password(value: str | dict[str, str]) -> str | SecretRef:
     return value if isinstance(value, str) else SecretRef(value["secret"])
 
 
-def _window(data: dict[str, Any] | None) -> RegistrationWindow | None:
+def _window(data: dict[str, Any] | None, zone: str) -> RegistrationWindow | None:
     if data is None:
         return None
-    return RegistrationWindow(parse_window_start(data["start"]), parse_duration(data["duration"]))
+    start = parse_window_start(data["start"])
+    # Validation has made sure the zone shows this wall time, once or at the offset named.
+    offset = parse_window_offset(data["start"])
+    if offset is None:
+        offset = zone_offsets(start, ZoneInfo(zone))[0]
+    return RegistrationWindow(start, parse_duration(data["duration"]), offset)
 
 
 def _pin(value: str | None) -> Pin | None:

@@ -12,13 +12,20 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.diagnostics import ADVICE_RULES, Diagnostic, PathPart, Severity, is_secret
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
-from compiler.model import parse_duration, parse_window_start
+from compiler.model import (
+    WINDOW_START,
+    parse_duration,
+    parse_window_offset,
+    parse_window_start,
+    zone_offsets,
+)
 from compiler.schema import schema_text
 from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
@@ -452,16 +459,8 @@ def _ipui(report: _Report, index: int, handset: dict[str, Any]) -> Identity | No
 def _registration(report: _Report, target: Target | None) -> None:
     years, longest = _window_bounds(target)
     start = value_at(report.data, ("registration", "window", "start"))
-    path: tuple[PathPart, ...] = ("registration", "window", "start")
-    if isinstance(start, str) and len(start) == 16:
-        try:
-            moment = parse_window_start(start)
-        except ValueError:
-            report.error(path, "window-start", f"'{start}' is not a real date and time")
-        else:
-            if moment.year not in years:
-                report.error(path, "window-start", f"year {moment.year} is out of range: the "
-                             f"DM stores a 2-digit year, so {years.start}..{years.stop - 1}")
+    if isinstance(start, str) and WINDOW_START.fullmatch(start):  # else the schema says
+        _window_start(report, start, years)
     duration = value_at(report.data, ("registration", "window", "duration"))
     if isinstance(duration, int | str) and not isinstance(duration, bool):
         try:
@@ -469,9 +468,86 @@ def _registration(report: _Report, target: Target | None) -> None:
         except ValueError:
             return  # the schema's pattern reports it
         if seconds > longest:
+            never = target is None or target.window_never_closes
             report.error(("registration", "window", "duration"), "window-duration",
-                         f"{seconds} seconds is longer than the DM can store "
-                         f"({longest}); use 'always' for a window that never closes")
+                         f"{seconds} seconds is longer than the DM can store ({longest})"
+                         + ("; use 'always' for a window that never closes" if never else ""))
+
+
+def _window_start(report: _Report, text: str, years: range) -> None:
+    path: tuple[PathPart, ...] = ("registration", "window", "start")
+    try:
+        wall = parse_window_start(text)
+    except ValueError:
+        report.error(path, "window-start", f"'{text}' is not a real date and time")
+        return
+    if wall.year not in years:
+        report.error(path, "window-start", f"year {wall.year} is out of range: the "
+                     f"DM stores a 2-digit year, so {years.start}..{years.stop - 1}")
+        return
+    zone_name = report.data.get("timezone", "UTC")
+    if not isinstance(zone_name, str):
+        return  # the schema reports it
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return  # _timezone reports it
+    problem = _local_time_problem(text, wall, parse_window_offset(text), zone_name, zone)
+    if problem is not None:
+        report.error(path, "window-start", problem)
+
+
+def _local_time_problem(text: str, wall: datetime, given: timedelta | None,
+                        zone_name: str, zone: ZoneInfo) -> str | None:
+    """Why the site's zone cannot place this window start: its clocks skip that wall time,
+    show it twice and no offset says which, or are not at the offset given."""
+    offsets = zone_offsets(wall, zone)
+    day = f"{wall:%Y-%m-%d}"
+    if not offsets:
+        before, after = _clock_change(wall, zone)
+        return (f"'{text}' does not exist in {zone_name}: on {day} the clocks jump from "
+                f"{before} to {after}; choose a time before {before} or from {after}")
+    if given is None and len(offsets) > 1:
+        before, after = _clock_change(wall, zone)
+        first, second = (f"'{wall:%Y-%m-%d %H:%M}{_offset_text(o)}'" for o in offsets)
+        return (f"'{text}' occurs twice in {zone_name}: on {day} the clocks go back from "
+                f"{before} to {after}; add the offset of the one you mean, {first} (the "
+                f"first) or {second} (the second)")
+    if given is not None and given not in offsets:
+        wall_text = f"{wall:%Y-%m-%d %H:%M}"
+        have = " or ".join(_offset_text(offset) for offset in offsets)
+        choices = [f"'{wall_text}{_offset_text(offset)}'" for offset in offsets]
+        if len(offsets) == 1:
+            choices.append(f"'{wall_text}'")
+        return (f"'{text}': {zone_name} is at {have} at that time, not "
+                f"{_offset_text(given)}; write {' or '.join(choices)}")
+    return None
+
+
+def _clock_change(wall: datetime, zone: ZoneInfo) -> tuple[str, str]:
+    """The wall times just before and just after the change of offset next to `wall`
+    ("02:00", "03:00" for a spring night in Berlin; "03:00", "02:00" for an autumn one)."""
+    before = wall.replace(tzinfo=zone, fold=0).utcoffset()
+    after = wall.replace(tzinfo=zone, fold=1).utcoffset()
+    assert before is not None and after is not None and before != after
+    # The change lies between these two moments: the offset is `before` at low and
+    # `after` at high. Halve the interval down to the second.
+    low = int((wall - max(before, after)).replace(tzinfo=UTC).timestamp())
+    high = int((wall - min(before, after)).replace(tzinfo=UTC).timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    change = datetime.fromtimestamp(high, UTC).replace(tzinfo=None)
+    return f"{change + before:%H:%M}", f"{change + after:%H:%M}"
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _window_bounds(target: Target | None) -> tuple[range, int]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,7 +25,9 @@ from compiler.model import (
     build_site,
     normalise_mac,
     parse_duration,
+    parse_window_offset,
     parse_window_start,
+    zone_offsets,
 )
 
 
@@ -291,6 +294,47 @@ def test_parse_duration(value: int | str, seconds: int) -> None:
 @pytest.mark.parametrize("text", ["2017-04-24 10:00", "2017-04-24T10:00"])
 def test_parse_window_start(text: str) -> None:
     assert parse_window_start(text) == datetime(2017, 4, 24, 10, 0)
+
+
+@pytest.mark.parametrize(("text", "offset"), [
+    ("2017-04-24 10:00", None),
+    ("2026-10-25 02:30+01:00", timedelta(hours=1)),
+    ("2026-10-25T02:30+02:00", timedelta(hours=2)),
+    ("2026-01-10 09:00-03:30", -timedelta(hours=3, minutes=30)),
+])
+def test_parse_window_offset(text: str, offset: timedelta | None) -> None:
+    assert parse_window_offset(text) == offset
+    assert parse_window_start(text) == datetime.strptime(text[:16].replace("T", " "),
+                                                         "%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(("wall", "offsets"), [
+    (datetime(2026, 3, 29, 1, 59), (timedelta(hours=1),)),
+    (datetime(2026, 3, 29, 2, 0), ()),  # the clocks jump from 02:00 to 03:00
+    (datetime(2026, 3, 29, 2, 59), ()),
+    (datetime(2026, 3, 29, 3, 0), (timedelta(hours=2),)),
+    (datetime(2026, 10, 25, 1, 59), (timedelta(hours=2),)),
+    (datetime(2026, 10, 25, 2, 0), (timedelta(hours=2), timedelta(hours=1))),  # twice
+    (datetime(2026, 10, 25, 2, 59), (timedelta(hours=2), timedelta(hours=1))),
+    (datetime(2026, 10, 25, 3, 0), (timedelta(hours=1),)),
+])
+def test_zone_offsets_of_berlin_around_its_changes(wall: datetime,
+                                                   offsets: tuple[timedelta, ...]) -> None:
+    assert zone_offsets(wall, ZoneInfo("Europe/Berlin")) == offsets
+
+
+@pytest.mark.parametrize(("start", "instant"), [
+    ("2026-10-25 02:30+02:00", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+    ("2026-10-25 02:30+01:00", datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),
+    ("2026-12-01 08:00", datetime(2026, 12, 1, 7, 0, tzinfo=UTC)),
+    ("2026-07-01 08:00", datetime(2026, 7, 1, 6, 0, tzinfo=UTC)),
+])
+def test_window_start_resolved_in_the_site_zone(start: str, instant: datetime) -> None:
+    site = build(timezone="Europe/Berlin",
+                 registration={"window": {"start": start, "duration": "20h"}})
+    assert site.window is not None
+    assert site.window.start == datetime.strptime(start[:16], "%Y-%m-%d %H:%M")
+    assert site.window.instant == instant
 
 
 def test_window_built() -> None:

@@ -386,6 +386,18 @@ def test_always_open_window() -> None:
     assert found["BS_AE_Subscriber.ulIPUIRegistrationDuration"] == "0"
 
 
+@pytest.mark.parametrize("start", ["2026-10-25 02:30+02:00", "2026-10-25 02:30+01:00"])
+def test_window_start_is_the_dm_wall_time_whatever_the_offset(start: str) -> None:
+    """The stamp is DM local time, ddmmyyhhii: in the hour Berlin repeats, both 02:30s are
+    written as 02:30 (which one the DM then takes is in the README's unverified table)."""
+    site = make_site(timezone="Europe/Berlin",
+                     registration={"window": {"start": start, "duration": "30m"}})
+    found = items(render(site))
+    assert found["BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]"] == ",".join(
+        f"0x{byte:02X}" for byte in b"2510260230")
+    assert TARGET.window_never_closes is True
+
+
 # Providers
 
 
