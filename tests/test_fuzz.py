@@ -18,7 +18,7 @@ import re
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -208,16 +208,42 @@ def _padding(model: str, count: int, logins: set[str], codes: set[int]) -> list[
     return padding
 
 
+def _offsets(wall: datetime, zone: str) -> list[timedelta]:
+    """The UTC offsets at which `zone` shows `wall`: none where its clocks skip it, two
+    where they show it twice."""
+    found = []
+    for fold in (0, 1):
+        offset = wall.replace(tzinfo=ZoneInfo(zone), fold=fold).utcoffset()
+        assert offset is not None
+        back = (wall - offset).replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+        if back.replace(tzinfo=None) == wall and offset not in found:
+            found.append(offset)
+    return found
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 @st.composite
-def _window(draw: st.DrawFn) -> dict[str, Any]:
-    start = draw(st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31, 23, 59)))
+def _window(draw: st.DrawFn, model: str, zone: str) -> dict[str, Any]:
+    """A window start that exists in the site's zone, with the offset of one of the two
+    where it occurs twice (and, now and then, where it does not need one); a duration that
+    never closes only on the N720, whose window has one."""
+    start = draw(st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31, 23, 59)).filter(
+        lambda wall: bool(_offsets(wall, zone))))
     start_text = start.strftime("%Y-%m-%d" + draw(st.sampled_from([" ", "T"])) + "%H:%M")
+    offsets = _offsets(start, zone)
+    if len(offsets) > 1 or draw(st.booleans()):
+        start_text += _offset_text(draw(st.sampled_from(offsets)))
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     unit = draw(st.sampled_from(sorted(units)))
+    low = 0 if _is_n720(model) else 1
     duration = draw(st.one_of(
-        st.integers(0, 0xFFFFFFFF),
-        st.sampled_from(["always", "0"]),
-        st.integers(0, 0xFFFFFFFF // units[unit]).map(lambda n: f"{n}{unit}"),
+        st.integers(low, 0xFFFFFFFF),
+        st.sampled_from(["always", "0"] if _is_n720(model) else ["90s"]),
+        st.integers(low, 0xFFFFFFFF // units[unit]).map(lambda n: f"{n}{unit}"),
     ))
     return {"start": start_text, "duration": duration}
 
@@ -260,7 +286,7 @@ def sites(draw: st.DrawFn) -> dict[str, Any]:
     names = [provider["name"] for provider in data["providers"]]
     registration: dict[str, Any] = {}
     if draw(st.booleans()):
-        registration["window"] = draw(_window())
+        registration["window"] = draw(_window(model, data.get("timezone", "UTC")))
     if draw(st.booleans()):
         pins = st.from_regex(r"[0-9]{4}", fullmatch=True)
         registration["pin"] = draw(pins | st.just("random") if _is_n720(model) else pins)
@@ -453,16 +479,24 @@ def _nx70_expected(data: dict[str, Any]) -> Nx70File:
         if voicemail is not False:
             values[NX70.MAILBOX] = voicemail
             values[NX70.MAILBOX_ON] = 1
+        else:
+            values[NX70.MAILBOX_ON] = 0
         params.update({param.name.format(ipui=ipui): str(value)
                        for param, value in values.items()})
     opers += [(NX70.REGISTER.name, ipui, {NX70.REGISTER_STATUS.name: "ToReg"})
               for ipui in sorted(ipuis)]
     if "window" in registration:
         window = registration["window"]
-        start = _start(window["start"]).replace(tzinfo=ZoneInfo(data.get("timezone", "UTC")))
+        wall = _start(window["start"])
+        given = window["start"][16:]
+        zone = data.get("timezone", "UTC")
+        offset = (timedelta(hours=int(given[1:3]), minutes=int(given[4:6])) * (
+            -1 if given[0] == "-" else 1) if given else _offsets(wall, zone)[0])
+        start = wall.replace(tzinfo=timezone(offset))
         opers.append((NX70.WINDOW.name, "local", {
             NX70.WINDOW_START.name: str(int(start.timestamp())),
-            NX70.WINDOW_DURATION.name: str(_seconds(window["duration"]))}))
+            NX70.WINDOW_DURATION.name: str(_seconds(window["duration"])),
+            NX70.WINDOW_DM_PASSWORD.name: "Gigaset"}))
     for key, value in data.get("extra", {}).items():
         params[key] = str(int(value) if isinstance(value, bool) else value)
     return Nx70File(params, opers)
@@ -487,7 +521,8 @@ def _nx70_read(content: bytes) -> Nx70File:
 
 
 def _start(text: str) -> datetime:
-    return datetime.strptime(text.replace("T", " "), "%Y-%m-%d %H:%M")
+    """The wall time of a window start, without its offset."""
+    return datetime.strptime(text[:16].replace("T", " "), "%Y-%m-%d %H:%M")
 
 
 def _seconds(duration: int | str) -> int:

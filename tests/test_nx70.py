@@ -258,19 +258,39 @@ def test_handset_without_mailbox_second_provider_own_user_id() -> None:
         param(account("0332a11b06", "UserName"), "+49401234564190"),
         param(account("0332a11b06", "DisplayName"), "4190"),
         param(account("0332a11b06", "ProviderId"), "1"),
+        param(account("0332a11b06", "VoiceMailActive"), "0"),
         "<!-- registration window -->",
     ])
-    assert [name for name in params(render()) if "VoiceMail" in name] == [
-        account("0332a11b02", "VoiceMailMailbox"), account("0332a11b02", "VoiceMailActive")]
+    assert {name: value for name, value in params(render()).items() if "VoiceMail" in name} == {
+        account("0332a11b01", "VoiceMailActive"): "0",
+        account("0332a11b02", "VoiceMailMailbox"): "*86",
+        account("0332a11b02", "VoiceMailActive"): "1",
+        account("0332a11b06", "VoiceMailActive"): "0"}
 
 
 def test_mailbox_from_defaults_and_switched_off_per_handset() -> None:
+    """`voicemail: false` switches the mailbox off (VoiceMailActive 0, the off form of the
+    1 in Wazo's Nx70 template), rather than leaving on the DM whatever mailbox it had; the
+    number is left out, not written empty."""
     site = make_site(defaults={"voicemail": "*2"},
                      handsets=[DESK, {**RECEPTION, "voicemail": False}])
     found = params(render(site))
     assert (found[account("0332a11b01", "VoiceMailMailbox")],
             found[account("0332a11b01", "VoiceMailActive")]) == ("*2", "1")
-    assert [name for name in found if name.startswith("SipAccount.0332a11b02.VoiceMail")] == []
+    assert {name: value for name, value in found.items()
+            if name.startswith("SipAccount.0332a11b02.VoiceMail")} == {
+        account("0332a11b02", "VoiceMailActive"): "0"}
+
+
+def test_a_mailbox_switched_off_is_a_change_of_the_device_item() -> None:
+    """The plan says voicemail changed: the item it compares changes from 1 to 0."""
+    before = TARGET.prepare(make_site(), keyed(make_site())).items()
+    off = make_site(handsets=[DESK, {**RECEPTION, "voicemail": False}, EMERGENCY])
+    after = TARGET.prepare(off, keyed(off)).items()
+    name = account("0332a11b02", "VoiceMailActive")
+    assert (before[name], after[name]) == ("1", "0")
+    assert account("0332a11b02", "VoiceMailMailbox") not in after
+    assert TARGET.item_scope(name) == ("slot", "0332A11B02", "voicemail")
 
 
 @pytest.mark.parametrize(("pin", "written"), [("0000", "0000"), ("1234", "1234")])
@@ -366,6 +386,7 @@ def test_window_start_in_unix_seconds_utc(timezone: str, start: str, unix: int) 
         '<oper name="update_dm" value="local">',
         param("RegStart", str(unix)),
         param("RegDuration", "72000"),
+        param("DMPpasswd", "Gigaset"),
         "</oper>",
         "</nvm>",
     ])
@@ -373,11 +394,40 @@ def test_window_start_in_unix_seconds_utc(timezone: str, start: str, unix: int) 
     assert local == site.window.start  # type: ignore[union-attr]
 
 
-def test_window_duration_in_seconds_and_always_open() -> None:
-    found = params(render(make_site(registration={"window": {"start": "2026-12-07 07:30",
-                                                             "duration": "always"}})))
-    assert (found["RegStart"], found["RegDuration"]) == ("1796625000", "0")
-    assert params(render())["RegDuration"] == "43200"
+@pytest.mark.parametrize(("start", "unix"), [
+    ("2026-10-25 02:30+02:00", 1792888200),  # the first 02:30, summer time: 00:30 UTC
+    ("2026-10-25 02:30+01:00", 1792891800),  # the second, an hour later: 01:30 UTC
+    ("2026-10-25 01:30", 1792884600),  # before the change: one offset, +02:00
+    ("2026-10-25 03:00", 1792893600),  # after it: +01:00
+])
+def test_window_start_in_the_hour_berlin_repeats(start: str, unix: int) -> None:
+    """RegStart is UTC seconds: the offset written after the start says which of the two
+    02:30s of that night is meant."""
+    site = make_site(registration={"window": {"start": start, "duration": "30m"}})
+    assert params(render(site))["RegStart"] == str(unix)
+
+
+def test_window_duration_in_seconds_and_the_dm_password_of_the_sources() -> None:
+    """Gigaset's wiki example and Wazo's template both end update_dm with DMPpasswd
+    "Gigaset"; the window is open from RegStart to RegStart + RegDuration."""
+    assert [(tag, name, value) for tag, name, value in nvm(render())
+            if name in ("update_dm", "RegStart", "RegDuration", "DMPpasswd")] == [
+        ("oper", "update_dm", "local"), ("param", "RegStart", "1796625000"),
+        ("param", "RegDuration", "43200"), ("param", "DMPpasswd", "Gigaset")]
+
+
+@pytest.mark.parametrize("duration", ["always", 0, "0"])
+def test_a_window_that_never_closes_is_refused_not_written_as_zero(duration: object) -> None:
+    """RegDuration 0 would end the window at its start: `always` is refused for the Nx70,
+    at the duration, saying why and what to write."""
+    data = site_data(registration={"window": {"start": "2026-12-07 07:30",
+                                              "duration": duration}})
+    [problem] = TARGET.site_problems(data)
+    path, rule, message = problem
+    assert (path, rule) == (("registration", "window", "duration"), "window-always-unsupported")
+    assert "RegStart + RegDuration" in message and 'such as "2d"' in message
+    assert TARGET.site_problems(site_data()) == []
+    assert TARGET.window_never_closes is False
 
 
 def test_default_timezone_is_utc() -> None:
@@ -498,7 +548,7 @@ def read_back(output: bytes) -> dict[str, Any]:
     for key in registered:
         assert key is not None and key == key.lower()
         mailbox = found.get(account(key, "VoiceMailMailbox"))
-        assert found.get(account(key, "VoiceMailActive")) == ("1" if mailbox else None)
+        assert found.get(account(key, "VoiceMailActive")) == ("1" if mailbox else "0")
         handsets[key] = {
             "login": found[account(key, "AuthName")],
             "password": found[account(key, "AuthPassword")],
@@ -536,7 +586,7 @@ def read_back(output: bytes) -> dict[str, Any]:
 def model_values(site: Site) -> dict[str, Any]:
     window = None
     if site.window is not None:
-        start = site.window.start.replace(tzinfo=ZoneInfo(site.timezone))
+        start = site.window.start.replace(tzinfo=ZoneInfo(site.timezone))  # no repeated hour
         window = (int(start.timestamp()), site.window.duration_seconds)
     return {
         "handsets": {h.ipui.hex.lower(): {
@@ -615,13 +665,16 @@ def test_read_items() -> None:
         account("0332a11b01", "UserName"): "4101",
         account("0332a11b01", "DisplayName"): "Empfang 1",
         account("0332a11b01", "ProviderId"): "0",
+        account("0332a11b01", "VoiceMailActive"): "0",
         account("0332a11b02", "AuthName"): "4102",
         account("0332a11b02", "AuthPassword"): "Rt5$vN9@pL",
         account("0332a11b02", "UserName"): "4102",
         account("0332a11b02", "DisplayName"): "Empfang 2",
         account("0332a11b02", "ProviderId"): "0",
+        account("0332a11b02", "VoiceMailActive"): "0",
         "RegStart": "1796625000",
         "RegDuration": "43200",
+        "DMPpasswd": "Gigaset",
         "DmGlobal.0.NtpServer": "ntp",
         "Telephony.0.ToneScheme": "3",
     }
@@ -661,6 +714,7 @@ def test_read_items_of_a_file_that_does_not_parse() -> None:
     ("SipProvider.0.OutboundProxyPort", ("provider", 0, "outbound_proxy")),
     ("RegStart", ("window", None, "start")),
     ("RegDuration", ("window", None, "duration")),
+    ("DMPpasswd", ("window", None, "window")),
     ("DeleteNotProvisionedHS", ("authoritative", None, "authoritative")),
     ("DmGlobal.0.NtpServer", ("extra", None, "DmGlobal.0.NtpServer")),
     ("SipProvider.0.DTMFTransmission", ("provider", 0, "dtmf")),

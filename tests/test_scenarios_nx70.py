@@ -72,6 +72,7 @@ def handset_lines(n: int, login: int | None = None, display_name: str | None = N
         f'<param name="{account}UserName" value="{name}"/>',
         f'<param name="{account}DisplayName" value="{display_name or name}"/>',
         f'<param name="{account}ProviderId" value="0"/>',
+        f'<param name="{account}VoiceMailActive" value="0"/>',  # no mailbox: switched off
     ]
 
 

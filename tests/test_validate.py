@@ -78,7 +78,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/password-unquoted-number.yaml:11:15: error: handsets[0].password: must be text or {secret: NAME}, but YAML reads the value as a number: quote it [type]",
     ],
     "window-start-not-text": [
-        "tests/fixtures/invalid/window-start-not-text.yaml:11:12: error: registration.window.start: 2017 is not a date and time 'YYYY-MM-DD HH:MM' [type]",
+        "tests/fixtures/invalid/window-start-not-text.yaml:11:12: error: registration.window.start: 2017 is not a date and time 'YYYY-MM-DD HH:MM', or with an offset 'YYYY-MM-DD HH:MM+01:00' [type]",
         "tests/fixtures/invalid/window-start-not-text.yaml:12:15: error: registration.window.duration: yes is not a duration: seconds, or a number followed by s, m, h or d, or 'always' [type]",
         "tests/fixtures/invalid/window-start-not-text.yaml:13:8: error: registration.pin: 1234567 is not a PIN of 4 digits (quoted, e.g. \"0000\") or 'random' [type]",
     ],
@@ -234,6 +234,22 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "window-duration-too-long": [
         "tests/fixtures/invalid/window-duration-too-long.yaml:12:15: error: registration.window.duration: 4295030400 seconds is longer than the DM can store (4294967295); use 'always' for a window that never closes [window-duration]",
+    ],
+    # -- Window starts the site's zone cannot place: a skipped or repeated hour, a wrong offset
+    "window-start-skipped-hour": [
+        "tests/fixtures/invalid/window-start-skipped-hour.yaml:12:12: error: registration.window.start: '2026-03-29 02:30' does not exist in Europe/Berlin: on 2026-03-29 the clocks jump from 02:00 to 03:00; choose a time before 02:00 or from 03:00 [window-start]",
+    ],
+    "window-start-repeated-hour": [
+        "tests/fixtures/invalid/window-start-repeated-hour.yaml:12:12: error: registration.window.start: '2026-10-25 02:30' occurs twice in Europe/Berlin: on 2026-10-25 the clocks go back from 03:00 to 02:00; add the offset of the one you mean, '2026-10-25 02:30+02:00' (the first) or '2026-10-25 02:30+01:00' (the second) [window-start]",
+    ],
+    "window-start-offset-not-the-zones": [
+        "tests/fixtures/invalid/window-start-offset-not-the-zones.yaml:12:12: error: registration.window.start: '2026-10-25 02:30+03:00': Europe/Berlin is at +02:00 or +01:00 at that time, not +03:00; write '2026-10-25 02:30+02:00' or '2026-10-25 02:30+01:00' [window-start]",
+    ],
+    "window-start-winter-with-summer-offset": [
+        "tests/fixtures/invalid/window-start-winter-with-summer-offset.yaml:12:12: error: registration.window.start: '2026-03-01 10:00+02:00': Europe/Berlin is at +01:00 at that time, not +02:00; write '2026-03-01 10:00+01:00' or '2026-03-01 10:00' [window-start]",
+    ],
+    "nx70-window-always": [
+        "tests/fixtures/invalid/nx70-window-always.yaml:12:15: error: registration.window.duration: the N670 has no window that never closes: Gigaset's wiki defines it as open from RegStart to RegStart + RegDuration, so RegDuration 0 would close it as it opens, and no source gives the longest window the DM takes; give a duration such as \"2d\", and move the start on when it has closed [window-always-unsupported]",
     ],
     "timezone-unknown": [
         "tests/fixtures/invalid/timezone-unknown.yaml:6:11: error: timezone: 'Europe/Berlinn' is not an IANA time zone (such as 'Europe/Berlin' or 'UTC') [timezone]",

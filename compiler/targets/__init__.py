@@ -61,6 +61,7 @@ class Target(Protocol):
     stamp_format: str  # strftime format of a revision's stamp, in the DM's local time
     window_years: range  # the years a registration window may start in
     max_window_seconds: int  # the longest registration window the device stores
+    window_never_closes: bool  # a duration of 0 keeps the window open (`duration: always`)
 
     encoding: str  # of the provisioning file
 

@@ -19,8 +19,10 @@ SOURCES = {
                  "f5ad7f819f95acbf24e997759343fd6a27ea40ab",
     "wazo-nx70": f"{_WAZO}, plugins/wazo_gigaset/Nx70_83_v2_65_0/templates/base.tpl and "
                  "common.py at commit be426b324f02e63d19e85b06e9580cc76cd3b86f",
-    "gigaset-wiki-window": "Gigaset wiki, the Nx70 provisioning pages on the registration "
-                           "window (update_dm, RegStart, RegDuration)",
+    "gigaset-wiki-window": "Gigaset wiki, the Nx70 provisioning page on the registration "
+                           "window (teamwork.gigaset.com/gigawiki, page 860586113): update_dm "
+                           "with RegStart, RegDuration and DMPpasswd, open from start to "
+                           "start + duration",
     "openscape-cordless-v2": "OpenScape Cordless IP V2 administration guide (a rebadged "
                              "N870)",
 }

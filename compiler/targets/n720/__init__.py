@@ -156,6 +156,7 @@ class N720:
     # acIPUIRegistrationTimestamp: a 2-digit year; ulIPUIRegistrationDuration: 32 bits.
     window_years = WINDOW_YEARS_SHARED
     max_window_seconds = MAX_WINDOW_SECONDS_SHARED
+    window_never_closes = True  # ulIPUIRegistrationDuration 0 keeps the window open
     encoding = ENCODING
 
     @property

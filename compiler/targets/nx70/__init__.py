@@ -4,14 +4,13 @@ UTF-8 XML file of named parameters, and keep handsets by IPUI rather than by slo
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo
 
+from compiler.model import parse_duration
 from compiler.targets import Place
 from compiler.targets.common import (
     MAX_WINDOW_SECONDS_SHARED,
@@ -61,6 +60,16 @@ def _not_xml(character: str) -> bool:
     return 0xD800 <= ord(character) <= 0xDFFF or character in "\ufffe\uffff"
 
 
+def _never_closes(duration: object) -> bool:
+    """`always` or 0, as the site file gives the duration (anything else: not this rule's)."""
+    if isinstance(duration, bool) or not isinstance(duration, int | str):
+        return False
+    try:
+        return parse_duration(duration) == 0
+    except ValueError:
+        return False  # the schema reports it
+
+
 def _ipui(handset: Handset) -> str:
     assert handset.ipui is not None, "validation refuses Nx70 handsets without IPUI"
     return handset.ipui.hex.lower()
@@ -77,6 +86,9 @@ class Nx70:
     stamp_format = STAMP_FORMAT_SHARED
     window_years = WINDOW_YEARS_SHARED
     max_window_seconds = MAX_WINDOW_SECONDS_SHARED
+    # Gigaset's wiki: the window is open from RegStart to RegStart + RegDuration, so 0 closes
+    # it as it opens; no source gives a longest window either.
+    window_never_closes = False
     importer: Importer | None = None  # no reader of Nx70 files yet
     encoding = ENCODING
 
@@ -140,6 +152,13 @@ class Nx70:
         if value_at(data, ("registration", "pin")) == "random":
             found.append((("registration", "pin"), "pin-random-unsupported",
                           f"the {model} takes a fixed PIN per handset; give 4 digits"))
+        if _never_closes(value_at(data, ("registration", "window", "duration"))):
+            found.append((("registration", "window", "duration"), "window-always-unsupported",
+                          (f"the {model} has no window that never closes: Gigaset's wiki "
+                           "defines it as open from RegStart to RegStart + RegDuration, so "
+                           "RegDuration 0 would close it as it opens, and no source gives the "
+                           "longest window the DM takes; give a duration such as \"2d\", and "
+                           "move the start on when it has closed")))
         return found + refused_provider_settings(data, _WRITTEN, _MISSING)
 
     def file_name(self, site: Site) -> str:
@@ -331,18 +350,24 @@ def _handset_section(site: Site, handset: Handset) -> Section:
         _item(P.PROVIDER_ID, handset.provider, ipui),
     ]
     if handset.voicemail is not None:
-        items += [_item(P.MAILBOX, handset.voicemail, ipui), _item(P.MAILBOX_ON, 1, ipui)]
+        items += [_item(P.MAILBOX, handset.voicemail, ipui),
+                  _item(P.MAILBOX_ON, P.MAILBOX_ACTIVE, ipui)]
+    else:  # switched off, not left as the DM has it; no empty mailbox number is written
+        items.append(_item(P.MAILBOX_ON, P.MAILBOX_INACTIVE, ipui))
     return Section(f"handset {ipui}: {handset.login} ({handset.display_name})", tuple(items),
                    register=ipui)
 
 
 def _window(site: Site) -> list[Item]:
+    """RegStart is Unix seconds: the moment the start names in the site's zone, at the
+    offset the site file gives where that hour occurs twice."""
     window = site.window
     if window is None:
         return []
-    start = window.start.replace(tzinfo=ZoneInfo(site.timezone))
-    return [_item(P.WINDOW_START, calendar.timegm(start.utctimetuple())),
-            _item(P.WINDOW_DURATION, window.duration_seconds)]
+    assert not window.always_open, "validation refuses a window that never closes"
+    return [_item(P.WINDOW_START, int(window.instant.timestamp())),
+            _item(P.WINDOW_DURATION, window.duration_seconds),
+            _item(P.WINDOW_DM_PASSWORD, P.DM_PASSWORD)]
 
 
 def _extra_value(value: ExtraValue) -> str:

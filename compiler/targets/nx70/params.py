@@ -55,9 +55,15 @@ PROVIDER_SRTP = Param(_S + "SRTP_Enabled", "providers[].srtp")
 PROVIDER_SRTP_ONLY = Param(_S + "AcceptNonSRTPCalls", "providers[].srtp")
 PROVIDER_DTMF = Param(_S + "DTMFTransmission", "providers[].dtmf")
 
-WINDOW = Param("update_dm", "registration.window")
-WINDOW_START = Param("RegStart", "registration.window.start")
-WINDOW_DURATION = Param("RegDuration", "registration.window.duration")
+# The window opens at RegStart (Unix seconds) and closes at RegStart + RegDuration: Gigaset's
+# wiki, whose example ends the operation with DMPpasswd, "Password DECT manager", "Gigaset";
+# Wazo's template writes the same three params with the same password.
+WINDOW = Param("update_dm", "registration.window", source="gigaset-wiki-window")
+WINDOW_START = Param("RegStart", "registration.window.start", source="gigaset-wiki-window")
+WINDOW_DURATION = Param("RegDuration", "registration.window.duration",
+                        source="gigaset-wiki-window")
+WINDOW_DM_PASSWORD = Param("DMPpasswd", "registration.window", verified=False,
+                           source="gigaset-wiki-window")
 AUTHORITATIVE = Param("DeleteNotProvisionedHS", "authoritative")
 
 HANDSET_PARAMS = (AUTH_NAME, AUTH_PASSWORD, USER_NAME, DISPLAY_NAME, PROVIDER_ID, MAILBOX,
@@ -68,19 +74,24 @@ PROVIDER_PARAMS = (
     PROVIDER_OUTBOUND, PROVIDER_OUTBOUND_PORT, PROVIDER_SRTP, PROVIDER_SRTP_ONLY, PROVIDER_DTMF,
 )
 ALL_PARAMS = (REGISTER, REGISTER_STATUS, DEREGISTER, PIN, *HANDSET_PARAMS, *PROVIDER_PARAMS,
-              WINDOW, WINDOW_START, WINDOW_DURATION, AUTHORITATIVE)
+              WINDOW, WINDOW_START, WINDOW_DURATION, WINDOW_DM_PASSWORD, AUTHORITATIVE)
 
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
+# The README's table of unverified facts lists every key, with what dectprov does about it.
 UNVERIFIED_FACTS = {
     "file_name_case": "the DM asks for <MAC>.xml; servers in production serve the MAC in "
                       "lower case, the case of the device's own request is not documented",
     "outbound_proxy_mode": "0 = use the outbound proxy, 2 = never",
     "resend_add_hs": "re-sending add_hs ToReg for a registered handset is harmless",
     "wildcard_registration": "registering a handset without a known IPUI (its XML form)",
-    "always_open_window": "RegDuration 0 keeps the window open",
     "unsourced_provider_settings": "no public source gives the family's codec or STUN "
                                    "parameters, nor an automatic DTMF code: providers' codecs "
                                    "and stun are refused, as is dtmf auto",
+    "longest_window": "the longest RegDuration the DM takes; RegDuration 0 is not 'never "
+                      "closes' (the window ends at RegStart + RegDuration)",
+    "dm_password": "DMPpasswd in update_dm: both sources write 'Gigaset'; whether the DM "
+                   "checks it, and against which password, is not documented",
+    "voicemail_off": "VoiceMailActive 0 switches the mailbox off: the sources write only 1",
 }
 
 # What the family writes for a typed provider setting; a value missing here is refused
@@ -89,6 +100,8 @@ TRANSPORT_CODES = {"udp": 1, "tcp": 2, "tls": 3}
 DTMF_CODES = {"inband": 1, "rfc2833": 2, "sip-info": 4}
 SRTP_ACCEPT_PLAIN = 0  # AcceptNonSRTPCalls: the template writes 0, with SRTP on or off
 TRANSPORT_UDP = TRANSPORT_CODES["udp"]
+DM_PASSWORD = "Gigaset"  # DMPpasswd, as Gigaset's wiki and Wazo's template write it
+MAILBOX_ACTIVE, MAILBOX_INACTIVE = 1, 0
 OUTBOUND_PROXY_ALWAYS = 0
 OUTBOUND_PROXY_NEVER = 2
 PROVIDER_PROFILES = 10
