@@ -496,11 +496,33 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
                             "authoritative: the DM removes every handset this file does not "
                             "list, handsets registered by hand included; how many that is "
                             "cannot be seen from here", Severity.WARNING))
+    if window is not None:
+        found += _window_and_pin(site, changes)
     if window is not None and window.always_open:
         found.append(_error(site, None, "window-always-open",
                             "the registration window never closes: any handset whose IPUI is "
                             "provisioned can register at any time", Severity.WARNING))
     return found
+
+
+def _window_and_pin(site: Site, changes: list[Change]) -> list[Diagnostic]:
+    """Wazo took the window items out of its N720 template because with them handsets could
+    not register (wazo-provd-plugins, commit ebc32d40): say so when this build adds accounts
+    whose handsets register with the PIN, having no IPUI, and writes a window."""
+    added = {change.after.login for change in changes
+             if change.kind is ChangeKind.ADD and change.after is not None}
+    by_pin = [handset for handset in site.handsets
+              if handset.ipui is None and handset.enabled and handset.login in added]
+    if not by_pin:
+        return []
+    count = (f"{len(by_pin)} new handsets register" if len(by_pin) != 1
+             else "1 new handset registers")
+    return [_error(site, by_pin[0].line, "window-pin-handsets",
+                   f"{count} with the PIN (no ipui; first: login {by_pin[0].login}), and a "
+                   "registration window is written: Wazo removed the window items from its N720 "
+                   "template because they made handset registration impossible "
+                   "(wazo-provd-plugins commit ebc32d40); register those handsets before "
+                   "adding the window, or give them their ipui", Severity.WARNING)]
 
 
 def cross_site_moves(plans: list[SitePlan]) -> list[Diagnostic]:

@@ -497,6 +497,27 @@ def test_a_window_that_never_closes_always_warns() -> None:
     assert warnings(site(window=always), [REGISTER], later) == [never_closes]
 
 
+def test_accounts_added_for_pin_registration_under_a_window_warn() -> None:
+    """Wazo removed the window items from its N720 template because they made handset
+    registration impossible (wazo-provd-plugins commit ebc32d40): a build that adds
+    accounts whose handsets register with the PIN, and writes a window, says so."""
+    ward = site(handset("2101", 1), handset("2102"), handset("2103"),
+                handset("2104", enabled=False))
+    added = [REGISTER, *(Change(n, ChangeKind.ADD, None, holder(login))
+                         for n, login in ((1, "2102"), (2, "2103"), (3, "2104")))]
+    assert warnings(ward, added, options()) == [Diagnostic(
+        SOURCE, SITE_LINE + 2, 1, Severity.WARNING, "window-pin-handsets", "",
+        "2 new handsets register with the PIN (no ipui; first: login 2102), and a "
+        "registration window is written: Wazo removed the window items from its N720 template "
+        "because they made handset registration impossible (wazo-provd-plugins commit "
+        "ebc32d40); register those handsets before adding the window, or give them their "
+        "ipui")]
+    assert warnings(site(*ward.handsets, window=None), added[1:], options()) == []
+    assert warnings(ward, [REGISTER], options()) == []  # the PIN handsets were added before
+    disabled_only = [Change(3, ChangeKind.ADD, None, holder("2104"))]
+    assert warnings(ward, disabled_only, options()) == []  # a spare: nobody registers it yet
+
+
 def test_authoritative_mode_warns_when_anything_changes() -> None:
     pin = Change(None, ChangeKind.PIN, fields=("pin",))
     assert warnings(site(authoritative=True), [pin], options()) == [warning(

@@ -264,10 +264,15 @@ def test_first_build_registers_every_handset(repo: Repo) -> None:
     assert plan["format_version"] == 1
     assert plan["sites"][0]["revision"] == {"before": None, "after": 1}
     assert plan["summary"] == summary(register=4, change=4)
-    assert repo.diagnostics(plan) == []
+    # Wazo found that window items make registration impossible (wazo-provd-plugins
+    # ebc32d40): the PIN handset added under the window is said.
+    assert [rule for _, rule, _ in repo.diagnostics(plan)] == ["window-pin-handsets"]
 
     assert repo.build() == EXIT_OK
-    assert (repo.out, repo.err) == (BUILT_CHANGED, "")
+    assert repo.out == BUILT_CHANGED
+    assert repo.err.startswith("sites/acme.yaml:") and repo.err.endswith(
+        "register those handsets before adding the window, or give them their ipui "
+        "[window-pin-handsets]\n") and repo.err.count("\n") == 1
     xml = repo.xml()
     assert slots_in(xml) == [0, 1, 2, 3]
     assert slot_lines(xml, 0) == account_lines(0, 1)
