@@ -114,13 +114,18 @@ SLOT_PARAMS = (
 ALL_PARAMS = SITE_PARAMS + PROVIDER_PARAMS + ALL_PROVIDERS_PARAMS + SLOT_PARAMS
 
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
+# The README's table of unverified facts lists every key, with what dectprov does about it.
 UNVERIFIED_FACTS = {
-    "outbound_proxy_mode": "0 = always use the outbound proxy, 2 = never (vendor default)",
+    "outbound_proxy_mode": "0 = always use the outbound proxy, 2 = never (vendor default); "
+                           "Wazo's template writes 2 even when it sets an outbound proxy",
     "transport_codes": "17 = UDP (Wazo's template says so in a comment); TCP and "
                        "TLS codes are not known",
     "provider_profiles": "the DM holds 10 provider profiles (indexes 0..9)",
     "version_skip": "whether the DM skips a file whose VERSION it already applied",
-    "attribute_entities": "whether the DM decodes &amp; &apos; &lt; &gt; inside values",
+    "attribute_entities": "whether the DM decodes &amp; &apos; &lt; &gt; inside values; "
+                          "Wazo's N720 template writes a raw & in its firmware URLs",
+    "index_forms": "that [0] and [%] both write a string field whole: Gigaset's FAQ writes "
+                   "account strings with [0], its template provider strings with [%]",
     "stun_on": "ucSIP_USE_STUN 1 switches STUN on (the template writes only 0)",
     "dtmf_fixed_mode": "ucB_DTMF_TX_MODE_AUTO 0 makes the DM send DTMF as "
                        "ucI_DTMF_TX_MODE_BITS says (Wazo's N510 template, "
@@ -129,6 +134,11 @@ UNVERIFIED_FACTS = {
     "unsourced_provider_settings": "no public source gives the N720's SRTP items nor which "
                                    "vocoder code is which codec: providers' srtp and codecs "
                                    "are refused, as are transport tcp and tls",
+    "window_repeated_hour": "the window stamp is DM local time with no offset: which of the "
+                            "two the DM takes when it names the hour its clocks repeat",
+    "window_with_pin_handsets": "Wazo removed the window items from its N720 template because "
+                                "they made handset registration impossible (commit "
+                                "ebc32d40); for which handsets, and why, is not documented",
 }
 
 TRANSPORT_UDP = TRANSPORT_CODES["udp"]
