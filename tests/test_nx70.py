@@ -430,6 +430,14 @@ def test_a_window_that_never_closes_is_refused_not_written_as_zero(duration: obj
     assert TARGET.window_never_closes is False
 
 
+@pytest.mark.parametrize("duration", ["soon", True, None, 3.0, "90s", 72000])
+def test_only_a_duration_of_zero_is_refused_as_never_closing(duration: object) -> None:
+    """Anything else is the schema's to judge, or a window that closes."""
+    data = site_data(registration={"window": {"start": "2026-12-07 07:30",
+                                              "duration": duration}})
+    assert TARGET.site_problems(data) == []
+
+
 def test_default_timezone_is_utc() -> None:
     data = site_data()
     del data["timezone"]
