@@ -17,6 +17,7 @@ DEFAULT_SIP_PORT = 5060
 DEFAULT_REREGISTER_SECONDS = 180
 DEFAULT_STUN_PORT = 3478  # STUN's port (RFC 5389), and the N720 template's 0x0d96
 DEFAULT_DEREGISTRATION_THRESHOLD = 30.0
+DEFAULT_DEREGISTRATION_RETENTION = 30 * 86400  # seconds a deregistration is written
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"([0-9]+)([smhd])")
 WINDOW_START_FORMAT = "%Y-%m-%d %H:%M"
@@ -140,6 +141,10 @@ class Site:
     line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
     authoritative: bool = False  # Nx70: the DM removes every handset the file does not list
     mac_at: tuple[int, int] | None = None  # line and column of the MAC, for the fleet's checks
+    # How long a build keeps writing a deregistration (or an emptied slot), in seconds,
+    # from the revision that first wrote it: the next build that changes the site after
+    # that retires it.
+    deregistration_retention: int = DEFAULT_DEREGISTRATION_RETENTION
 
 
 def parse_duration(value: int | str) -> int:
@@ -218,6 +223,8 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         line=_key_line(data, "handsets"),
         mac_at=_value_at(data, "mac"),
         authoritative=data.get("authoritative", False),
+        deregistration_retention=parse_duration(data["deregistration_retention"])
+        if "deregistration_retention" in data else DEFAULT_DEREGISTRATION_RETENTION,
     )
 
 

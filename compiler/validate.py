@@ -160,6 +160,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _literal_passwords(report)
     _secret_references(report)
     _registration(report, target)
+    _retention(report)
     _timezone(report)
     if target is not None:
         _texts(report, target)
@@ -548,6 +549,27 @@ def _offset_text(offset: timedelta) -> str:
     minutes = int(offset.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# A deregistration is written for at least a day, so that a DM that misses a night's
+# fetches still applies it; and for at most ten years, a time a date can still count.
+MIN_RETENTION_SECONDS = 86400
+MAX_RETENTION_SECONDS = 3650 * 86400
+_RETENTION = re.compile("[0-9]+[hd]", re.ASCII)
+
+
+def _retention(report: _Report) -> None:
+    value = report.data.get("deregistration_retention")
+    if not isinstance(value, str) or not _RETENTION.fullmatch(value):
+        return  # absent, or the schema's pattern reports it
+    seconds = parse_duration(value)
+    if seconds < MIN_RETENTION_SECONDS:
+        report.error(("deregistration_retention",), "deregistration-retention",
+                     f"{clip(value)} is shorter than a day: a DM that misses the fetches of one "
+                     "night would keep the handset; give at least 1d")
+    elif seconds > MAX_RETENTION_SECONDS:
+        report.error(("deregistration_retention",), "deregistration-retention",
+                     f"{clip(value)} is longer than ten years (3650d), the longest retention")
 
 
 def _window_bounds(target: Target | None) -> tuple[range, int]:

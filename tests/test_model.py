@@ -117,6 +117,12 @@ def test_site_level_values_given() -> None:
     assert isinstance(site.deregistration_threshold, float)
 
 
+def test_the_deregistration_retention_is_in_seconds_and_30_days_by_default() -> None:
+    assert build().deregistration_retention == 30 * 86400
+    assert build(deregistration_retention="72h").deregistration_retention == 72 * 3600
+    assert build(deregistration_retention="90d").deregistration_retention == 90 * 86400
+
+
 def test_no_handsets_key() -> None:
     data = site_data()
     del data["handsets"]

@@ -54,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/unknown-key-typo.yaml:11:5: error: handsets[0].pasword: unknown key 'pasword'; did you mean 'password'? [unknown-key]",
     ],
     "unknown-key-no-match": [
-        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, authoritative, providers, registration, defaults, handsets, extra [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, deregistration_retention, authoritative, providers, registration, defaults, handsets, extra [unknown-key]",
         "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].weight: unknown key 'weight'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds, transport, srtp, codecs, dtmf, stun [unknown-key]",
     ],
 
@@ -103,6 +103,15 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "threshold-not-a-number": [
         "tests/fixtures/invalid/threshold-not-a-number.yaml:6:27: error: deregistration_threshold: must be a number, not NaN [type]",
+    ],
+    "retention-too-short": [
+        "tests/fixtures/invalid/retention-too-short.yaml:6:27: error: deregistration_retention: 12h is shorter than a day: a DM that misses the fetches of one night would keep the handset; give at least 1d [deregistration-retention]",
+    ],
+    "retention-too-long": [
+        "tests/fixtures/invalid/retention-too-long.yaml:6:27: error: deregistration_retention: 3651d is longer than ten years (3650d), the longest retention [deregistration-retention]",
+    ],
+    "retention-not-a-duration": [
+        "tests/fixtures/invalid/retention-not-a-duration.yaml:6:27: error: deregistration_retention: '30 days' is not a duration: a number followed by h or d, e.g. 30d or 72h [format]",
     ],
     "line-break-in-value": [
         "tests/fixtures/invalid/line-break-in-value.yaml:6:11: error: timezone: 'Europe/\\nBerlin' is not an IANA time zone (such as 'Europe/Berlin' or 'UTC') [timezone]",
