@@ -35,6 +35,9 @@ class ChangeKind(str, Enum):
     AUTHORITATIVE = "authoritative"  # Nx70: the DM removes handsets the file does not list
     DEVICE = "device"  # a new DM (MAC or model): its database is empty, every handset anew
     SITE_REMOVED = "site-removed"  # the site file is gone: its DM is no longer provisioned
+    # A deregistration (or an emptied slot) written for the site's retention is no longer
+    # written, and its IPUI is forgotten: by the next build that changes the site anyway.
+    RETIRE = "retire"
 
 
 NEEDS_WINDOW = frozenset({ChangeKind.REGISTER, ChangeKind.REPLACE, ChangeKind.MOVE,
@@ -52,6 +55,15 @@ class Holder:
 
 
 @dataclass(frozen=True)
+class Since:
+    """When a build first wrote what later builds kept writing: its revision, and the
+    time of its stamp (the DM's local time)."""
+
+    revision: int
+    at: datetime  # naive
+
+
+@dataclass(frozen=True)
 class Change:
     slot: Key | None  # the slot, or the IPUI on targets keyed by IPUI; None: site-level
     kind: ChangeKind
@@ -62,6 +74,7 @@ class Change:
     other_slot: Key | None = None  # move: where the IPUI was; swap: the other slot
     index: int | None = None  # provider changes: which profile
     refused: bool = False
+    since: Since | None = None  # retire: since when the retired release was written
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,9 @@ class SlotAssignment:
     handset: Handset | None  # None: the slot's entry is gone
     released_ipui: Ipui | None = None  # an IPUI the compiler deregistered here
     released_in_revision: int | None = None
+    released_at: str | None = None  # its stamp; None: not recorded (an older state)
+    freed_in_revision: int | None = None  # no handset: the revision that freed the place
+    freed_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,45 +216,109 @@ def assign(site: Site, state: State | None, slots: int | None) -> dict[Key, Hand
     return dict(assign_slots(site, state, slots))
 
 
-def slot_table(assigned: dict[Key, Handset], state: State | None, revision_number: int,
+def slot_table(assigned: dict[Key, Handset], state: State | None, revision: Revision,
                ) -> tuple[SlotAssignment, ...]:
-    """Every place the next file writes: the assigned ones, and the ones whose IPUI the
-    compiler deregistered, written again until a handset takes the place: a DM that
-    skipped the revision that deregistered it still deregisters it with any later one
-    (even once the handset belongs to another site: that is another DM)."""
+    """Every place the next file (of `revision`) writes: the assigned ones, and the ones
+    the compiler freed or whose IPUI it deregistered, written again until a handset takes
+    the place or a build retires them (see `retiring`): a DM that skipped the revision
+    that deregistered it still deregisters it with a later one (even once the handset
+    belongs to another site: that is another DM)."""
     records = {r.key: r for r in state.slots} if state else {}
     placed = {h.ipui for h in assigned.values() if h.ipui is not None}
     table = []
     for key in sorted(set(assigned) | set(records)):
         handset, record = assigned.get(key), records.get(key)
-        released, since = _released(handset, record, revision_number, placed)
+        released, since, at = _released(handset, record, revision, placed)
         if handset is None and released is None and isinstance(key, str):
             continue  # an identity-keyed place exists only while something is written
-        table.append(SlotAssignment(key, handset, released, since))
+        freed: tuple[int | None, str | None] = (None, None)
+        if handset is None:
+            freed = ((record.freed_in_revision, record.freed_at) if record is not None and
+                     not record.in_use else (revision.number, revision.stamp))
+        table.append(SlotAssignment(key, handset, released, since, at, *freed))
     return tuple(table)
 
 
-def _released(handset: Handset | None, record: SlotRecord | None, revision_number: int,
-              placed: set[Ipui]) -> tuple[Ipui | None, int | None]:
-    """The IPUI this place deregisters, and since which revision. An IPUI that leaves a
-    place is deregistered there, even when it moves to another slot. A place a new
-    handset takes remembers the IPUI it replaced (a DM that skipped that revision still
-    holds it there, so it may not come back in another slot unseen); only the new
-    handset's code is written. One that moved within the site (`placed`) was named as a
-    move: it is not remembered."""
+def _released(handset: Handset | None, record: SlotRecord | None, revision: Revision,
+              placed: set[Ipui]) -> tuple[Ipui | None, int | None, str | None]:
+    """The IPUI this place deregisters, since which revision, and that revision's stamp.
+    An IPUI that leaves a place is deregistered there, even when it moves to another
+    slot. A place a new handset takes remembers the IPUI it replaced (a DM that skipped
+    that revision still holds it there, so it may not come back in another slot unseen);
+    only the new handset's code is written. One that moved within the site (`placed`) was
+    named as a move: it is not remembered."""
     if record is None:
-        return None, None
+        return None, None, None
     if handset is not None and handset.ipui is not None:
         if record.in_use and record.ipui is not None and record.ipui not in placed:
-            return record.ipui, revision_number
+            return record.ipui, revision.number, revision.stamp
         if record.released is not None and record.released != handset.ipui:
-            return record.released, record.released_in_revision
-        return None, None
+            return record.released, record.released_in_revision, record.released_at
+        return None, None, None
     if record.in_use and record.ipui is not None:
-        return record.ipui, revision_number
+        return record.ipui, revision.number, revision.stamp
     if record.released is not None:
-        return record.released, record.released_in_revision
-    return None, None
+        return record.released, record.released_in_revision, record.released_at
+    return None, None, None
+
+
+# -- retirement ------------------------------------------------------------------------
+
+
+def retiring(site: Site, state: State, now: datetime, stamp_format: str,
+             ) -> tuple[SlotRecord, ...]:
+    """The last build's places whose release (a deregistration, an emptied slot) has been
+    written for the site's retention by `now`. Asked only by a build that changes the
+    site anyway: time alone never changes a file, so `check` stays green as it passes."""
+    local = now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None)
+    retention = timedelta(seconds=site.deregistration_retention)
+    return tuple(record for record in state.slots
+                 if (record.released is not None or not record.in_use)
+                 and first_written(state, record, stamp_format).at + retention <= local)
+
+
+def first_written(state: State, record: SlotRecord, stamp_format: str) -> Since:
+    """When the files first wrote this place's release. A state written before the stamps
+    were recorded has only the revision, or (imported) not even that: the history's stamp
+    of that revision, else the last build's, which is later, so that the retention is
+    never cut short."""
+    revision, stamp = _when(state, *record.written_since())
+    return Since(revision, datetime.strptime(stamp, stamp_format))
+
+
+def _when(state: State, revision: int | None, stamp: str | None) -> tuple[int, str]:
+    if revision is not None and stamp is not None:
+        return revision, stamp
+    found = next((entry.stamp for entry in state.history if entry.revision == revision),
+                 state.stamp)
+    return (revision if revision is not None else state.revision), found
+
+
+def without(state: State, retired: Iterable[SlotRecord]) -> State:
+    """The state as the build plans against it, its retired releases forgotten: a freed
+    place is no longer written at all, and a place in use no longer remembers the IPUI it
+    replaced. A retired IPUI that comes back is a new handset."""
+    gone = {record.key for record in retired}
+    slots = []
+    for record in state.slots:
+        if record.key not in gone:
+            slots.append(record)
+        elif record.in_use:
+            slots.append(replace(record, released=None, released_in_revision=None,
+                                 released_at=None))
+    return replace(state, slots=tuple(slots))
+
+
+def retirements(retired: Iterable[SlotRecord], state: State, assigned: dict[Key, Handset],
+                stamp_format: str) -> list[Change]:
+    """A change for each retired release: the IPUI it deregistered (none for an emptied
+    account), who holds the place now (nobody: the place is no longer written), and
+    since when it was written."""
+    return [Change(record.key, ChangeKind.RETIRE,
+                   Holder(record.released.hex, None) if record.released else None,
+                   _holder(handset=assigned.get(record.key)),
+                   since=first_written(state, record, stamp_format))
+            for record in retired]
 
 
 def _order(key: Key | None) -> tuple[int, int, str]:
@@ -267,6 +347,11 @@ def handset_changes(assigned: dict[Key, Handset], state: State | None) -> list[C
         change = _slot_change(slot, previous.get(slot), assigned.get(slot), moved, now_in)
         if change is not None:
             changes.append(change)
+    return in_order(changes)
+
+
+def in_order(changes: Iterable[Change]) -> list[Change]:
+    """Changes by place (site, then slots, then IPUIs), then by kind."""
     return sorted(changes, key=lambda c: (_order(c.slot), c.kind.value))
 
 
@@ -351,7 +436,8 @@ def _implied_slots(identity: Iterable[Change]) -> set[Key | None]:
     for change in identity:
         if change.kind in (ChangeKind.REGISTER, ChangeKind.ADD, ChangeKind.REMOVE,
                            ChangeKind.MOVE, ChangeKind.SWAP) or (
-                change.kind is ChangeKind.DEREGISTER and change.after is None):
+                change.kind in (ChangeKind.DEREGISTER, ChangeKind.RETIRE)
+                and change.after is None):
             implied.add(change.slot)
         if change.kind is ChangeKind.SWAP:
             implied.add(change.other_slot)
@@ -573,15 +659,20 @@ def new_state(plan: SitePlan, file: str, sha256: str) -> State:
     assert revision is not None
     records = []
     for assignment in plan.slots:
+        if plan.content_changed:  # an unchanged site's state is left as it is
+            assignment = _stamped(assignment, plan.state, revision)
         handset = assignment.handset
         slot = assignment.slot if isinstance(assignment.slot, int) else None
         if handset is not None:
             records.append(SlotRecord(slot, True, handset.ipui, handset.login,
                                       handset.enabled, assignment.released_ipui,
-                                      assignment.released_in_revision))
+                                      assignment.released_in_revision,
+                                      assignment.released_at))
         else:
-            records.append(SlotRecord(slot, False, released=assignment.released_ipui,
-                                      released_in_revision=assignment.released_in_revision))
+            records.append(SlotRecord(slot, False, None, None, True, assignment.released_ipui,
+                                      assignment.released_in_revision,
+                                      assignment.released_at, assignment.freed_in_revision,
+                                      assignment.freed_at))
     history = plan.state.history if plan.state else ()
     if plan.content_changed:
         counts: dict[str, int] = {}
@@ -593,3 +684,27 @@ def new_state(plan: SitePlan, file: str, sha256: str) -> State:
     return State(site=plan.site.name, mac=plan.site.mac, model=plan.site.model, file=file,
                  revision=revision.number, stamp=revision.stamp, sha256=sha256,
                  slots=tuple(records), history=history)
+
+
+def _stamped(assignment: SlotAssignment, state: State | None,
+             revision: Revision) -> SlotAssignment:
+    """The place with the stamps an older state did not record, as `first_written` counts
+    them; an imported file's releases are first written by the import's revision."""
+    def when(number: int | None, stamp: str | None) -> tuple[int, str]:
+        if number is not None and stamp is not None:
+            return number, stamp
+        if state is None or number == revision.number:
+            return number if number is not None else revision.number, revision.stamp
+        return _when(state, number, stamp)
+
+    released = assignment.released_ipui
+    if released is not None:
+        number, stamp = when(assignment.released_in_revision, assignment.released_at)
+        assignment = replace(assignment, released_in_revision=number, released_at=stamp)
+    if assignment.handset is None:
+        if assignment.freed_in_revision is None and released is not None:
+            number, stamp = assignment.released_in_revision, assignment.released_at
+        else:
+            number, stamp = when(assignment.freed_in_revision, assignment.freed_at)
+        assignment = replace(assignment, freed_in_revision=number, freed_at=stamp)
+    return assignment

@@ -27,6 +27,7 @@ _SUMMARY = (
     ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
     ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
     ("remove", (ChangeKind.SITE_REMOVED,)),
+    ("retire", (ChangeKind.RETIRE,)),
 )
 
 
@@ -129,12 +130,22 @@ def describe_change(change: Change, site: Site | None) -> str:
             f"a new DM{_device(site)} in place of the last build's ({fields}): its database "
             "is empty, every handset below registers again, and the old DM's file is no "
             "longer written"),
+        ChangeKind.RETIRE: lambda: _retired(change),
         ChangeKind.AUTHORITATIVE: lambda: (
             "on: the DM removes every handset this file does not list (how many: unknown)"
             if site is not None and site.authoritative else
             "off: handsets the file does not list stay" if site is not None else "changed"),
     }[kind]()
     return text + (" [refused]" if change.refused else "")
+
+
+def _retired(change: Change) -> str:
+    """"deregistration of 031A2B3C54 retired (written since revision 4, 2026-10-02)"."""
+    ipui = change.before.ipui if change.before else None
+    what = f"deregistration of {ipui}" if ipui else "emptied account"
+    since = change.since
+    when = f" (written since revision {since.revision}, {since.at:%Y-%m-%d})" if since else ""
+    return f"{what} retired{when}"
 
 
 def _provider(site: Site | None, change: Change) -> str:
@@ -362,6 +373,8 @@ def _change_json(site: str, change: Change, description: str) -> dict[str, Any]:
         "other_slot": change.other_slot if isinstance(change.other_slot, int) else None,
         "provider": change.index,
         "refused": change.refused,
+        "since": None if change.since is None else {
+            "revision": change.since.revision, "date": f"{change.since.at:%Y-%m-%d}"},
         "description": description,
     }
 

@@ -27,19 +27,25 @@ from compiler.plan import (
     assign,
     field_changes,
     handset_changes,
+    in_order,
     new_state,
     next_revision,
     refusals,
+    retirements,
+    retiring,
     slot_table,
     warnings,
+    without,
 )
-from compiler.state import FILE_LIMIT, State, StateRead, read_state, to_json
+from compiler.state import FILE_LIMIT, Key, SlotRecord, State, StateRead, read_state, to_json
 from compiler.targets import Rendering, Target, target_for
 from compiler.write import Faults, write_failed
 from compiler.write import stage as stage_file
 
 if TYPE_CHECKING:
+    from datetime import datetime
 
+    from compiler.model import Handset
     from compiler.validate import Identity
 
 
@@ -188,24 +194,25 @@ def _plan(job: Job, site: Site) -> _Planned:
         device = [Change(None, ChangeKind.DEVICE, fields=(read.other_device,),
                          refused=not allow)]
         refused_device = () if allow else (_device_change(site, read),)
-    assigned = assign(site, state, target.database_slots)
-    slots = slot_table(assigned, state, state.revision + 1 if state else 1)
-    moves = handset_changes(assigned, state)
-    identity, refused = refusals(site, state, assigned, moves, job.options,
-                                 target.refused_kinds)
-    lifted = allowed(site, state, assigned, moves, job.options, target.refused_kinds)
+    placed = _place(target, site, state, job.options.now)
+    planned, assigned, rendering = placed.state, placed.assigned, placed.rendering
+    moves = handset_changes(assigned, planned)
+    marked, refused = refusals(site, planned, assigned, moves, job.options,
+                               target.refused_kinds)
+    retire = retirements(placed.retired, state, assigned, target.stamp_format) if state else []
+    identity = in_order(marked + retire)
+    lifted = allowed(site, planned, assigned, moves, job.options, target.refused_kinds)
     lifted += ("device-change",) if device and not refused_device else ()
-    rendering, content, revision, changed = _content(target, site, slots, state, job.options)
     changes = device + identity
-    if changed:  # an unchanged file changes no field
+    if placed.changed:  # an unchanged file changes no field
         previous = _read_bytes(directory / state.file) if state else None
         changes = device + identity + field_changes(
             target.read_items(previous) if previous else {}, rendering.items(),
-            target.item_scope, identity, state, assigned)
+            target.item_scope, identity, planned, assigned)
     diagnostics = (*refused_device, *refused, *warnings(site, changes, job.options))
-    plan = SitePlan(site, state, slots, tuple(changes), diagnostics, revision, changed,
-                    lifted)
-    return _files(job, target, directory, plan, content)
+    plan = SitePlan(site, state, placed.slots, tuple(changes), diagnostics, placed.revision,
+                    placed.changed, lifted)
+    return _files(job, target, directory, plan, placed.content)
 
 
 def _device_change(site: Site, read: StateRead) -> Diagnostic:
@@ -237,18 +244,51 @@ def _files(job: Job, target: Target, directory: Path, plan: SitePlan,
     return _Planned(plan, (xml, state), strays)
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """Where each handset goes, and the file that makes."""
+
+    state: State | None  # what the build plans against: the last state, less what it retires
+    assigned: dict[Key, Handset]
+    slots: tuple[SlotAssignment, ...]
+    rendering: Rendering
+    content: bytes
+    revision: Revision
+    changed: bool
+    retired: tuple[SlotRecord, ...] = ()  # the last state's releases this build retires
+
+
+def _place(target: Target, site: Site, state: State | None, now: datetime) -> _Placed:
+    """The handsets placed against the last state; and when the file changes the site
+    anyway, placed again against the state less the releases written for the site's
+    retention by `now`. Time alone never changes a file, so `check` stays green."""
+    upcoming = next_revision(site, state, now, target.stamp_format)
+    assigned = assign(site, state, target.database_slots)
+    slots = slot_table(assigned, state, upcoming)
+    rendering, content, revision, changed = _content(target, site, slots, state, upcoming)
+    retired = retiring(site, state, now, target.stamp_format) if changed and state else ()
+    if state is None or not retired:
+        return _Placed(state, assigned, slots, rendering, content, revision, changed)
+    planned = without(state, retired)
+    assigned = assign(site, planned, target.database_slots)
+    slots = slot_table(assigned, planned, upcoming)
+    rendering = target.prepare(site, slots)
+    return _Placed(planned, assigned, slots, rendering, rendering.file(revision), revision,
+                   True, retired)
+
+
 def _content(target: Target, site: Site, slots: tuple[SlotAssignment, ...],
-             state: State | None, options: Options,
+             state: State | None, upcoming: Revision,
              ) -> tuple[Rendering, bytes, Revision, bool]:
-    """The file, its bytes, its revision, and whether its content changed. Written with
-    the last revision, it shows whether anything but the revision would change."""
+    """The file, its bytes, its revision (`upcoming` when it changes), and whether its
+    content changed. Written with the last revision, it shows whether anything but the
+    revision would change."""
     rendering = target.prepare(site, slots)
     if state is not None:
         content = rendering.file(state)
         if hashlib.sha256(content).hexdigest() == state.sha256:
             return rendering, content, Revision(state.revision, state.stamp), False
-    revision = next_revision(site, state, options.now, target.stamp_format)
-    return rendering, rendering.file(revision), revision, True
+    return rendering, rendering.file(upcoming), upcoming, True
 
 
 def _unsafe_directory(root: Path, directory: Path, site: Site) -> Diagnostic | None:

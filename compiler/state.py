@@ -39,8 +39,14 @@ Key = int | str  # a database slot, or an IPUI's hex digits for targets keyed by
 class SlotRecord:
     """A handset place the compiler manages: a database slot (N720), or an IPUI for the
     families that keep handsets by identity. In use by an entry, or freed by a build. A
-    place whose IPUI was deregistered keeps `released` until a handset takes it again, so
-    that a device that skipped a revision still deregisters it."""
+    place whose IPUI was deregistered keeps `released` until a handset takes it again, or
+    until a build retires it once it has been written for the site's retention, so that a
+    device that skipped some revisions still deregisters it.
+
+    The revision that first wrote a release comes with its stamp (`*_at`, in the state's
+    stamp format): the retention counts from it. A state written before the stamps were
+    recorded has none (and an imported one no revision either); the plan then counts from
+    the history, or from the last build."""
 
     slot: int | None  # None for targets keyed by IPUI
     in_use: bool
@@ -49,6 +55,19 @@ class SlotRecord:
     enabled: bool = True
     released: Ipui | None = None  # the IPUI deregistered here
     released_in_revision: int | None = None
+    released_at: str | None = None  # the stamp of released_in_revision
+    # Freed places only: the revision that first wrote the place emptied, and its stamp.
+    # On a place that deregisters an IPUI it is nearly always the deregistration's own.
+    freed_in_revision: int | None = None
+    freed_at: str | None = None
+
+    def written_since(self) -> tuple[int | None, str | None]:
+        """The revision (and its stamp) since which the files have written this place's
+        release as they write it now: a freed place since it was freed, a place in use
+        since its IPUI was deregistered; the retention counts from it."""
+        if not self.in_use and self.freed_in_revision is not None:
+            return self.freed_in_revision, self.freed_at
+        return self.released_in_revision, self.released_at
 
     @property
     def key(self) -> Key:
@@ -242,7 +261,9 @@ def _schema_message(error: Any) -> str:
                 "maxLength", "anyOf"):
         return f"{shown} is not {_EXPECTED.get(kind, 'allowed here')}" if kind not in (
             "pattern", "anyOf", "type") else f"{shown} is not {_expected(error)}"
-    if kind == "not":  # the schema's only `not`: a freed slot holds nobody
+    if kind == "not":  # a freed slot holds nobody; a slot in use was not freed
+        if isinstance(value, dict) and value.get("status") == "in-use":
+            return "a slot in use records no freed_in_revision or freed_at"
         return "a freed slot records no ipui, login or enabled flag"
     if kind == "required":
         return clip(error.message, 80)
@@ -264,6 +285,7 @@ _FORMS = {
     "file": "a provisioning file name (<MAC>.xml)", "stamp": "a stamp of 10 digits",
     "sha256": "a SHA-256 in lower-case hex", "ipui": "an IPUI (10 upper-case hex digits)",
     "deregistered_ipui": "an IPUI (10 upper-case hex digits)",
+    "deregistered_at": "a stamp of 10 digits", "freed_at": "a stamp of 10 digits",
     "changes": "the name of a kind of change",
 }
 
@@ -455,6 +477,12 @@ def _from_json(data: dict[str, Any]) -> State:
             enabled=item.get("enabled", True),
             released=_ipui(item.get("deregistered_ipui")),
             released_in_revision=item.get("deregistered_in_revision"),
+            released_at=item.get("deregistered_at"),
+            # Not recorded when it is the deregistration's own.
+            freed_in_revision=item.get("freed_in_revision", item.get(
+                "deregistered_in_revision")) if item["status"] == "freed" else None,
+            freed_at=item.get("freed_at", item.get("deregistered_at"))
+            if item["status"] == "freed" else None,
         ) for item in data["slots"]), key=lambda record: record.key))
     history = tuple(
         HistoryEntry(item["revision"], item["stamp"], tuple(sorted(item["changes"].items())),
@@ -477,6 +505,13 @@ def _slot_json(record: SlotRecord) -> dict[str, Any]:
     if record.released is not None:
         data.update(deregistered_ipui=record.released.hex,
                     deregistered_in_revision=record.released_in_revision)
+        if record.released_at is not None:
+            data.update(deregistered_at=record.released_at)
+    freed = (record.freed_in_revision, record.freed_at)
+    if not record.in_use and freed != (None, None) and (
+            record.released is None or freed != (record.released_in_revision,
+                                                  record.released_at)):
+        data.update(freed_in_revision=record.freed_in_revision, freed_at=record.freed_at)
     return data
 
 

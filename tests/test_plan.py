@@ -6,7 +6,7 @@ every expectation is written out in full."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui, parse_ipui
@@ -17,17 +17,22 @@ from compiler.plan import (
     Holder,
     Options,
     Revision,
+    Since,
     SitePlan,
     SlotAssignment,
     assign_slots,
     cross_site_moves,
     field_changes,
+    first_written,
     handset_changes,
     new_state,
     next_revision,
     refusals,
+    retirements,
+    retiring,
     slot_table,
     warnings,
+    without,
 )
 from compiler.state import HistoryEntry, Key, SlotRecord, State
 
@@ -82,17 +87,23 @@ def site(*handsets: Handset, window: RegistrationWindow | None = WINDOW,
 
 
 def used(slot: int, login: str, n: int | None = None, *, released: int | None = None,
-         since: int | None = None) -> SlotRecord:
-    """A slot the last build gave to `login`, bound to handset `n`."""
+         since: int | None = None, at: str | None = None) -> SlotRecord:
+    """A slot the last build gave to `login`, bound to handset `n`; `released`: the
+    handset it replaced, in revision `since`, stamped `at`."""
     return SlotRecord(slot, True, None if n is None else ipui(n), login,
                       released=None if released is None else ipui(released),
-                      released_in_revision=since)
+                      released_in_revision=since, released_at=at)
 
 
-def freed(slot: int, released: int | None = None, since: int | None = None) -> SlotRecord:
-    """A slot with no entry; `released`: the handset it still deregisters, since `since`."""
+def freed(slot: int | None, released: int | None = None, since: int | None = None,
+          at: str | None = None) -> SlotRecord:
+    """A slot with no entry (None: a place kept by IPUI), freed in revision `since`,
+    stamped `at`; `released`: the handset it still deregisters, since then (as a state
+    file reads)."""
     return SlotRecord(slot, False, released=None if released is None else ipui(released),
-                      released_in_revision=since)
+                      released_in_revision=since if released is not None else None,
+                      released_at=at if released is not None else None,
+                      freed_in_revision=since, freed_at=at)
 
 
 def state(*records: SlotRecord, revision: int = 2, stamp: str = "0112260800",
@@ -539,13 +550,20 @@ def test_warnings_come_in_a_fixed_order() -> None:
 # -- slot_table -----------------------------------------------------------------------------
 
 
+REV3 = Revision(3, "0212260900")
+REV4 = Revision(4, "0312260900")
+AT1, AT2 = "0111260800", "0112260800"  # the stamps of revisions 1 and 2
+
+
 def test_the_table_lists_assigned_slots_and_the_ones_left_behind() -> None:
     kept, new = handset("2102", 2), handset("2201", 9)
     previous = state(used(0, "2101", 1), used(1, "2102", 2), used(2, "2190"))
-    assert slot_table({1: kept, 3: new}, previous, 3) == (
-        SlotAssignment(0, None, ipui(1), 3),  # its IPUI is deregistered from revision 3
+    assert slot_table({1: kept, 3: new}, previous, REV3) == (
+        # Its IPUI is deregistered from revision 3, and the slot freed.
+        SlotAssignment(0, None, ipui(1), 3, REV3.stamp, 3, REV3.stamp),
         SlotAssignment(1, kept),
-        SlotAssignment(2, None),  # an account without IPUI: only emptied
+        # An account without IPUI: only emptied.
+        SlotAssignment(2, None, freed_in_revision=3, freed_at=REV3.stamp),
         SlotAssignment(3, new),
     )
 
@@ -553,22 +571,23 @@ def test_the_table_lists_assigned_slots_and_the_ones_left_behind() -> None:
 def test_an_ipui_leaving_its_slot_is_released_there_even_when_it_moves() -> None:
     moved, stays = handset("2101", 1, slot=4), handset("2102")
     previous = state(used(0, "2101", 1), used(1, "2102", 2))
-    assert slot_table({1: stays, 4: moved}, previous, 3) == (
-        SlotAssignment(0, None, ipui(1), 3),
-        SlotAssignment(1, stays, ipui(2), 3),  # the entry stays, without its IPUI
+    assert slot_table({1: stays, 4: moved}, previous, REV3) == (
+        SlotAssignment(0, None, ipui(1), 3, REV3.stamp, 3, REV3.stamp),
+        SlotAssignment(1, stays, ipui(2), 3, REV3.stamp),  # the entry stays, without its IPUI
         SlotAssignment(4, moved),
     )
 
 
 def test_a_released_ipui_is_kept_until_a_handset_retakes_the_slot() -> None:
-    previous = state(freed(0, released=1, since=2), freed(1, released=2, since=2),
-                     freed(2, released=3, since=1))
+    previous = state(freed(0, released=1, since=2, at=AT2), freed(1, released=2, since=2),
+                     freed(2, released=3, since=1, at=AT1))
     account, retaken = handset("2190"), handset("2201", 9)
-    assert slot_table({1: account, 2: retaken}, previous, 4) == (
-        SlotAssignment(0, None, ipui(1), 2),  # still written as zeros, since revision 2
+    assert slot_table({1: account, 2: retaken}, previous, REV4) == (
+        # Still written as zeros, since revision 2 (its stamp, when the state has it).
+        SlotAssignment(0, None, ipui(1), 2, AT2, 2, AT2),
         SlotAssignment(1, account, ipui(2), 2),  # an account without IPUI retakes nothing
         # Its code is written; the IPUI it replaced is remembered, not written.
-        SlotAssignment(2, retaken, ipui(3), 1),
+        SlotAssignment(2, retaken, ipui(3), 1, AT1),
     )
 
 
@@ -577,20 +596,68 @@ def test_a_released_ipui_stays_deregistered_until_its_place_is_taken() -> None:
     that deregistered it must still be told so by every later one."""
     previous = state(freed(0, released=1, since=2), freed(1, released=2, since=2),
                      used(2, "2103", 3))
-    assert slot_table({1: handset("2104", 4)}, previous, 4) == (
-        SlotAssignment(0, None, ipui(1), 2),
+    assert slot_table({1: handset("2104", 4)}, previous, REV4) == (
+        SlotAssignment(0, None, ipui(1), 2, None, 2),
         # Taken: the new handset's code is written, and the IPUI it replaced remembered.
         SlotAssignment(1, handset("2104", 4), ipui(2), 2),
-        SlotAssignment(2, None, ipui(3), 4),  # leaving in this build
+        SlotAssignment(2, None, ipui(3), 4, REV4.stamp, 4, REV4.stamp),  # leaving now
     )
 
 
 def test_a_place_kept_by_ipui_is_dropped_only_when_its_handset_comes_back() -> None:
-    previous = state(SlotRecord(None, False, released=ipui(1), released_in_revision=2),
-                     SlotRecord(None, False, released=ipui(2), released_in_revision=2))
+    previous = state(freed(None, released=1, since=2, at=AT2),
+                     freed(None, released=2, since=2, at=AT2))
     back = handset("2101", 1)
-    table = slot_table({hexa(1): back}, previous, 3)
-    assert table == (SlotAssignment(hexa(1), back), SlotAssignment(hexa(2), None, ipui(2), 2))
+    table = slot_table({hexa(1): back}, previous, REV3)
+    assert table == (SlotAssignment(hexa(1), back),
+                     SlotAssignment(hexa(2), None, ipui(2), 2, AT2, 2, AT2))
+
+
+# -- retirement -----------------------------------------------------------------------------
+
+
+def test_a_release_retires_once_written_for_the_retention() -> None:
+    """Counted from the stamp of the revision that first wrote it (the DM's local time):
+    a freed slot from its freeing, a slot in use from the IPUI it replaced."""
+    previous = state(used(0, "2101", 1), used(1, "2102", 2, released=5, since=1, at=AT1),
+                     freed(2, released=3, since=2, at=AT2), freed(3, since=2, at=AT2),
+                     used(4, "2190"), revision=2, stamp=AT2)
+    month = replace(site(), deregistration_retention=30 * 86400)
+    first = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # AT1 + 30 days
+    assert retiring(month, previous, first - timedelta(minutes=1), STAMP) == ()
+    assert retiring(month, previous, first, STAMP) == (previous.slots[1],)
+    assert retiring(month, previous, datetime(2027, 1, 1, tzinfo=UTC), STAMP) == (
+        previous.slots[1:4])
+    berlin = replace(month, timezone="Europe/Berlin")  # 08:00 there is 07:00 in UTC
+    assert retiring(berlin, previous, first - timedelta(hours=1), STAMP) == (
+        previous.slots[1],)
+
+
+def test_a_state_without_stamps_counts_from_its_history_or_its_last_build() -> None:
+    history = (HistoryEntry(2, AT2, (("deregister", 1),)),)
+    previous = state(freed(1, released=2, since=2), freed(2, released=3, since=1),
+                     freed(3), revision=3, stamp="0512260800", history=history)
+    assert [first_written(previous, record, STAMP) for record in previous.slots] == [
+        Since(2, datetime(2026, 12, 1, 8, 0)),  # the history's stamp of revision 2
+        Since(1, datetime(2026, 12, 5, 8, 0)),  # not in the history: the last build's
+        Since(3, datetime(2026, 12, 5, 8, 0)),  # no revision recorded (an import)
+    ]
+
+
+def test_a_retired_release_is_forgotten_and_named() -> None:
+    previous = state(used(0, "2101", 1), used(1, "2102", 2, released=5, since=1, at=AT1),
+                     freed(2, released=3, since=2, at=AT2), freed(3, since=2, at=AT2))
+    retired = previous.slots[1:]
+    assert without(previous, retired).slots == (used(0, "2101", 1), used(1, "2102", 2))
+    assert without(previous, ()) == previous
+    assigned = {0: handset("2101", 1), 1: handset("2102", 2)}
+    assert retirements(retired, previous, assigned, STAMP) == [
+        Change(1, ChangeKind.RETIRE, Holder(hexa(5), None), holder("2102", 2),
+               since=Since(1, datetime(2026, 11, 1, 8, 0))),
+        Change(2, ChangeKind.RETIRE, Holder(hexa(3), None), None,
+               since=Since(2, datetime(2026, 12, 1, 8, 0))),
+        Change(3, ChangeKind.RETIRE, None, None, since=Since(2, datetime(2026, 12, 1, 8, 0))),
+    ]
 
 
 # -- field_changes --------------------------------------------------------------------------
@@ -768,9 +835,15 @@ def test_the_new_state_records_every_slot_and_the_revisions_counts() -> None:
     assert new_state(plan, "7C2F80000042.xml", "a" * 64) == State(
         site="ward", mac="7C2F80000042", model="N720", file="7C2F80000042.xml", revision=3,
         stamp="0212260900", sha256="a" * 64,
-        slots=(SlotRecord(0, False, released=ipui(1), released_in_revision=3),
+        # Each release with the stamp of the revision that first wrote it; one the last
+        # state recorded without (an older state) counts from the history's stamp of its
+        # revision, else from the last build's.
+        slots=(SlotRecord(0, False, released=ipui(1), released_in_revision=3,
+                          released_at="0212260900", freed_in_revision=3,
+                          freed_at="0212260900"),
                SlotRecord(1, True, ipui(2), "2102", enabled=False),
-               SlotRecord(2, True, None, "2190", released=ipui(4), released_in_revision=1),
+               SlotRecord(2, True, None, "2190", released=ipui(4), released_in_revision=1,
+                          released_at="0112260800"),
                SlotRecord(3, True, ipui(9), "2201")),
         history=(HistoryEntry(2, "0112260800", (("register", 2),)),
                  HistoryEntry(3, "0212260900", (("account", 1), ("deregister", 1), ("pin", 1),
@@ -801,7 +874,8 @@ def test_a_place_kept_by_ipui_is_recorded_without_a_slot() -> None:
                                    SlotAssignment(hexa(3), handset("2103", 3))), (), (),
                     Revision(3, "0112260900"), True)
     assert new_state(plan, "7c2f80000042.xml", "d" * 64).slots == (
-        SlotRecord(None, False, released=ipui(1), released_in_revision=2),
+        SlotRecord(None, False, released=ipui(1), released_in_revision=2,
+                   released_at="0112260900", freed_in_revision=2, freed_at="0112260900"),
         SlotRecord(None, True, ipui(3), "2103"))
 
 

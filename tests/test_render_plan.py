@@ -10,7 +10,7 @@ from datetime import datetime
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import Endpoint, Pin, Provider, RegistrationWindow, Site
-from compiler.plan import Change, ChangeKind, Holder, Revision, SitePlan
+from compiler.plan import Change, ChangeKind, Holder, Revision, Since, SitePlan
 from compiler.render_plan import (
     JSON_FORMAT_VERSION,
     MARKDOWN_LIMIT,
@@ -264,7 +264,9 @@ def test_json_document_fields_and_format_version() -> None:
         ), (diagnostic("alpha", Severity.ERROR, "reregistration", "swaps are refused"),),
             before=1, after=2),
         plan("nx", (Change("0328D41A09", ChangeKind.REGISTER,
-                           after=Holder("0328D41A09", "3009")),), model="N870"),
+                           after=Holder("0328D41A09", "3009")),
+                    Change("0328D41A05", ChangeKind.RETIRE, before=Holder("0328D41A05", None),
+                           since=Since(4, datetime(2026, 10, 2, 14, 30)))), model="N870"),
     ]
     document = json.loads(render_json(plans))
     assert JSON_FORMAT_VERSION == 1
@@ -278,12 +280,12 @@ def test_json_document_fields_and_format_version() -> None:
                 "changes": [
                     {"site": "alpha", "slot": None, "kind": "provider", "before": None,
                      "after": None, "fields": ["domain"], "other_slot": None, "provider": 0,
-                     "refused": False,
+                     "refused": False, "since": None,
                      "description": "provider 0 (Hosted PBX): domain changed"},
                     {"site": "alpha", "slot": 3, "kind": "swap",
                      "before": {"ipui": "0328D41A01", "login": "2001"},
                      "after": {"ipui": "0328D41A02", "login": "2002"}, "fields": [],
-                     "other_slot": 4, "provider": None, "refused": True,
+                     "other_slot": 4, "provider": None, "refused": True, "since": None,
                      "description": "0328D41A01 (2001) <-> 0328D41A02 (2002) with slot 4: "
                                     "both must be registered again by hand [refused]"},
                 ],
@@ -300,16 +302,22 @@ def test_json_document_fields_and_format_version() -> None:
                 "changes": [
                     {"site": "nx", "slot": None, "kind": "register", "before": None,
                      "after": {"ipui": "0328D41A09", "login": "3009"}, "fields": [],
-                     "other_slot": None, "provider": None, "refused": False,
+                     "other_slot": None, "provider": None, "refused": False, "since": None,
                      "description": "0328D41A09 (3009): new handset, registers by itself "
                                     "in the window"},
+                    {"site": "nx", "slot": None, "kind": "retire",
+                     "before": {"ipui": "0328D41A05", "login": None}, "after": None,
+                     "fields": [], "other_slot": None, "provider": None, "refused": False,
+                     "since": {"revision": 4, "date": "2026-10-02"},
+                     "description": "deregistration of 0328D41A05 retired (written since "
+                                    "revision 4, 2026-10-02)"},
                 ],
                 "allowed": [],
                 "diagnostics": [],
             },
         ],
         "summary": {"register": 1, "replace": 0, "change": 1, "deregister": 0, "move": 1, "remove": 0,
-                    "refused": 1},
+                    "retire": 1, "refused": 1},
     }
 
 

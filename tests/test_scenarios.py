@@ -113,13 +113,24 @@ def in_use(slot: int, n: int | None, login: str | None = None,
               "login": login or f"2{n:03d}", "enabled": enabled}
     if replaced is not None:
         record.update(deregistered_ipui=ipui(replaced[0]),
-                      deregistered_in_revision=replaced[1])
+                      deregistered_in_revision=replaced[1],
+                      deregistered_at=stamp_of(replaced[1]))
     return record
 
 
-def freed(slot: int, gone: int, revision: int) -> dict[str, Any]:
+def stamp_of(revision: int) -> str:
+    """The stamp of a revision built at NOW: a minute later than the last, each time."""
+    return f"01122610{revision - 1:02d}"
+
+
+def freed(slot: int, gone: int | None, revision: int) -> dict[str, Any]:
+    """A slot freed in `revision`, still deregistering handset `gone` (None: an account
+    without IPUI, only emptied)."""
+    if gone is None:
+        return {"slot": slot, "status": "freed", "freed_in_revision": revision,
+                "freed_at": stamp_of(revision)}
     return {"slot": slot, "status": "freed", "deregistered_ipui": ipui(gone),
-            "deregistered_in_revision": revision}
+            "deregistered_in_revision": revision, "deregistered_at": stamp_of(revision)}
 
 
 def holder(n: int | None, login: str | None = None) -> dict[str, Any]:
@@ -132,7 +143,8 @@ def change(kind: str, slot: int | None, before: dict[str, Any] | None = None,
     """A change as the JSON plan gives it, without its description (checked apart)."""
     return {"site": more.pop("site", "acme"), "slot": slot, "kind": kind, "before": before,
             "after": after, "fields": fields or [], "other_slot": more.pop("other_slot", None),
-            "provider": more.pop("provider", None), "refused": more.pop("refused", False)}
+            "provider": more.pop("provider", None), "refused": more.pop("refused", False),
+            "since": more.pop("since", None)}
 
 
 class Repo:
@@ -228,7 +240,7 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Repo:
 FIRST_BUILD_SITE_CHANGES = [change("pin", None), change("profile", None),
                             change("provider", None, provider=0), change("window", None)]
 NO_CHANGES = {"register": 0, "replace": 0, "change": 0, "deregister": 0, "move": 0, "remove": 0,
-              "refused": 0}
+              "retire": 0, "refused": 0}
 ADVICE = ("the DM deregisters a handset whose IPUI changes slot, and the customer must then "
           "register it again by hand. Drop the 'slot:' pins and let the compiler keep "
           "handsets where they are, or build with --allow-reregistration")
@@ -374,7 +386,7 @@ def test_removed_account_without_ipui_is_disabled_and_emptied(repo: Repo) -> Non
     assert repo.descriptions(plan) == ["login 2099: account disabled and emptied"]
     assert repo.build() == EXIT_OK
     assert slot_lines(repo.xml(), 1) == emptied_lines(1)
-    assert repo.state()["slots"][1] == {"slot": 1, "status": "freed"}
+    assert repo.state()["slots"][1] == freed(1, None, 2)
 
 
 def test_renewing_every_handset_of_a_large_site_reuses_the_slots_it_frees(repo: Repo) -> None:

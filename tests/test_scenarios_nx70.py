@@ -26,6 +26,7 @@ from test_scenarios import (
     holder,
     ipui,
     password,
+    stamp_of,
     summary,
 )
 
@@ -108,7 +109,7 @@ def in_use(n: int, login: int | None = None) -> dict[str, Any]:
 
 def freed(n: int, revision: int) -> dict[str, Any]:
     return {"status": "freed", "deregistered_ipui": ipui(n),
-            "deregistered_in_revision": revision}
+            "deregistered_in_revision": revision, "deregistered_at": stamp_of(revision)}
 
 
 def swapped(n: int, login: int) -> dict[str, Any]:

@@ -23,7 +23,11 @@ STATE = {
          "status": "in-use"},
         {"enabled": False, "ipui": None, "login": "2102", "slot": 1, "status": "in-use"},
         {"slot": 2, "status": "freed", "deregistered_ipui": "0328D41A03",
-         "deregistered_in_revision": 2},
+         "deregistered_in_revision": 2, "deregistered_at": "3011261000"},
+        {"slot": 3, "status": "freed", "freed_in_revision": 1, "freed_at": "2911261000"},
+        {"slot": 4, "status": "freed", "deregistered_ipui": "0328D41A05",
+         "deregistered_in_revision": 1, "deregistered_at": "2911261000",
+         "freed_in_revision": 3, "freed_at": "0112261000"},
     ],
 }
 
@@ -58,6 +62,13 @@ def test_a_written_state_reads_back_as_itself() -> None:
      "file: '../../etc/passwd' is not a provisioning file name (<MAC>.xml)"),
     (lambda s: s["slots"][2].update(ipui="0328D41A03"), ("slots", 2),
      "slots[2]: a freed slot records no ipui, login or enabled flag"),
+    (lambda s: s["slots"][0].update(freed_in_revision=1, freed_at="2911261000"), ("slots", 0),
+     "slots[0]: a slot in use records no freed_in_revision or freed_at"),
+    (lambda s: s["slots"][2].update(deregistered_at="30-11-2026"),
+     ("slots", 2, "deregistered_at"),
+     "slots[2].deregistered_at: '30-11-2026' is not a stamp of 10 digits"),
+    (lambda s: s["slots"][3].pop("freed_at"), ("slots", 3),
+     "slots[3]: 'freed_at' is a dependency of 'freed_in_revision'"),
     (lambda s: s["slots"][2].update(slot=0), ("slots", 2),
      "slot 0 is recorded twice, also in slots[0]"),
     (lambda s: s["slots"][1].update(ipui="0328D41A01"), ("slots", 1, "ipui"),
@@ -82,6 +93,28 @@ def test_each_violation_is_located_and_named(edit: Any, path: tuple[Any, ...],
     assert found.message.endswith("restore it from git (git checkout -- build/) rather than "
                                   "deleting it, or every handset is planned anew")
     assert (found.line, found.column) == position_of(positions(text), path)
+
+
+def test_when_a_release_was_first_written_is_read_as_recorded() -> None:
+    """A freed slot records its own revision only when it is not its deregistration's;
+    a state written before the stamps were recorded has none, and reads so."""
+    read = parse_state(_text().encode(), "s")
+    assert read.state is not None
+    slots = read.state.slots
+    assert [record.written_since() for record in slots] == [
+        (None, None), (None, None), (2, "3011261000"), (1, "2911261000"),
+        (3, "0112261000")]
+    assert (slots[2].freed_in_revision, slots[4].released_in_revision) == (2, 1)
+
+    def older(data: dict[str, Any]) -> None:
+        for record in data["slots"]:
+            record.pop("deregistered_at", None)
+    read = parse_state(_text(older).encode(), "s")
+    assert read.state is not None
+    assert read.state.slots[2].written_since() == (2, None)
+    assert json.loads(to_json(read.state))["slots"][2] == {
+        "slot": 2, "status": "freed", "deregistered_ipui": "0328D41A03",
+        "deregistered_in_revision": 2}
 
 
 @pytest.mark.parametrize(("text", "detail"), [

@@ -34,11 +34,13 @@ def _read_back(site: Site, slots: tuple[SlotAssignment, ...]) -> dict[str, str]:
 def _first_and_next(site: Site, kept: list[bool]) -> list[tuple[Site, tuple[SlotAssignment, ...]]]:
     """The site's first file, and the next after the handsets not `kept` are removed."""
     target = _target(site)
-    first = slot_table(assign(site, None, target.database_slots), None, 1)
+    first = slot_table(assign(site, None, target.database_slots), None,
+                       Revision(1, REVISION.stamp))
     plan = SitePlan(site, None, first, (), (), Revision(1, REVISION.stamp), True)
     state = new_state(plan, target.file_name(site), "0" * 64)
     fewer = replace(site, handsets=tuple(h for h, keep in zip(site.handsets, kept) if keep))
-    after = slot_table(assign(fewer, state, target.database_slots), state, 2)
+    after = slot_table(assign(fewer, state, target.database_slots), state,
+                       Revision(2, REVISION.stamp))
     return [(site, first), (fewer, after)]
 
 
