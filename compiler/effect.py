@@ -11,18 +11,35 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
-from compiler.model import DEFAULT_DEREGISTRATION_THRESHOLD, Handset, Site
+from compiler.model import (
+    DEFAULT_DEREGISTRATION_RETENTION,
+    DEFAULT_DEREGISTRATION_THRESHOLD,
+    Handset,
+    Site,
+)
 from compiler.paths import BUILD_DIR, STATE_FILE
-from compiler.plan import Change, ChangeKind, field_changes, handset_changes, loses_handset
+from compiler.plan import (
+    Change,
+    ChangeKind,
+    Holder,
+    field_changes,
+    first_written,
+    handset_changes,
+    in_order,
+    loses_handset,
+    without,
+)
 from compiler.state import (
     FILE_LIMIT,
     STATE_LIMIT,
+    HistoryEntry,
     Key,
     SlotRecord,
     State,
@@ -201,11 +218,18 @@ def _allowed_since(state: State, base: State | None) -> tuple[str, ...]:
     the base's history does not hold. An entry dated after its state's revision, or one
     the base already held, was written by hand (and would otherwise allow every later
     change, once merged)."""
+    return tuple(sorted({rule for entry in _history_since(state, base)
+                         for rule in entry.allowed}))
+
+
+def _history_since(state: State, base: State | None) -> list[HistoryEntry]:
+    """The history entries of the revisions after the base's, up to this state's own,
+    that the base's history does not hold (one it held, or one dated after its state's
+    revision, was written by hand)."""
     after = base.revision if base is not None else 0
     held = set(base.history) if base is not None else set()
-    return tuple(sorted({rule for entry in state.history
-                         if after < entry.revision <= state.revision and entry not in held
-                         for rule in entry.allowed}))
+    return [entry for entry in state.history
+            if after < entry.revision <= state.revision and entry not in held]
 
 
 def _device_change(ref: str, name: str, source: str, old: _Build, new: _Build,
@@ -249,14 +273,21 @@ def _changes(ref: str, name: str, old: _Build | None, new: _Build, target: Targe
         assigned = _device_view(old_places, new_places, _keeps_unlisted(target, new_items))
     except ValueError as err:
         return _error(new.shown, "effect", f"{name}: {err}")
+    retired: list[Change] = []
+    forgotten: set[Key] = set()
+    if old is not None and before is not None:
+        forgotten = _forgotten(old.state, new.state, site, target)
+        retired = _retirements(old.state, old_places, new_places, target)
+        before = without(before, [r for r in before.slots if r.key in forgotten])
     identity = handset_changes(assigned, before)
-    changes = identity + field_changes(old_items, new_items, target.item_scope, identity,
-                                       before, assigned)
+    changes = in_order(identity + retired)
+    changes += field_changes(old_items, new_items, target.item_scope, changes, before,
+                             assigned)
     marked, diagnostics = _refused_moves(ref, name, new.shown, changes, target, allowed)
     if old is not None:
         threshold = site.deregistration_threshold if site else DEFAULT_DEREGISTRATION_THRESHOLD
         diagnostics += _threshold(ref, name, new.shown, before, assigned, threshold, allowed)
-        diagnostics += _dropped(ref, name, new.shown, old, old_places, new_places)
+        diagnostics += _dropped(ref, name, new.shown, old, old_places, new_places, forgotten)
     return marked, diagnostics
 
 
@@ -307,6 +338,64 @@ def _before(old: _Build | None, places: dict[Key, Place]) -> State | None:
             records.append(SlotRecord(slot, False, released=released,
                                       released_in_revision=since))
     return replace(old.state, slots=tuple(records))
+
+
+def _retirements(state: State, old: dict[Key, Place], new: dict[Key, Place],
+                 target: Target) -> list[Change]:
+    """The releases the old file wrote that the new one no longer writes, with no handset
+    taking their place: a freed slot not written at all, a zero code or a ToDeReg gone.
+    A build retires them once they have been written for the site's retention (whether
+    this one did is `_forgotten`'s question)."""
+    recorded = {record.key: record for record in state.slots}
+    found = []
+    for key, place in old.items():
+        after = new.get(key)
+        if _no_longer_released(place, after):
+            record = recorded.get(key)
+            released = record.released if record is not None else None
+            if released is None and place.deregisters and isinstance(key, str):
+                released = _ipui(key, key)
+            since = first_written(state, record, target.stamp_format) if record else None
+            found.append(Change(key, ChangeKind.RETIRE,
+                                Holder(released.hex, None) if released else None,
+                                Holder(None, after.login) if after else None, since=since))
+    return found
+
+
+def _no_longer_released(place: Place, after: Place | None) -> bool:
+    """A freed place the new file does not write at all, or a zero code it no longer
+    writes under an account without IPUI."""
+    if after is None:
+        return not _in_use(place)
+    return (place.deregisters and not after.deregisters and after.ipui is None
+            and after.login is not None)
+
+
+def _forgotten(base: State, state: State, site: Site | None, target: Target) -> set[Key]:
+    """The places whose release, recorded at the base revision, the builds since retired:
+    this tree's state no longer records it there, and a build after the base's that
+    retired something did so once the release had been written for the site's retention.
+    A release dropped otherwise (build/ edited by hand) is not forgotten."""
+    retention = timedelta(seconds=site.deregistration_retention if site is not None
+                          else DEFAULT_DEREGISTRATION_RETENTION)
+    retiring = [datetime.strptime(entry.stamp, target.stamp_format)
+                for entry in _history_since(state, base)
+                if dict(entry.changes).get(ChangeKind.RETIRE.value)]
+    if not retiring:
+        return set()
+    latest = max(retiring)
+    now = {record.key: record for record in state.slots}
+    forgotten = set()
+    for record in base.slots:
+        if record.released is None and record.in_use:
+            continue
+        kept = now.get(record.key)
+        if kept is not None and (kept.released == record.released and record.released
+                                 or not kept.in_use and not record.in_use):
+            continue  # still written, or remembered, there
+        if first_written(base, record, target.stamp_format).at + retention <= latest:
+            forgotten.add(record.key)
+    return forgotten
 
 
 def _keeps_unlisted(target: Target, new_items: Iterable[str]) -> bool:
@@ -410,13 +499,14 @@ def _threshold(ref: str, name: str, shown: str, before: State | None,
 
 
 def _dropped(ref: str, name: str, shown: str, old: _Build, old_places: dict[Key, Place],
-             new_places: dict[Key, Place]) -> list[Diagnostic]:
+             new_places: dict[Key, Place], retired: set[Key]) -> list[Diagnostic]:
     """Deregistrations the old file still wrote and the new one drops while no new handset
-    takes the place: a DM that skipped the revisions up to `ref` would keep that handset."""
+    takes the place, unless a build retired them (`retired`) after the site's retention:
+    a DM that skipped the revisions up to `ref` would keep that handset."""
     recorded = {record.key: record.released for record in old.state.slots}
     found = []
     for key, place in old_places.items():
-        if not place.deregisters:
+        if not place.deregisters or key in retired:
             continue
         after = new_places.get(key)
         if after is not None and (after.deregisters or after.ipui is not None):

@@ -206,8 +206,8 @@ def test_a_dropped_deregistration_fails_check(root: Path) -> None:
     xml.write_bytes(content)
     state = root / CARE_STATE
     text = state.read_text()
-    text = text.replace('"deregistered_in_revision": 2, "deregistered_ipui": "031A2B3C54", ',
-                        "")
+    text = re.sub(r'"deregistered_at": "[0-9]{10}", "deregistered_in_revision": 2, '
+                  r'"deregistered_ipui": "031A2B3C54", ', "", text)
     text = text.replace(json.loads(text)["sha256"], hashlib.sha256(content).hexdigest())
     state.write_text(text)
     assert run("check", "--root", str(root))[0] == 0  # the hole --base-ref closes
@@ -219,6 +219,88 @@ def test_a_dropped_deregistration_fails_check(root: Path) -> None:
     code, out, _ = plan(root, "HEAD")
     assert code == 1
     assert "[deregistration-dropped]" in out
+
+
+RETIRED_9 = ("  slot 9   retire      deregistration of 031A2B3C54 retired (written since "
+             "revision 2, 2026-12-02)")
+
+
+def test_a_retirement_is_no_lost_handset_and_no_dropped_deregistration(root: Path) -> None:
+    """Slot 9 deregistered on 2 December; a change on 15 January retires it, and the same
+    pull request brings its IPUI back in slot 20: a new handset, in the plan and in the
+    effect, and nothing refused."""
+    site = root / "sites/care-home.yaml"
+    drop_handset(site, "2110")
+    build(root)
+    base = commit(root, "room 110 leaves")
+    edit(site, "display_name: Night Nurse", "display_name: Night Desk")
+    edit(site, "handsets:\n", 'handsets:\n  - slot: 20\n    ipui: "031A2B3C54"\n'
+         '    login: "2120"\n    password: {secret: care-home/2110}\n')
+    code, out, err = run("build", "--root", str(root), "--now", "2027-01-15 09:00")
+    assert code == 0, out + err
+    assert b"astAccounts[9]" not in (root / CARE).read_bytes()
+    code, out, _ = plan(root, base)
+    assert code == 0, out
+    assert change_lines(out) == [
+        RETIRED_9,
+        ("  slot 20  register    031A2B3C54 (2120): new handset, registers by itself in the "
+         "window"),
+        "  slot 2   account     login 2103: display_name changed",
+    ]
+    assert "deregistration-dropped" not in out
+    code, out, _ = plan(root, base, "--format", "json")
+    assert json.loads(out)["summary"] | {"refused": 0} == {
+        "register": 1, "replace": 0, "change": 1, "deregister": 0, "move": 0, "remove": 0,
+        "retire": 1, "refused": 0, "added": 0, "removed": 0, "device-change": 0}
+    assert check(root, base)[0] == 0
+
+
+def test_only_the_releases_past_their_retention_are_retired(root: Path) -> None:
+    """Slot 9 deregistered on 2 December, slot 8 on 20 December: a change on 15 January
+    retires slot 9 alone, and the effect agrees that slot 8 is still written."""
+    site = root / "sites/care-home.yaml"
+    drop_handset(site, "2110")
+    build(root)
+    drop_handset(site, "2109")
+    code, out, err = run("build", "--root", str(root), "--now", "2026-12-20 09:00")
+    assert code == 0, out + err
+    base = commit(root, "rooms 109 and 110 leave")
+    edit(site, "display_name: Night Nurse", "display_name: Night Desk")
+    code, out, err = run("build", "--root", str(root), "--now", "2027-01-15 09:00")
+    assert code == 0, out + err
+    content = (root / CARE).read_bytes()
+    assert b"astAccounts[9]" not in content and b"astAccounts[8]" in content
+    code, out, _ = plan(root, base)
+    assert code == 0, out
+    assert [line for line in change_lines(out) if "retire" in line] == [RETIRED_9]
+    assert check(root, base)[0] == 0
+
+
+def test_a_retirement_without_its_record_is_a_dropped_deregistration(root: Path) -> None:
+    """The same retirement, its revision's history taken out by hand: nothing says a build
+    retired it, so a DM that skipped the files up to the base revision keeps the handset."""
+    drop_handset(root / "sites/care-home.yaml", "2110")
+    build(root)
+    base = commit(root, "room 110 leaves")
+    edit(root / "sites/care-home.yaml", "display_name: Night Nurse", "display_name: Night")
+    code, out, err = run("build", "--root", str(root), "--now", "2027-01-15 09:00")
+    assert code == 0, out + err
+    assert check(root, base)[0] == 0
+    state = root / CARE_STATE
+    edit(state, '"retire": 1', '"account": 2')
+    code, _, err = check(root, base)
+    assert code == 1
+    assert "[deregistration-dropped]" in err
+    code, out, _ = plan(root, base)
+    assert RETIRED_9 in change_lines(out)
+    # A build too early to have retired it (the history's stamp moved back by hand).
+    edit(state, '"account": 2', '"retire": 1')
+    stamp = json.loads(state.read_text())["history"][-1]["stamp"]
+    edit(state, f'"retire": 1}}, "revision": 3, "stamp": "{stamp}"',
+         '"retire": 1}, "revision": 3, "stamp": "0512260900"')
+    code, _, err = check(root, base)
+    assert code == 1
+    assert "[deregistration-dropped]" in err
 
 
 def test_a_threshold_breach_needs_force_in_the_history(root: Path) -> None:
