@@ -11,7 +11,9 @@ nothing from it: a misreading of the device in the compiler must not be repeated
   keeps it lost for good. A new IPUI registers by itself only while the window
   (`BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]`, DM local time, and
   `ulIPUIRegistrationDuration`, 0 = always) is open. A file whose `VERSION` is not newer
-  than the last applied one, or whose `MAC_ADDRESS` is another device's, is skipped.
+  than the last applied one, or whose `MAC_ADDRESS` is another device's, is skipped. A slot
+  the file does not write keeps what the device had. A handset registered by hand in the
+  web UI lands in the first slot that is free or whose account is disabled (Gigaset's FAQ).
 - Nx70: handsets kept by IPUI. `add_hs` with `hs.RegStatus = ToReg` registers (in the
   window of `update_dm`: `RegStart` Unix seconds, `RegDuration` seconds, open from start to
   start + duration), `hs.<ipui>.RegStatus = ToDeReg` deregisters and forgets the account,
@@ -35,6 +37,8 @@ ZERO_CODE = "0000000000"
 
 _HANDSET_CODE = re.compile(r"BS_Accounts\.astAccounts\[(\d+)\]\.aucHandsetCode\[0\]")
 _LOGIN = re.compile(r"BS_VOIP_Data\.astVoipAccounts\[(\d+)\]\.aucS_SIP_LOGIN_ID\[0\]")
+_ACTIVE = re.compile(r"BS_VOIP_Data\.astVoipAccounts\[(\d+)\]\.ucB_SIP_ACCOUNT_IS_ACTIVE_1")
+SLOTS = 100
 _WINDOW_START = "BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]"
 _WINDOW_DURATION = "BS_AE_Subscriber.ulIPUIRegistrationDuration"
 _HEADER_REVISION = re.compile(rb"<!--[^>]*?\brevision (\d+)\b")
@@ -86,6 +90,7 @@ class N720File:
     codes: dict[int, str]  # slot -> IPUI, ZERO_CODE for the deregistration value
     logins: dict[int, str]  # slot -> SIP login
     window: Window | None
+    active: dict[int, bool] = field(default_factory=dict)  # slot -> account switched on
 
 
 def read_n720(content: bytes, zone: tzinfo = UTC) -> N720File:
@@ -102,12 +107,14 @@ def read_n720(content: bytes, zone: tzinfo = UTC) -> N720File:
     items: dict[str, str] = {}
     for element in provider.iter("SYMB_ITEM"):
         items[element.get("ID", "")] = element.get("value", "")
-    codes, logins = {}, {}
+    codes, logins, active = {}, {}, {}
     for item_id, value in items.items():
         if match := _HANDSET_CODE.fullmatch(item_id):
             codes[int(match[1])] = _byte_list(value).hex().upper()
         elif match := _LOGIN.fullmatch(item_id):
             logins[int(match[1])] = _device_string(value)
+        elif match := _ACTIVE.fullmatch(item_id):
+            active[int(match[1])] = int(value, 0) != 0
     window = None
     if _WINDOW_START in items and _WINDOW_DURATION in items:
         start = datetime.strptime(_byte_list(items[_WINDOW_START]).decode("ascii"),
@@ -116,7 +123,7 @@ def read_n720(content: bytes, zone: tzinfo = UTC) -> N720File:
         window = Window(start.astimezone(UTC), seconds or None)  # 0 = always open
     stamp = None if version is None else datetime.strptime(version.get("value", ""),
                                                            "%d%m%y%H%M")
-    return N720File(mac.get("value", ""), stamp, codes, logins, window)
+    return N720File(mac.get("value", ""), stamp, codes, logins, window, active)
 
 
 def _byte_list(value: str) -> bytes:
@@ -140,6 +147,7 @@ class N720Device(Device):
     version: datetime | None = None
     codes: dict[int, str] = field(default_factory=dict)  # slot -> IPUI, zero codes left out
     logins: dict[int, str] = field(default_factory=dict)
+    active: dict[int, bool] = field(default_factory=dict)
 
     def apply(self, content: bytes, now: datetime) -> bool:
         """Take the file at `now` (aware); False when the device skips it."""
@@ -153,6 +161,7 @@ class N720Device(Device):
         self.version = file.version or self.version
         self.window = file.window or self.window
         self.logins.update(file.logins)
+        self.active.update(file.active)
         held = {ipui: slot for slot, ipui in self.codes.items() if ipui in self.registered}
         codes = self._overlay(file.codes)
         lost = set()
@@ -178,6 +187,15 @@ class N720Device(Device):
                  if ipui not in written.values() or slot in written}
         codes.update(written)
         return {slot: ipui for slot, ipui in codes.items() if ipui != ZERO_CODE}
+
+    def register_by_hand(self, ipui: str, login: str) -> int:
+        """A handset added in the web UI, with its account: it takes the first slot that
+        holds no handset and no account, or whose account is switched off."""
+        slot = next(s for s in range(SLOTS) if s not in self.codes and
+                    (not self.logins.get(s) or not self.active.get(s, True)))
+        self.codes[slot], self.logins[slot], self.active[slot] = ipui, login, True
+        self.registered.add(ipui)
+        return slot
 
     def slot_of(self, ipui: str) -> int | None:
         return next((slot for slot, code in self.codes.items() if code == ipui), None)
