@@ -358,15 +358,12 @@ def _handsets(*codes: str) -> str:
                    for i, code in enumerate(codes, 1))
 
 
-@pytest.mark.parametrize("cache", ["cache", "no cache"])
-def test_a_fleet_retires_each_site_by_its_own_change(
-        cache: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thirty sites (built by worker processes): v00 and v01 each deregister a handset on
-    day 0. On day 40 only v00 changes: it retires; v01, unchanged by that build (its
-    revision skipped), keeps writing its zero code until its own change on day 41."""
-    if cache == "no cache":
-        monkeypatch.setenv("DECTPROV_CACHE", "off")
-    root = small_fleet(tmp_path / "root", 30)
+def _fleet_story(root: Path) -> dict[str, bytes]:
+    """Thirty sites: v00 and v01 each deregister a handset on day 0. On day 40 only v00
+    changes: it retires; v01, unchanged by that build (its revision skipped), keeps
+    writing its zero code, and check stays green years on, until v01's own change on day
+    41. What build/ holds at the end."""
+    root = small_fleet(root, 30)
     for n in (0, 1):
         _site(root, n, _handsets(f"03{n:02X}0000A1", f"03{n:02X}0000A2"))
 
@@ -378,7 +375,7 @@ def test_a_fleet_retires_each_site_by_its_own_change(
     for n in (0, 1):
         _site(root, n, _handsets(f"03{n:02X}0000A1"))
     build(DAY_0)
-    zero = b'aucHandsetCode[0]" class="symb_item" value="0x00,0x00,0x00,0x00,0x00"'
+    zero = b'astAccounts[1].aucHandsetCode[0]" class="symb_item" value="0x00,0x00,0x00,0x00,0x00"'
     xml = {n: root / "build" / f"v{n:02d}" / f"7C2F80CA22{n:02X}.xml" for n in (0, 1)}
     assert all(zero in path.read_bytes() for path in xml.values())
 
@@ -387,23 +384,43 @@ def test_a_fleet_retires_each_site_by_its_own_change(
     assert (code, out) == (EXIT_OK, "Plan: no changes.\n")
     build(DAY_40)
     assert tree(root / "build") == before
+    with pytest.MonkeyPatch.context() as clock:
+        far_future(clock)
+        assert run("check", "--root", str(root))[0] == EXIT_OK
 
     _site(root, 0, _handsets("03000000A1", "03000000A3"))
     code, out, _ = run("plan", "--root", str(root), "--now", DAY_40)
-    assert "  slot 1   retire      deregistration of 03010000A2" not in out
-    assert ("  slot 1   retire      deregistration of 03000000A2 retired (written since "
-            "revision 2, 2026-12-01)") in out
+    assert [line for line in out.splitlines() if "retire" in line] == [
+        "  slot 1   retire      deregistration of 03000000A2 retired (written since "
+        "revision 2, 2026-12-01)", "Plan: 1 to register, 1 to retire."]
     build(DAY_40)
-    assert zero not in xml[0].read_bytes()
-    assert b"aucHandsetCode[0]\" class=\"symb_item\" value=\"0x03,0x00,0x00,0x00,0xA3\"" in \
-        xml[0].read_bytes()  # the new handset: the lowest free slot, the retired one
+    # The new handset takes the lowest free slot: the retired one.
+    assert (b'astAccounts[1].aucHandsetCode[0]" class="symb_item" '
+            b'value="0x03,0x00,0x00,0x00,0xA3"') in xml[0].read_bytes()
     assert zero in xml[1].read_bytes()
     changed = {name for name, data in tree(root / "build").items() if before.get(name) != data}
     assert changed == {"v00/7C2F80CA2200.xml", "v00/state.json"}
+    with pytest.MonkeyPatch.context() as clock:
+        far_future(clock)
+        assert run("check", "--root", str(root))[0] == EXIT_OK
 
-    far_future(monkeypatch)
-    assert run("check", "--root", str(root))[0] == EXIT_OK
-    _site(root, 1, _handsets("03010000A1", "03010000A4"))
+    v01 = root / "sites" / "v01.yaml"  # its own change: a new password
+    v01.write_text(v01.read_text().replace("password: pw-1", "password: pw-one"))
     build(DAY_41)
     assert zero not in xml[1].read_bytes()
-    assert run("check", "--root", str(root))[0] == EXIT_OK
+    assert b"astAccounts[1]" not in xml[1].read_bytes()
+    return tree(root / "build")
+
+
+def test_a_fleet_retires_each_site_by_its_own_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same story with the cache (which recalls the sites with nothing to do), without
+    it in worker processes (every site compiled afresh), and without it in this process:
+    the same bytes."""
+    with_cache = _fleet_story(tmp_path / "cache")
+    monkeypatch.setenv("DECTPROV_CACHE", "off")
+    monkeypatch.setattr(app.os, "cpu_count", lambda: 2)  # workers on any machine
+    with_workers = _fleet_story(tmp_path / "workers")
+    monkeypatch.setattr(app, "PARALLEL_FROM", 10**9)
+    in_process = _fleet_story(tmp_path / "one process")
+    assert with_cache == with_workers == in_process
