@@ -12,8 +12,9 @@ nothing from it: a misreading of the device in the compiler must not be repeated
   (`BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]`, DM local time, and
   `ulIPUIRegistrationDuration`, 0 = always) is open. A file whose `VERSION` is not newer
   than the last applied one, or whose `MAC_ADDRESS` is another device's, is skipped. A slot
-  the file does not write keeps what the device had. A handset registered by hand in the
-  web UI lands in the first slot that is free or whose account is disabled (Gigaset's FAQ).
+  the file does not write keeps what the device had. A handset added by hand in the web
+  UI takes "the first available position in the database", which Gigaset's wiki (FAQ
+  N720 - IPUI) shows to include a slot whose account provisioning disabled.
 - Nx70: handsets kept by IPUI. `add_hs` with `hs.RegStatus = ToReg` registers (in the
   window of `update_dm`: `RegStart` Unix seconds, `RegDuration` seconds, open from start to
   start + duration), `hs.<ipui>.RegStatus = ToDeReg` deregisters and forgets the account,
@@ -190,7 +191,7 @@ class N720Device(Device):
 
     def register_by_hand(self, ipui: str, login: str) -> int:
         """A handset added in the web UI, with its account: it takes the first slot that
-        holds no handset and no account, or whose account is switched off."""
+        holds no handset and no account, or no handset and an account switched off."""
         slot = next(s for s in range(SLOTS) if s not in self.codes and
                     (not self.logins.get(s) or not self.active.get(s, True)))
         self.codes[slot], self.logins[slot], self.active[slot] = ipui, login, True
