@@ -73,7 +73,7 @@ class RegistrationWindow:
 
     start: datetime  # wall time, no zone
     duration_seconds: int  # 0: the window never closes
-    offset: timedelta = timedelta(0)
+    offset: timedelta  # the zone's UTC offset at the start
 
     @property
     def always_open(self) -> bool:

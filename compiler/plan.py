@@ -567,9 +567,9 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
             found.append(_error(site, None, "window-missing",
                                 f"no registration window is set; {cannot}", Severity.WARNING))
         elif not window.always_open:
-            now = options.now.astimezone(ZoneInfo(site.timezone)).replace(tzinfo=None)
+            # Compared as instants: in the hour a zone repeats, the offset says which.
             end = window.start + timedelta(seconds=window.duration_seconds)
-            if now >= end:
+            if options.now >= window.instant + timedelta(seconds=window.duration_seconds):
                 found.append(_error(site, None, "window-closed", "registration window closed "
                                     f"at {end:%Y-%m-%d %H:%M}; {cannot}", Severity.WARNING))
         if site.pin is not None and site.pin.digits != "0000":

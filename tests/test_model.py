@@ -345,13 +345,13 @@ def test_window_start_resolved_in_the_site_zone(start: str, instant: datetime) -
 
 def test_window_built() -> None:
     site = build(registration={"window": {"start": "2017-04-24 10:00", "duration": "20h"}})
-    assert site.window == RegistrationWindow(datetime(2017, 4, 24, 10, 0), 72000)
+    assert site.window == RegistrationWindow(datetime(2017, 4, 24, 10, 0), 72000, timedelta(0))
     assert site.window.always_open is False
 
 
 def test_window_always_open() -> None:
     site = build(registration={"window": {"start": "2017-04-24T10:00", "duration": "always"}})
-    assert site.window == RegistrationWindow(datetime(2017, 4, 24, 10, 0), 0)
+    assert site.window == RegistrationWindow(datetime(2017, 4, 24, 10, 0), 0, timedelta(0))
     assert site.window.always_open is True
 
 

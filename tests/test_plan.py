@@ -40,7 +40,8 @@ SOURCE = "sites/ward.yaml"
 SITE_LINE = 20  # where `handsets:` starts; each entry is on a line of its own below it
 PBX = Provider(0, "PBX", "pbx.example.net", Endpoint("pbx.example.net", 5060),
                Endpoint("pbx.example.net", 5060), None, 180)
-WINDOW = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 2 * 86400)  # until 3 Dec, 08:00
+# Until 3 Dec, 08:00 UTC.
+WINDOW = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 2 * 86400, timedelta(0))
 PIN = Pin("0000")  # handsets register with no one typing it
 STAMP = "%d%m%y%H%M"  # the N720's VERSION: DDMMYYHHMM
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -480,11 +481,25 @@ def test_a_window_that_closed_warns_with_when_it_closed() -> None:
 
 def test_the_window_closes_in_the_sites_time() -> None:
     # 07:00 UTC is 08:00 in Berlin in December: the window has just closed there.
-    berlin = site(timezone="Europe/Berlin")
+    berlin = site(timezone="Europe/Berlin",
+                  window=RegistrationWindow(WINDOW.start, WINDOW.duration_seconds,
+                                            timedelta(hours=1)))
     assert warnings(berlin, [REGISTER], options(datetime(2026, 12, 3, 7, 0, tzinfo=UTC))) == [
         warning("window-closed", "registration window closed at 2026-12-03 08:00; 1 handset "
                 "cannot register by itself")]
     assert warnings(berlin, [REGISTER], options(datetime(2026, 12, 3, 6, 59, tzinfo=UTC))) == []
+
+
+def test_a_window_in_the_repeated_hour_closes_at_its_instant_not_its_wall_time() -> None:
+    # Berlin shows 02:00-03:00 twice on 25 Oct 2026. A window from the first 02:30 (+02:00,
+    # 00:30 UTC) for an hour has closed at 01:45 UTC, though the wall clock then shows the
+    # second 02:45, before the window's wall-clock end of 03:30.
+    first = RegistrationWindow(datetime(2026, 10, 25, 2, 30), 3600, timedelta(hours=2))
+    berlin = site(timezone="Europe/Berlin", window=first)
+    assert warnings(berlin, [REGISTER], options(datetime(2026, 10, 25, 1, 45, tzinfo=UTC))) == [
+        warning("window-closed", "registration window closed at 2026-10-25 03:30; 1 handset "
+                "cannot register by itself")]
+    assert warnings(berlin, [REGISTER], options(datetime(2026, 10, 25, 1, 29, tzinfo=UTC))) == []
 
 
 def test_a_pin_other_than_0000_warns_that_someone_must_type_it() -> None:
@@ -500,7 +515,7 @@ def test_a_pin_other_than_0000_warns_that_someone_must_type_it() -> None:
 
 
 def test_a_window_that_never_closes_always_warns() -> None:
-    always = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 0)
+    always = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 0, timedelta(0))
     never_closes = warning("window-always-open", "the registration window never closes: any "
                            "handset whose IPUI is provisioned can register at any time")
     assert warnings(site(window=always), [], options()) == [never_closes]
@@ -539,7 +554,7 @@ def test_authoritative_mode_warns_when_anything_changes() -> None:
 
 
 def test_warnings_come_in_a_fixed_order() -> None:
-    always = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 0)
+    always = RegistrationWindow(datetime(2026, 12, 1, 8, 0), 0, timedelta(0))
     found = warnings(site(window=always, pin=Pin("1234"), authoritative=True), [REGISTER],
                      options())
     assert [d.rule for d in found] == ["pin-typed", "authoritative", "window-always-open"]
@@ -790,7 +805,9 @@ def test_no_warning_within_one_site_or_for_an_ipui_no_other_site_registers() -> 
 
 
 def test_the_first_revision_is_stamped_with_now_in_the_sites_time() -> None:
-    berlin = site(timezone="Europe/Berlin")
+    berlin = site(timezone="Europe/Berlin",
+                  window=RegistrationWindow(WINDOW.start, WINDOW.duration_seconds,
+                                            timedelta(hours=1)))
     now = datetime(2026, 12, 1, 9, 0, 59, tzinfo=UTC)
     assert next_revision(berlin, None, now, STAMP) == Revision(1, "0112261000")
 

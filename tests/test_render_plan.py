@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.model import Endpoint, Pin, Provider, RegistrationWindow, Site
@@ -34,7 +34,7 @@ def site(name: str, model: str = "N720", profile_name: str | None = None) -> Sit
     return Site(name=name, model=model, mac="7C2F80000001",
                 profile_name=profile_name or name, firmware=None, timezone="UTC",
                 providers=(PBX,),
-                window=RegistrationWindow(datetime(2026, 12, 1, 8, 0), 2 * 86400),
+                window=RegistrationWindow(datetime(2026, 12, 1, 8, 0), 2 * 86400, timedelta(0)),
                 pin=Pin("0000"), handsets=(), extra=(), deregistration_threshold=30.0,
                 source=f"sites/{name}.yaml")
 
