@@ -333,13 +333,16 @@ def import_(
     secrets: Annotated[Path | None, typer.Option(
         "--secrets", help="Where the passwords go (default: secrets.yaml in the root).",
         dir_okay=False, show_default=False)] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="For a file that sets no provider profile: the domain of the "
+        "PBX its accounts use, written as provider 0.", show_default=False)] = None,
     now: Now = None,
 ) -> int:
     """Import an existing N720 file: write the site, its secrets and build/<site>/."""
     from compiler.importer import Request
 
-    imported = application.import_site(Request(file, root, site, out, secrets), _now(now),
-                                       on_wait=_waiting)
+    imported = application.import_site(Request(file, root, site, out, secrets, provider),
+                                       _now(now), on_wait=_waiting)
     if imported.outcome is Outcome.INVALID:
         return _nothing_written(imported.diagnostics)
     _err(render_text(imported.diagnostics))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,22 +65,23 @@ class Request:
     site: str | None = None
     out: Path | None = None
     secrets: Path | None = None
+    provider: str | None = None  # the PBX's domain, for a file that sets no provider profile
 
 
 def prepare(request: Request, now: datetime) -> Prepared:
     """Everything an import writes, or the reasons it writes nothing."""
     display = request.file.as_posix()
     target, read_file = importing_target()
-    read = read_file(request.file, display)
+    read = read_file(request.file, display, request.provider)
     mapped = read.mapped
     if mapped is None:
-        return Prepared(diagnostics=sorted_diagnostics(read.diagnostics))
+        return _refusal(read.diagnostics)
     diagnostics = list(read.diagnostics)
     name = request.site or mapped.header_site
     if name is None:
-        return Prepared(diagnostics=sorted_diagnostics(diagnostics + [_option(
+        return _refusal(diagnostics + [_option(
             "--site", "import-site", "the file does not name its site (dectprov did not "
-            "write it); name it with --site NAME")]))
+            "write it); name it with --site NAME")])
     if not SITE_NAME.fullmatch(name):
         return Prepared(diagnostics=[_option(
             "--site", "import-site", f"'{name[:63]}' is not a site name: lower-case letters, "
@@ -86,9 +89,10 @@ def prepare(request: Request, now: datetime) -> Prepared:
     site_data, secrets, password_problems = _site_data(name, read.model, mapped, target,
                                                        display)
     diagnostics += password_problems
-    diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics))
+    diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics),
+                              given_provider=request.provider is not None)
     if has_errors(diagnostics):
-        return Prepared(diagnostics=sorted_diagnostics(diagnostics))
+        return _refusal(diagnostics)
     site_data = _pin_slots(site_data, mapped, target.database_slots)
     paths = _Paths.of(request, name)
     site_outputs = _site_outputs(site_data, mapped, target, paths, now)
@@ -96,9 +100,15 @@ def prepare(request: Request, now: datetime) -> Prepared:
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
     diagnostics += secret_problems
     if has_errors(diagnostics):
-        return Prepared(diagnostics=sorted_diagnostics(diagnostics))
+        return _refusal(diagnostics)
     outputs = [secrets_output] if secrets_output else []
     return Prepared(outputs + site_outputs, sorted_diagnostics(diagnostics), site_data)
+
+
+def _refusal(diagnostics: Iterable[Diagnostic]) -> Prepared:
+    """An import that writes nothing says why, and only that: its warnings tell what the
+    files it would have written hold."""
+    return Prepared(diagnostics=sorted_diagnostics(d for d in diagnostics if d.is_error))
 
 
 def write(prepared: Prepared) -> list[FileOutput]:
@@ -133,37 +143,61 @@ def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: s
     used: set[str] = set()
     secrets: dict[str, str] = {}
     problems = []
+
+    def secret(value: str, path: str, what: str, problem: str | None, base: str,
+               suffix: str) -> dict[str, str]:
+        rule = "import-password"
+        if PLACEHOLDER.search(value):
+            rule, problem = "import-password-placeholder", (
+                "is a secret placeholder, '${secret:...}', not a password: the file is one "
+                "build/ holds; import the file publish wrote, with the values")
+        if problem is not None:  # said without the value, as publish says it
+            origin = mapped.where[path]
+            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
+                                       origin.id, f"{what}: the password {problem}"))
+        secret_name = _unique(f"{name}/{base}", suffix, used)
+        secrets[secret_name] = value
+        return {"secret": secret_name}
+
+    # The site's own secrets take their names first: a login cannot take them.
+    admin = data.get("admin_password")
+    if isinstance(admin, str):
+        data["admin_password"] = secret(admin, "admin_password", "the web UI",
+                                        target.text_problem(admin, secret=True), "admin",
+                                        "-site")
     for position, (handset, slot) in enumerate(zip(handsets, slots)):
         password = handset["password"]
         if not password:  # an empty password is no secret: it stays as it is
             continue
-        rule, problem = (("import-password-placeholder", (
-                          "is a secret placeholder, '${secret:...}', not a password: the "
-                          "file is one build/ holds; import the file publish wrote, with the "
-                          "values"))
-                         if PLACEHOLDER.search(password)
-                         else ("import-password", password_problem(target, password)))
-        if problem is not None:  # said without the value, as publish says it
-            origin = mapped.where[f"handsets[{position}].password"]
-            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
-                                       origin.id,
-                                       f"slot {slot}: the password {problem}"))
-        secret = _secret_name(name, handset["login"], slot, used)
-        handset["password"] = {"secret": secret}
-        secrets[secret] = password
+        handset["password"] = secret(
+            password, f"handsets[{position}].password", f"slot {slot}",
+            password_problem(target, password), readable(handset["login"]) or f"slot{slot}",
+            f"-slot{slot}")
     if handsets:
         data["handsets"] = handsets
     return data, secrets, problems
 
 
-def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:
-    """`<site>/<login>`, in the characters a secret name may have; unique, also as an
-    environment variable (`a.b` and `a-b` would share one)."""
-    base = f"{site}/{re.sub(r'[^a-z0-9._-]+', '-', login.lower())}"
+def readable(login: str) -> str:
+    """A login in the characters a secret name may have, still readable: lower case,
+    letters without their accents, `+` as `plus`, `@` as `-at-`, and any other run of
+    characters (`:`, spaces, `/` ...) as one `-`. `+4989123450` is `plus4989123450`,
+    `sip:1013@pbx.example.net` is `sip-1013-at-pbx.example.net`."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", login)
+                   if not unicodedata.combining(c)).lower()
+    text = text.replace("+", "plus").replace("@", "-at-")
+    text = re.sub(r"[^a-z0-9._-]+", "-", text)
+    return re.sub(r"[._-]{2,}", "-", text).strip("._-")
+
+
+def _unique(base: str, suffix: str, used: set[str]) -> str:
+    """`base`, unless a name before it reads the same environment variable (logins that
+    differ only in case or punctuation): then `base` with the suffix, which names the
+    slot, and stays the same as long as the slot does."""
     name, count = base, 1
     while environment_name(name) in used:
         count += 1
-        name = f"{base}-slot{slot}" if count == 2 else f"{base}-slot{slot}-{count - 1}"
+        name = f"{base}{suffix}" if count == 2 else f"{base}{suffix}-{count - 1}"
     used.add(environment_name(name))
     return name
 
@@ -171,8 +205,8 @@ def _secret_name(site: str, login: str, slot: int, used: set[str]) -> str:
 # -- the site format's rules ---------------------------------------------------------------
 
 
-def _validated(data: dict[str, Any], mapped: Mapped, display: str,
-               exact: bool) -> list[Diagnostic]:
+def _validated(data: dict[str, Any], mapped: Mapped, display: str, exact: bool,
+               given_provider: bool = False) -> list[Diagnostic]:
     """The site format's own rules, each reported at the item its value came from, as
     `import-<rule>`. When the file has errors already, the data is partial: then only what
     points at an item is reported."""
@@ -181,6 +215,9 @@ def _validated(data: dict[str, Any], mapped: Mapped, display: str,
         rule = f"import-{diagnostic.rule}"
         if diagnostic.path == "site":  # the name given with --site
             found.append(_option("--site", rule, diagnostic.message))
+            continue
+        if given_provider and diagnostic.path.startswith("providers[0]"):
+            found.append(_option("--provider", rule, diagnostic.message))
             continue
         origin = mapped.where.get(diagnostic.path)
         if origin is None and exact:

@@ -146,8 +146,9 @@ def importing_target() -> tuple[Target, Importer]:
 
 
 class Importer(Protocol):
-    def __call__(self, path: Path, display: str) -> ReadBack:
-        """The provisioning file at `path` as site data; `display` names it in diagnostics."""
+    def __call__(self, path: Path, display: str, provider: str | None = None) -> ReadBack:
+        """The provisioning file at `path` as site data; `display` names it in diagnostics,
+        `provider` the domain of the PBX a file without any provider profile uses."""
         ...
 
 

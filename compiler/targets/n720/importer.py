@@ -18,15 +18,16 @@ _FATAL = frozenset({"import-unreadable", "import-too-large", "import-encoding", 
                     "import-dtd", "import-structure"})
 
 
-def read_file(path: Path, display: str) -> ReadBack:
-    """The file as site data, with every problem of every item; `display` names the file."""
+def read_file(path: Path, display: str, provider: str | None = None) -> ReadBack:
+    """The file as site data, with every problem of every item; `display` names the file,
+    `provider` the PBX of a file that sets no provider profile."""
     data, problems = _read(path, display)
     if data is None:
         return ReadBack(MODEL, None, tuple(problems))
     read = reader.read(data, display)
     if any(d.rule in _FATAL for d in read.diagnostics):
         return ReadBack(MODEL, None, tuple(read.diagnostics))
-    mapped = mapping.to_site(read, display)
+    mapped = mapping.to_site(read, display, provider)
     return ReadBack(MODEL, mapped, (*read.diagnostics, *mapped.diagnostics))
 
 

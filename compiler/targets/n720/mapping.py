@@ -17,6 +17,7 @@ from compiler.model import (
     DEFAULT_SIP_PORT,
     DEFAULT_STUN_PORT,
     WINDOW_START_FORMAT,
+    Endpoint,
 )
 from compiler.targets import Mapped, MappedSlot, Origin
 from compiler.targets.common import is_control, read_header
@@ -35,26 +36,46 @@ _STRING = re.compile(r'"([^"]*)"')
 _INTEGER = re.compile(r"[0-9]+|0x[0-9A-Fa-f]+")
 _SIGNED = re.compile(r"-?[0-9]+|0x[0-9A-Fa-f]+")
 _BYTES = re.compile(r"0x[0-9A-Fa-f]{2}(,0x[0-9A-Fa-f]{2})*")
-_MAC = re.compile(r"[0-9A-Fa-f]{12}")
-_SECRET_ID = re.compile("password", re.IGNORECASE)  # an item whose value is not shown
+# 12 hex digits, or 6 pairs with ':' or '-' between them (the same separator throughout).
+_MAC = re.compile(r"[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
+# An item whose ID names a password: its value is never shown, and never goes to `extra`.
+_SECRET_ID = re.compile(r"passw(?:or)?d|pwd", re.IGNORECASE)
 _BAD = object()  # a value already reported
+# The index `%` of `astVoipAccounts[%]` or `astVoipProviders[%]`: every account, every
+# provider profile at once (Gigaset's own template writes account defaults this way).
+ALL = -1
 
-ACCOUNT_PARAMS = tuple(p for p in P.SLOT_PARAMS if p is not P.HANDSET_CODE)
 # What the compiler writes for a slot whose entry is gone (the N720 target's emptied account).
 _EMPTIED = (P.ACCOUNT_LOGIN, P.ACCOUNT_PASSWORD, P.ACCOUNT_USER_ID, P.ACCOUNT_DISPLAY_NAME,
             P.ACCOUNT_NAME)
 _STUN = (P.PROVIDER_STUN, P.PROVIDER_STUN_SERVER, P.PROVIDER_STUN_PORT, P.PROVIDER_STUN_REFRESH)
 _OPTIONAL_TEXT = ((P.ACCOUNT_USER_ID, "user_id"), (P.ACCOUNT_DISPLAY_NAME, "display_name"),
                   (P.ACCOUNT_NAME, "account_name"))
+# What an account in use cannot do without: the rest the first build writes from the model.
+_REQUIRED = (P.ACCOUNT_LOGIN, P.ACCOUNT_PASSWORD)
+# How a warning names an item the file leaves out.
+_NAMES = {
+    P.ACCOUNT_ACTIVE: "on/off switch", P.ACCOUNT_USER_ID: "user id",
+    P.ACCOUNT_DISPLAY_NAME: "display name", P.ACCOUNT_PROVIDER: "provider index",
+    P.ACCOUNT_NAME: "account name", P.ACCOUNT_PASSWORD: "password",
+    P.PROVIDER_PROXY: "proxy", P.PROVIDER_PROXY_PORT: "proxy port",
+    P.PROVIDER_REGISTRAR: "registrar", P.PROVIDER_REGISTRAR_PORT: "registrar port",
+    P.PROVIDER_REREGISTER: "re-registration timer",
+    P.PROVIDER_OUTBOUND_MODE: "outbound proxy mode", P.PROVIDER_OUTBOUND: "outbound proxy",
+    P.PROVIDER_OUTBOUND_PORT: "outbound proxy port", P.PROVIDER_TRANSPORT: "transport",
+}
 
 
 def _pattern(param: P.Param) -> re.Pattern[str]:
-    """The IDs that write this parameter: `[0]` and `[%]` both write a field from its start."""
+    """The IDs that write this parameter. A field's own index, `[0]` or `[%]`, writes it
+    from its start, and so does no index at all (Gigaset's FAQ writes
+    `aucS_VOIP_NET_AM_NUMBER_1`); an account's or provider's index may be `%`, all of them."""
     text = re.escape(param.id)
     for index in (re.escape("[%]"), re.escape("[0]")):
-        text = text.replace(index, r"\[[%0]\]")
+        if text.endswith(index):
+            text = text[: -len(index)] + r"(?:\[[%0]\])?"
     for name in ("slot", "provider"):
-        text = text.replace(re.escape("{" + name + "}"), f"(?P<{name}>0|[1-9][0-9]*)")
+        text = text.replace(re.escape("{" + name + "}"), f"(?P<{name}>0|[1-9][0-9]*|%)")
     return re.compile(text)
 
 
@@ -63,12 +84,25 @@ _LIMITS = {"slot": P.SLOTS, "provider": P.PROVIDER_PROFILES}
 
 
 def _classify(item_id: str) -> tuple[P.Param, str | None, int | None] | None:
+    """The parameter an ID writes, the kind of its index and the index (ALL for `%`)."""
     for param, pattern in _TABLE:
         match = pattern.fullmatch(item_id)
         if match is not None:
             kind = next((k for k in ("slot", "provider") if k in match.groupdict()), None)
-            return param, kind, int(match[kind]) if kind else None
+            if kind is None:
+                return param, None, None
+            return param, kind, ALL if match[kind] == "%" else int(match[kind])
     return None
+
+
+def _either(names: list[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _both(parts: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def shown(text: str) -> str:
@@ -130,24 +164,50 @@ class _Problem:
     message: str
 
 
-def to_site(read: ReadFile, display: str) -> Mapped:
-    """Site data from the file's items; every problem of every item is reported."""
-    mapper = _Mapper(read, display)
+def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped:
+    """Site data from the file's items; every problem of every item is reported.
+    `provider`: the domain of the PBX the accounts of a file without a provider profile
+    use (`--provider`)."""
+    mapper = _Mapper(read, display, provider)
     mapper.collect()
+    mapper.all_at_once()
     mapper.header()
     mapper.elements_of_provider()
     mapper.registration()
     mapper.providers()
     mapper.slots()
+    mapper.admin_password()
     mapper.extra_items()
     return mapper.result
 
 
+# The items each step below reads; an item of the table that none reads is reported, never
+# dropped (a parameter added to the table is not read back until a step maps it).
+_PROVIDER_ITEMS = (
+    P.PROVIDER_NAME, P.PROVIDER_DOMAIN, P.PROVIDER_PROXY, P.PROVIDER_PROXY_PORT,
+    P.PROVIDER_REGISTRAR, P.PROVIDER_REGISTRAR_PORT, P.PROVIDER_REREGISTER,
+    P.PROVIDER_OUTBOUND_MODE, P.PROVIDER_OUTBOUND, P.PROVIDER_OUTBOUND_PORT,
+    P.PROVIDER_TRANSPORT,
+)
+_SLOT_ITEMS = (
+    P.ACCOUNT_ACTIVE, P.ACCOUNT_LOGIN, P.ACCOUNT_PASSWORD, P.ACCOUNT_USER_ID,
+    P.ACCOUNT_DISPLAY_NAME, P.ACCOUNT_PROVIDER, P.ACCOUNT_MAILBOX, P.ACCOUNT_MAILBOX_ON,
+    P.ACCOUNT_NAME, P.HANDSET_CODE,
+)
+# The web UI's admin password, once the table has it: a secret, never a value in git.
+_ADMIN = next((p for p in P.ALL_PARAMS if p.field == "admin_password"), None)
+_READ = frozenset((P.PIN_RANDOM, P.PIN_CODE, P.WINDOW_START, P.WINDOW_DURATION,
+                   *_PROVIDER_ITEMS, *_SLOT_ITEMS, *((_ADMIN,) if _ADMIN else ())))
+
+
 class _Mapper:
-    def __init__(self, read: ReadFile, display: str) -> None:
+    def __init__(self, read: ReadFile, display: str, provider: str | None) -> None:
         self.read = read
         self.display = display
+        self.given_provider = provider
         self.result = Mapped()
+        # (parameter, index) -> (value, item); the index is ALL for `[%]`, None for a
+        # parameter of the site
         self.values: dict[tuple[P.Param, int | None], tuple[Any, Element]] = {}
         self.extra: dict[str, tuple[Any, Element]] = {}
         self.elements: dict[str, Element] = {}
@@ -164,7 +224,7 @@ class _Mapper:
         self.result.diagnostics.append(Diagnostic(self.display, line, None, severity,
                                                   rule, path, message))
 
-    def warning(self, element: Element, rule: str, message: str) -> None:
+    def warning(self, element: Element | None, rule: str, message: str) -> None:
         self.error(element, rule, message, Severity.WARNING)
 
     def origin(self, path: tuple[str | int, ...], element: Element | None) -> None:
@@ -172,12 +232,24 @@ class _Mapper:
             self.result.where[shown_path(path)] = Origin(element.line, element.id)
 
     def get(self, param: P.Param, index: int | None = None) -> Any:
-        found = self.values.get((param, index))
+        """The value the file gives this account's or provider's field: its own item's,
+        else the one of the item that sets it for all of them at once."""
+        found = self._found(param, index)
         return None if found is None else found[0]
 
     def element(self, param: P.Param, index: int | None = None) -> Element | None:
+        found = self._found(param, index)
+        return None if found is None else found[1]
+
+    def own(self, param: P.Param, index: int) -> Element | None:
         found = self.values.get((param, index))
         return None if found is None else found[1]
+
+    def _found(self, param: P.Param, index: int | None) -> tuple[Any, Element] | None:
+        found = self.values.get((param, index))
+        if found is None and index is not None and index != ALL:
+            found = self.values.get((param, ALL))
+        return found
 
     # -- the items ----------------------------------------------------------------------
 
@@ -199,23 +271,22 @@ class _Mapper:
     def _item(self, element: Element) -> None:
         found = _classify(element.id)
         if found is None:
-            if P.owning_field(element.id) is not None:
-                self.error(element, "import-owned", "writes the site's "
-                           f"'{P.owning_field(element.id)}' in a form the compiler does not "
-                           "write (an offset other than [0] or [%]); write the whole field")
-                return
-            secret = _SECRET_ID.search(element.id) is not None
-            self.extra[element.id] = (
-                self._parsed(element, _extra_value(element.value), secret), element)
-            if secret:
-                self.warning(element, "import-secret-extra", "goes to 'extra' as written, "
-                             "and so into the site file and git: the site format has no "
-                             "secret reference for it")
+            self._unknown(element)
             return
         param, kind, index = found
+        if param not in _READ:
+            self.error(element, "import-unmapped", f"writes the site's '{param.field}', "
+                       "which import does not read back yet; remove the item and set "
+                       f"'{param.field}' in the site file")
+            return
         if kind is not None and index is not None and index >= _LIMITS[kind]:
             self.error(element, "import-index", f"{kind} {index} is beyond the N720's "
                        f"{_LIMITS[kind]} {kind}s (0..{_LIMITS[kind] - 1})")
+            return
+        if param is P.HANDSET_CODE and index == ALL:
+            self.error(element, "import-all-accounts", "sets the handset code of every slot "
+                       "at once; the site binds each handset in its own slot: write each "
+                       "slot's aucHandsetCode instead")
             return
         key = (param, index)
         if key in self.values:
@@ -223,7 +294,26 @@ class _Mapper:
                        f"{self.values[key][1].id} (line {self.values[key][1].line})")
             return
         self.values[key] = (self._parsed(element, _value(param.kind, element.value),
-                                         param is P.ACCOUNT_PASSWORD), element)
+                                         _SECRET_ID.search(param.id) is not None), element)
+
+    def _unknown(self, element: Element) -> None:
+        """An item the site has no key for: to `extra` as written, with a warning; one
+        that writes an owned field in another form, or holds a password, is refused."""
+        owner = P.owning_field(element.id)
+        if owner is not None:
+            self.error(element, "import-owned", f"writes the site's '{owner}' in a form "
+                       "the compiler does not write (an offset other than [0], [%] or "
+                       "none); write the whole field")
+            return
+        if _SECRET_ID.search(element.id) is not None and element.value != '""':
+            # Its value is shown nowhere, and is not even parsed: it goes nowhere.
+            self.error(element, "import-secret", "names a password, which never goes to "
+                       "'extra' (the site file, and so git), and the site format has no "
+                       "secret for this item: remove the item from the file, or empty it, "
+                       "and set the password on the device")
+            return
+        self.extra[element.id] = (self._parsed(element, _extra_value(element.value), False),
+                                  element)
 
     def _parsed(self, element: Element, value: Any, secret: bool) -> Any:
         if not isinstance(value, _Problem):
@@ -231,6 +321,27 @@ class _Mapper:
         self.error(element, "import-value",
                    f"{'the value' if secret else shown(element.value)} {value.message}")
         return _BAD
+
+    def all_at_once(self) -> None:
+        """An item for every account (or provider) at once, `astVoipAccounts[%].`: the site
+        writes each one's own item instead, with the value the file gives it. That is the
+        same only where no account's own item comes before it with another value, which
+        the later `[%]` item would override."""
+        for (param, index), (value, element) in sorted(
+                self.values.items(), key=lambda entry: entry[1][1].line):
+            if index != ALL or value is _BAD:
+                continue
+            earlier = sorted((own for (p, i), own in self.values.items()
+                              if p is param and i not in (None, ALL)
+                              and own[1].line < element.line and own[0] != value
+                              and own[0] is not _BAD), key=lambda own: own[1].line)
+            if earlier:
+                every = "account" if "{slot}" in param.id else "provider"
+                self.error(element, "import-all-accounts", f"sets this field of every {every} "
+                           f"after an own item of another value ({earlier[0][1].id}, line "
+                           f"{earlier[0][1].line}), which it would override; the site writes "
+                           "each one's own value: move this item before the others, or "
+                           "remove it")
 
     def header(self) -> None:
         named = read_header(self.read.header or "")
@@ -254,7 +365,8 @@ class _Mapper:
         elif not _MAC.fullmatch(mac.value):
             self.error(mac, "import-mac", f"MAC_ADDRESS {shown(mac.value)} is not 12 hex digits")
         else:
-            pairs = [mac.value[i:i + 2] for i in range(0, 12, 2)]
+            digits = re.sub("[:-]", "", mac.value)
+            pairs = [digits[i:i + 2] for i in range(0, 12, 2)]
             self.result.data["mac"] = ":".join(pairs).upper()
             self.origin(("mac",), mac)
         version = self.elements.get("VERSION")
@@ -268,6 +380,9 @@ class _Mapper:
         if profile is not None:
             self.result.data["profile_name"] = profile.value
             self.origin(("profile_name",), profile)
+        else:
+            self.warning(None, "import-partial-profile", "the file has no PROFILE_NAME; the "
+                         "first build writes the site's name there")
 
     @staticmethod
     def _stamp(text: str) -> bool:
@@ -351,15 +466,21 @@ class _Mapper:
     # -- providers ------------------------------------------------------------------------
 
     def providers(self) -> None:
-        indexes = sorted({i for (p, i) in self.values if p in P.PROVIDER_PARAMS and i is not None})
+        indexes = sorted({i for (p, i) in self.values
+                          if p in _PROVIDER_ITEMS and i not in (None, ALL)})
         self.provider_indexes = set(indexes)
         if not indexes:
-            self.error(None, "import-provider-missing", "the file sets no provider profile "
-                       "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one")
+            self._given_provider()
+            return
+        if self.given_provider is not None:
+            self.result.diagnostics.append(Diagnostic(
+                "--provider", None, None, Severity.ERROR, "import-provider-option", "",
+                "the file sets its own provider profiles; --provider is for a file that "
+                "sets none"))
         providers = []
         for position, index in enumerate(indexes):
             if index != position:
-                self.error(self._first(P.PROVIDER_PARAMS, index), "import-provider-gap",
+                self.error(self._first(_PROVIDER_ITEMS, index), "import-provider-gap",
                            f"provider {index} is set but provider {position} is not: the site "
                            "lists providers by their index, without gaps")
                 break
@@ -374,15 +495,36 @@ class _Mapper:
                 provider["dtmf"] = dtmf
                 self.origin(("providers", n, "dtmf"), self._dtmf_element())
 
+    def _given_provider(self) -> None:
+        """A file without a provider profile: its accounts use the one the device has,
+        which the user names with --provider, or the import stops."""
+        domain = self.given_provider
+        if domain is None:
+            self.error(None, "import-provider-missing", "the file sets no provider profile "
+                       "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one: name "
+                       "the PBX its accounts use with --provider DOMAIN, and the first build "
+                       "writes it as provider 0")
+            return
+        self.provider_indexes = {0}
+        self.provider_names[0] = domain
+        self.result.data["providers"] = [{"name": domain, "domain": domain}]
+        written = _provider_writes(Endpoint(domain, DEFAULT_SIP_PORT),
+                                   Endpoint(domain, DEFAULT_SIP_PORT),
+                                   DEFAULT_REREGISTER_SECONDS, None, _PROVIDER_ITEMS)
+        self.warning(None, "import-provider-given", "the file sets no provider profile; the "
+                     f"first build writes provider 0 from --provider: name {shown(domain)}, "
+                     f"domain {shown(domain)}, {_both(written)}")
+
     def _first(self, params: tuple[P.Param, ...], index: int) -> Element | None:
-        found = [e for p in params if (e := self.element(p, index)) is not None]
+        """The first item of this account or provider that is its own."""
+        found = [e for p in params if (e := self.own(p, index)) is not None]
         return min(found, key=lambda e: e.line) if found else None
 
     def _provider(self, n: int) -> dict[str, Any] | None:
-        values = {p: self.get(p, n) for p in P.PROVIDER_PARAMS}
+        values = {p: self.get(p, n) for p in _PROVIDER_ITEMS}
         if _BAD in values.values():
             return None
-        first = self._first(P.PROVIDER_PARAMS, n)
+        first = self._first(_PROVIDER_ITEMS, n)
         self.origin(("providers", n), first)
         name, domain = values[P.PROVIDER_NAME], values[P.PROVIDER_DOMAIN]
         if name is None or domain is None:
@@ -419,6 +561,15 @@ class _Mapper:
         if stun is not None:
             provider["stun"] = stun
         self._provider_origins(n)
+        missing = tuple(p for p in _PROVIDER_ITEMS[2:] if values[p] is None and (
+            p is not P.PROVIDER_OUTBOUND_PORT or outbound is not None))
+        if missing:
+            written = _provider_writes(
+                Endpoint(*proxy), Endpoint(*registrar), reregister or DEFAULT_REREGISTER_SECONDS,
+                Endpoint.parse(outbound) if outbound else None, missing)
+            self.warning(first, "import-partial-provider", f"provider {n}: the file sets no "
+                         f"{_either([_NAMES[p] for p in missing])}; the first build writes "
+                         f"{_both(written)}")
         return provider
 
     def _provider_origins(self, n: int) -> None:
@@ -507,7 +658,8 @@ class _Mapper:
     # -- slots ----------------------------------------------------------------------------
 
     def slots(self) -> None:
-        indexes = sorted({i for (p, i) in self.values if p in P.SLOT_PARAMS and i is not None})
+        indexes = sorted({i for (p, i) in self.values
+                          if p in _SLOT_ITEMS and i not in (None, ALL)})
         position = 0
         for slot in indexes:
             mapped = self._slot(slot, position)
@@ -517,8 +669,8 @@ class _Mapper:
             position += mapped.handset is not None
 
     def _slot(self, slot: int, position: int) -> MappedSlot | None:
-        values = {p: self.get(p, slot) for p in P.SLOT_PARAMS}
-        first = self._first(P.SLOT_PARAMS, slot)
+        values = {p: self.get(p, slot) for p in _SLOT_ITEMS}
+        first = self._first(_SLOT_ITEMS, slot)
         assert first is not None, "a slot is listed because it has items"
         if _BAD in values.values():
             return None
@@ -537,14 +689,19 @@ class _Mapper:
                            f"handset {code.hex().upper()} to an empty, disabled account; a "
                            "handset in the site needs a login")
                 return None
+            missing = [p for p in _EMPTIED if values[p] is None]
+            if missing:
+                self.warning(first, "import-partial-account", f"slot {slot}: the file sets "
+                             f"no {_either([_NAMES[p] for p in missing])}; the first build "
+                             f"writes {'it' if len(missing) == 1 else 'them'} empty")
             return MappedSlot(slot, None, released, origin)
-        missing = [p.id.rsplit(".", 1)[1] for p in ACCOUNT_PARAMS if values[p] is None]
+        missing = [p.id.rsplit(".", 1)[1] for p in _REQUIRED if values[p] is None]
         if missing:
-            self.error(first, "import-slot-incomplete", f"slot {slot} lacks "
-                       f"{', '.join(missing)}: an account in use is written with all its "
-                       f"{len(ACCOUNT_PARAMS)} items")
+            self.error(first, "import-slot-incomplete", f"slot {slot} has no "
+                       f"{' and no '.join(missing)}: an account in use needs its login and "
+                       "password, and a freed one is disabled with both empty")
             return None
-        handset = self._handset(slot, position, values)
+        handset = self._handset(slot, position, values, first)
         if handset is None:
             return None
         if not zero:
@@ -555,34 +712,35 @@ class _Mapper:
 
     @staticmethod
     def _freed(values: dict[P.Param, Any]) -> bool:
-        """An emptied, disabled account, as the compiler writes a slot whose entry is gone."""
-        return (values[P.ACCOUNT_ACTIVE] == 0 and all(values[p] == "" for p in _EMPTIED)
+        """An emptied, disabled account, as the compiler writes a slot whose entry is gone:
+        its login empty, what it has of the rest empty too."""
+        return (values[P.ACCOUNT_ACTIVE] == 0 and values[P.ACCOUNT_LOGIN] == ""
+                and all(values[p] in ("", None) for p in _EMPTIED)
                 and values[P.ACCOUNT_MAILBOX] in (None, "")
                 and values[P.ACCOUNT_MAILBOX_ON] in (None, 0))
 
     def _handset(self, slot: int, position: int, values: dict[P.Param, Any],
-                 ) -> dict[str, Any] | None:
+                 first: Element) -> dict[str, Any] | None:
         login = values[P.ACCOUNT_LOGIN]
         handset: dict[str, Any] = {"login": login, "password": values[P.ACCOUNT_PASSWORD]}
         for param, key in _OPTIONAL_TEXT:
-            if values[param] != login:
+            if values[param] is not None and values[param] != login:
                 handset[key] = values[param]
         provider = values[P.ACCOUNT_PROVIDER]
-        if provider not in self.provider_indexes:
-            self.error(self.element(P.ACCOUNT_PROVIDER, slot), "import-provider-unknown",
-                       f"slot {slot} uses provider {provider}, which the file does not set")
+        index = 0 if provider is None else provider
+        if index not in self.provider_indexes:
+            if self.provider_indexes or index != 0:  # else: no provider is reported once
+                self.error(self.element(P.ACCOUNT_PROVIDER, slot) or first,
+                           "import-provider-unknown",
+                           f"slot {slot} uses provider {index}, which the file does not set")
             return None
-        if len(self.provider_indexes) > 1 and provider in self.provider_names:
-            handset["provider"] = self.provider_names[provider]
-        mailbox, mailbox_on = values[P.ACCOUNT_MAILBOX], values[P.ACCOUNT_MAILBOX_ON]
-        if mailbox_on == 1:
-            handset["voicemail"] = mailbox
-        elif mailbox:
-            self.error(self.element(P.ACCOUNT_MAILBOX, slot), "import-voicemail",
-                       f"slot {slot} has a mailbox number but the mailbox is off "
-                       "(ucB_VOIP_NET_AM_ENABLED_1 = 0); the site has a mailbox or none: clear "
-                       "the number or turn the mailbox on")
+        if len(self.provider_indexes) > 1 and index in self.provider_names:
+            handset["provider"] = self.provider_names[index]
+        voicemail = self._voicemail(slot, values)
+        if voicemail is _BAD:
             return None
+        if voicemail is not None:
+            handset["voicemail"] = voicemail
         if values[P.ACCOUNT_ACTIVE] == 0:
             handset["enabled"] = False
         for param, key in ((P.ACCOUNT_LOGIN, "login"), (P.ACCOUNT_PASSWORD, "password"),
@@ -590,7 +748,65 @@ class _Mapper:
                            (P.ACCOUNT_PROVIDER, "provider"), (P.ACCOUNT_MAILBOX, "voicemail"),
                            (P.ACCOUNT_ACTIVE, "enabled")):
             self.origin(("handsets", position, key), self.element(param, slot))
+        self._partial(slot, values, handset, first)
         return handset
+
+    def _voicemail(self, slot: int, values: dict[P.Param, Any]) -> Any:
+        """The mailbox number when the mailbox is on, else None. Without its switch, a
+        number turns it on; without a number, a mailbox that is on has an empty one."""
+        mailbox, mailbox_on = values[P.ACCOUNT_MAILBOX], values[P.ACCOUNT_MAILBOX_ON]
+        if mailbox_on == 1 or mailbox_on is None and mailbox:
+            return mailbox or ""
+        if mailbox:
+            self.error(self.element(P.ACCOUNT_MAILBOX, slot), "import-voicemail",
+                       f"slot {slot} has a mailbox number but the mailbox is off "
+                       "(ucB_VOIP_NET_AM_ENABLED_1 = 0); the site has a mailbox or none: clear "
+                       "the number or turn the mailbox on")
+            return _BAD
+        return None
+
+    def _partial(self, slot: int, values: dict[P.Param, Any], handset: dict[str, Any],
+                 first: Element) -> None:
+        """Warn, once for the slot, of what the first build writes that the file leaves
+        to the device: the model's defaults for the items it does not set."""
+        login = handset["login"]
+        missing: list[str] = []
+        written: list[str] = []
+        if values[P.ACCOUNT_ACTIVE] is None:
+            missing.append(_NAMES[P.ACCOUNT_ACTIVE])
+            written.append("the account on")
+        for param, name in ((P.ACCOUNT_USER_ID, "user id"),
+                            (P.ACCOUNT_DISPLAY_NAME, "display name")):
+            if values[param] is None:
+                missing.append(name)
+                written.append(f"{name} {shown(login)}")
+        if values[P.ACCOUNT_PROVIDER] is None:
+            missing.append(_NAMES[P.ACCOUNT_PROVIDER])
+            written.append(f"provider 0 ({shown(self.provider_names.get(0, ''))})")
+        number, switch = values[P.ACCOUNT_MAILBOX] is None, values[P.ACCOUNT_MAILBOX_ON] is None
+        if number or switch:
+            missing.append("voicemail" if number and switch else "voicemail number"
+                           if number else "voicemail on/off")
+            voicemail = handset.get("voicemail")
+            written.append("voicemail off" if voicemail is None
+                           else f"voicemail on with number {shown(voicemail)}")
+        if values[P.ACCOUNT_NAME] is None:
+            missing.append(_NAMES[P.ACCOUNT_NAME])
+            written.append(f"account name {shown(login)}")
+        if missing:
+            self.warning(first, "import-partial-account", f"slot {slot}: the file sets no "
+                         f"{_either(missing)}; the first build writes {_both(written)}")
+
+    # -- the rest -------------------------------------------------------------------------
+
+    def admin_password(self) -> None:
+        """The web UI's admin password, as the file has it: import makes it a secret."""
+        if _ADMIN is None:
+            return
+        value = self.get(_ADMIN)
+        if value is not None and value is not _BAD:
+            self.result.data["admin_password"] = value
+            self.origin(("admin_password",), self.element(_ADMIN))
 
     def extra_items(self) -> None:
         extra = {}
@@ -598,8 +814,31 @@ class _Mapper:
             if value is not _BAD:
                 extra[item_id] = value
                 self.origin(("extra", item_id), element)
+        for item_id, (value, element) in sorted(self.extra.items(),
+                                                key=lambda entry: entry[1][1].line):
+            if value is not _BAD:
+                self.warning(element, "import-extra", "goes to 'extra' as written: the site "
+                             "format has no key for it, and the compiler writes it unchecked")
         if extra:
             self.result.data["extra"] = extra
+
+
+def _provider_writes(proxy: Endpoint, registrar: Endpoint, reregister: int,
+                     outbound: Endpoint | None, missing: tuple[P.Param, ...]) -> list[str]:
+    """What the first build writes of a provider's items, for those the file leaves out."""
+    written = []
+    if P.PROVIDER_PROXY in missing or P.PROVIDER_PROXY_PORT in missing:
+        written.append(f"proxy {proxy.host}:{proxy.port}")
+    if P.PROVIDER_REGISTRAR in missing or P.PROVIDER_REGISTRAR_PORT in missing:
+        written.append(f"registrar {registrar.host}:{registrar.port}")
+    if P.PROVIDER_REREGISTER in missing:
+        written.append(f"re-registration every {reregister} s")
+    if {P.PROVIDER_OUTBOUND_MODE, P.PROVIDER_OUTBOUND, P.PROVIDER_OUTBOUND_PORT} & set(missing):
+        written.append("no outbound proxy" if outbound is None
+                       else f"outbound proxy {outbound.host}:{outbound.port} (mode 0, always)")
+    if P.PROVIDER_TRANSPORT in missing:
+        written.append(f"transport UDP ({P.TRANSPORT_UDP})")
+    return written
 
 
 def _endpoint(host: str | None, port: int | None, default_host: str,
