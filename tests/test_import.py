@@ -32,7 +32,7 @@ from compiler.model import build_site
 from compiler.plan import assign_slots
 from compiler.secrets import environment_name
 from compiler.targets import importing_target
-from compiler.targets.n720 import TARGET
+from compiler.targets.n720 import TARGET, mapping
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "import"
@@ -145,8 +145,9 @@ extra:
 VENDOR_PASSWORDS = ("Xq7-1013", "Yr8-1014", "Zs9-1022")
 EXTRA_WARNING = ("goes to 'extra' as written: the site format has no key for it, and the "
                  "compiler writes it unchecked [import-extra]")
-VENDOR_WARNINGS = "".join(f"dm.xml:{line}: warning: {item_id}: {EXTRA_WARNING}\n" for line, item_id in (
-    (6, "BS_IP_Data.aucS_TIME_NTP_SERVER[%]"), (7, "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN")))
+VENDOR_WARNINGS = "".join(
+    f"dm.xml:{line}: warning: {item_id}: {EXTRA_WARNING}\n" for line, item_id in (
+        (6, "BS_IP_Data.aucS_TIME_NTP_SERVER[%]"), (7, "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN")))
 WROTE = ("Wrote {secrets}\nWrote sites/{site}.yaml\nWrote build/{site}/7C2F80CA21E4.xml\n"
          "Wrote build/{site}/state.json\n")
 
@@ -1004,3 +1005,371 @@ def test_secrets_already_there_are_not_written_again(here: Path) -> None:
     assert run("import", "dm.xml", "--site", "acme", "--now", NOW) == (
         EXIT_OK, WROTE.format(secrets="", site="acme").replace("Wrote \n", ""), VENDOR_WARNINGS)
     assert (here / "secrets.yaml").read_text() == values
+
+
+# -- the files engineers have --------------------------------------------------------------
+
+# The account items written with `[0]`, `[%]` or no index at all: the three forms write the
+# same field from its start.
+STRING_FIELDS = re.compile(r'(BS_VOIP_Data\.[^"]*\.auc[A-Za-z_0-9]+)\[[0%]\]" '
+                           r'class="symb_item" value=\'')
+
+
+@pytest.mark.parametrize("form", ["[0]", "[%]", ""], ids=["zero", "percent", "none"])
+def test_the_three_index_forms_of_a_string_field(here: Path, form: str) -> None:
+    original = (FIXTURES / "vendor-style.xml").read_text(encoding="iso-8859-1")
+    content, count = STRING_FIELDS.subn(
+        lambda match: f'{match[1]}{form}" class="symb_item" value=\'', original)
+    assert count == 23  # 5 strings of the provider, 6 of each of the 3 accounts
+    code, _, err = import_text(here, content, "--site", "acme")
+    assert (code, err) == (EXIT_OK, VENDOR_WARNINGS)
+    assert (here / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_YAML
+    assert run("plan", "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+
+
+def test_two_index_forms_of_one_field_are_a_duplicate(here: Path) -> None:
+    _refused(here, HEAD + MINIMAL_PROVIDER + account(0, "1013", "pw", "Desk")
+             + item(A.format(0) + "aucS_SIP_LOGIN_ID", text("1014")) + TAIL,
+             "dm.xml:16: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID: sets the "
+             "same field as BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0] (line 8) "
+             "[import-duplicate]\n")
+
+
+ALL_ACCOUNTS = "BS_VOIP_Data.astVoipAccounts[%]."
+
+
+def test_an_all_accounts_item_gives_each_account_its_value(here: Path) -> None:
+    """As Gigaset's template writes account defaults: `[%]` for every account, then each
+    account's own items. Each slot the site writes gets the value the device has."""
+    defaults = (item(ALL_ACCOUNTS + "ucVoipProviderIndex", '"0"')
+                + item(ALL_ACCOUNTS + "aucS_VOIP_NET_AM_NUMBER_1[%]", text("*9"))
+                + item(ALL_ACCOUNTS + "ucB_VOIP_NET_AM_ENABLED_1", '"1"')
+                + item(ALL_ACCOUNTS + "ucB_CALL_MANAGER_SUPPORT", '"0"'))
+    own = account(0, "1013", "pw", "Desk", mailbox="*2")
+    rest = "".join(item(A.format(1) + key, value) for key, value in (
+        ("ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"1"'), ("aucS_SIP_LOGIN_ID[0]", text("1014")),
+        ("aucS_SIP_PASSWORD[0]", text("pw")), ("aucS_SIP_USER_ID[0]", text("1014")),
+        ("aucS_SIP_DISPLAYNAME[0]", text("Lab")), ("aucS_SIP_ACCOUNT_NAME_1[0]",
+                                                    text("1014"))))
+    code, _, err = import_text(here, HEAD + MINIMAL_PROVIDER + defaults + own + rest + TAIL,
+                               "--site", "acme")
+    assert code == EXIT_OK, err
+    assert "import-partial-account" not in err  # the `[%]` items set what slot 1 leaves out
+    assert f"dm.xml:10: warning: {ALL_ACCOUNTS}ucB_CALL_MANAGER_SUPPORT: {EXTRA_WARNING}" in err
+    site = yaml.safe_load((here / "sites" / "acme.yaml").read_text(encoding="utf-8"))
+    assert [(h["login"], h.get("voicemail")) for h in site["handsets"]] == [
+        ("1013", "*2"), ("1014", "*9")]
+    assert site["extra"] == {ALL_ACCOUNTS + "ucB_CALL_MANAGER_SUPPORT": 0}
+    built = TARGET.read_items((here / "build" / "acme" / "7C2F80CA21E4.xml").read_bytes())
+    assert (built[A.format(1) + "aucS_VOIP_NET_AM_NUMBER_1[0]"],
+            built[A.format(1) + "ucB_VOIP_NET_AM_ENABLED_1"],
+            built[A.format(1) + "ucVoipProviderIndex"]) == ('"*9"', "1", "0")
+    assert run("plan", "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+
+
+def test_an_all_accounts_item_that_overrides_an_account_is_refused(here: Path) -> None:
+    _refused(here, HEAD + MINIMAL_PROVIDER + account(0, "1013", "pw", "Desk", mailbox="*2")
+             + item(ALL_ACCOUNTS + "aucS_VOIP_NET_AM_NUMBER_1[%]", text(""))
+             + item("BS_Accounts.astAccounts[%].aucHandsetCode[0]", '"0x00,0x00,0x00,0x00,0x00"')
+             + TAIL,
+             f"dm.xml:16: error: {ALL_ACCOUNTS}aucS_VOIP_NET_AM_NUMBER_1[%]: sets this field of "
+             "every account after an own item of another value (BS_VOIP_Data.astVoipAccounts"
+             "[0].aucS_VOIP_NET_AM_NUMBER_1[0], line 13), which it would override; the site "
+             "writes each one's own value: move this item before the others, or remove it "
+             "[import-all-accounts]\n"
+             "dm.xml:17: error: BS_Accounts.astAccounts[%].aucHandsetCode[0]: sets the handset "
+             "code of every slot at once; the site binds each handset in its own slot: write "
+             "each slot's aucHandsetCode instead [import-all-accounts]\n")
+
+
+FAQ_WARNINGS = (
+    "gigaset-faq.xml:12: warning: the file has no PROFILE_NAME; the first build writes the "
+    "site's name there [import-partial-profile]\n"
+    "gigaset-faq.xml:12: warning: the file sets no provider profile; the first build writes "
+    "provider 0 from --provider: name 'pbx.example.net', domain 'pbx.example.net', proxy "
+    "pbx.example.net:5060, registrar pbx.example.net:5060, re-registration every 180 s, no "
+    "outbound proxy and transport UDP (17) [import-provider-given]\n")
+
+
+def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
+    """Gigaset's own example writes the mailbox number without an index and sets no
+    provider profile: its accounts use the DM's, which --provider names."""
+    shutil.copy(FIXTURES / "gigaset-faq.xml", here)
+    assert run("import", "gigaset-faq.xml", "--site", "gigaset-faq") == (EXIT_INVALID, "", (
+        "gigaset-faq.xml:12: error: the file sets no provider profile "
+        "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one: name the PBX its "
+        "accounts use with --provider DOMAIN, and the first build writes it as provider 0 "
+        "[import-provider-missing]\n" + NOTHING))
+    code, out, err = run("import", "gigaset-faq.xml", "--site", "gigaset-faq", "--provider",
+                         "pbx.example.net", "--now", NOW)
+    assert (code, err) == (EXIT_OK, FAQ_WARNINGS)
+    assert out == WROTE.format(secrets="secrets.yaml (3 secrets added)",
+                               site="gigaset-faq").replace("acme", "gigaset-faq")
+    site = (here / "sites" / "gigaset-faq.yaml").read_text(encoding="utf-8")
+    assert site == VENDOR_YAML.replace("acme", "gigaset-faq").replace(
+        "profile_name: N720 Gigaset\n", "").replace("  - name: PBX\n    domain: pbx.example.net",
+                                                   "  - name: pbx.example.net\n    domain: "
+                                                   "pbx.example.net").split("\nextra:")[0]
+    assert yaml.safe_load((here / "secrets.yaml").read_text()) == {
+        f"gigaset-faq/{login}": "Password" for login in ("1013", "1014", "1022")}
+    assert run("plan", "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+    assert run("build", "--now", NOW)[1] == (
+        "Built 1 site: 0 changed, 1 unchanged (0 files written).\n")
+
+
+def test_provider_is_only_for_a_file_without_a_provider_profile(here: Path) -> None:
+    shutil.copy(FIXTURES / "vendor-style.xml", here / "dm.xml")
+    assert run("import", "dm.xml", "--site", "acme", "--provider", "pbx.example.net") == (
+        EXIT_INVALID, "", "--provider: error: the file sets its own provider profiles; "
+        "--provider is for a file that sets none [import-provider-option]\n" + NOTHING)
+    shutil.copy(FIXTURES / "gigaset-faq.xml", here)
+    long_name = "a" * 30 + ".example.net"  # a provider's name takes 32 characters
+    assert run("import", "gigaset-faq.xml", "--site", "acme", "--provider", long_name) == (
+        EXIT_INVALID, "", "--provider: error: is 42 characters long; the N720 takes at most 32 "
+        "[import-text-length]\n" + NOTHING)
+
+
+PARTIAL_WARNINGS = """\
+partial-accounts.xml:8: warning: BS_VOIP_Data.ucB_VOIP_CALLWAITING_STATUS: goes to 'extra' \
+as written: the site format has no key for it, and the compiler writes it unchecked \
+[import-extra]
+partial-accounts.xml:9: warning: BS_VOIP_Data.astVoipProviders[0].aucSIP_PROVIDER_NAME: \
+provider 0: the file sets no proxy, registrar, re-registration timer or outbound proxy; \
+the first build writes proxy pbx.example.net:5060, registrar pbx.example.net:5060, \
+re-registration every 180 s and no outbound proxy [import-partial-provider]
+partial-accounts.xml:13: warning: BS_VOIP_Data.astVoipAccounts[%].ucB_CALL_MANAGER_SUPPORT: \
+goes to 'extra' as written: the site format has no key for it, and the compiler writes it \
+unchecked [import-extra]
+partial-accounts.xml:15: warning: BS_VOIP_Data.astVoipAccounts[0].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
+slot 0: the file sets no user id or account name; the first build writes user id \
+'+4989123450' and account name '+4989123450' [import-partial-account]
+partial-accounts.xml:23: warning: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_LOGIN_ID[0]: slot \
+1: the file sets no on/off switch, voicemail or account name; the first build writes the \
+account on, voicemail off and account name '+4989123451' [import-partial-account]
+partial-accounts.xml:29: warning: BS_VOIP_Data.astVoipAccounts[3].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
+slot 3: the file sets no voicemail or account name; the first build writes voicemail off \
+and account name '1015' [import-partial-account]
+"""
+PARTIAL_YAML = """\
+# yaml-language-server: $schema=../schemas/site.schema.json
+site: praxis-weber
+model: N720
+mac: "7C:2F:80:55:AA:01"
+profile_name: Praxis Weber
+
+providers:
+  - name: Praxis PBX
+    domain: pbx.example.net
+
+handsets:
+  - ipui: "031A2B3C01"
+    login: "+4989123450"
+    password: {secret: praxis-weber/plus4989123450}
+    display_name: Empfang
+    voicemail: "*2"
+  - ipui: "031A2B3C02"
+    login: "+4989123451"
+    password: {secret: praxis-weber/plus4989123451}
+    display_name: Labor
+  - slot: 3
+    login: "1015"
+    password: {secret: praxis-weber/1015}
+    display_name: Dr. Weber
+
+extra:
+  BS_VOIP_Data.astVoipAccounts[%].ucB_CALL_MANAGER_SUPPORT: 0
+  BS_VOIP_Data.ucB_VOIP_CALLWAITING_STATUS: 1
+"""
+
+
+def test_a_hand_made_file_with_partial_accounts(here: Path) -> None:
+    """Accounts without user id, mailbox, switch or account name, a provider of a name and a
+    domain: imported, with one warning a slot of what the first build writes that the file
+    left to the device; the plan after it is empty."""
+    shutil.copy(FIXTURES / "partial-accounts.xml", here)
+    code, out, err = run("import", "partial-accounts.xml", "--site", "praxis-weber",
+                         "--now", NOW)
+    assert (code, err) == (EXIT_OK, PARTIAL_WARNINGS)
+    assert out == WROTE.format(secrets="secrets.yaml (3 secrets added)", site="praxis-weber"
+                               ).replace("7C2F80CA21E4", "7C2F8055AA01")
+    assert (here / "sites" / "praxis-weber.yaml").read_text(encoding="utf-8") == PARTIAL_YAML
+    assert yaml.safe_load((here / "secrets.yaml").read_text()) == {
+        "praxis-weber/plus4989123450": "Kx7-empfang", "praxis-weber/plus4989123451": "Lm4-labor",
+        "praxis-weber/1015": "Qz2-chefin"}
+    assert run("plan", "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+    assert run("build", "--now", NOW)[1] == (
+        "Built 1 site: 0 changed, 1 unchanged (0 files written).\n")
+    # What the warnings say is what the build wrote.
+    built = TARGET.read_items((here / "build" / "praxis-weber" / "7C2F8055AA01.xml").read_bytes())
+    assert {key: built[A.format(3) + key] for key in (
+        "ucB_VOIP_NET_AM_ENABLED_1", "aucS_VOIP_NET_AM_NUMBER_1[0]",
+        "aucS_SIP_ACCOUNT_NAME_1[0]")} == {"ucB_VOIP_NET_AM_ENABLED_1": "0",
+                                            "aucS_VOIP_NET_AM_NUMBER_1[0]": '""',
+                                            "aucS_SIP_ACCOUNT_NAME_1[0]": '"1015"'}
+    assert built[A.format(1) + "ucB_SIP_ACCOUNT_IS_ACTIVE_1"] == "1"
+    assert built[PROVIDER + "aucSIP_SERVER[%]"] == '"pbx.example.net"'
+
+
+def test_an_account_needs_its_login_and_password(here: Path) -> None:
+    a = A.format(0)
+    _refused(here, HEAD + MINIMAL_PROVIDER + item(a + "aucS_SIP_PASSWORD[0]", text("pw"))
+             + item(A.format(1) + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"0"') + TAIL,
+             f"dm.xml:7: error: {a}aucS_SIP_PASSWORD[0]: slot 0 has no aucS_SIP_LOGIN_ID[0]: "
+             "an account in use needs its login and password, and a freed one is disabled "
+             "with both empty [import-slot-incomplete]\n"
+             f"dm.xml:8: error: {A.format(1)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 1 has no "
+             "aucS_SIP_LOGIN_ID[0] and no aucS_SIP_PASSWORD[0]: an account in use needs its "
+             "login and password, and a freed one is disabled with both empty "
+             "[import-slot-incomplete]\n")
+
+
+def test_a_freed_slot_may_leave_out_what_is_empty_anyway(here: Path) -> None:
+    a = A.format(0)
+    freed = (item(a + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"0"') + item(a + "aucS_SIP_LOGIN_ID",
+                                                                  text(""))
+             + item(a + "aucS_SIP_PASSWORD", text("")))
+    code, _, err = import_text(here, HEAD + MINIMAL_PROVIDER + freed + account(
+        1, "1014", "pw", "Lab") + TAIL, "--site", "acme")
+    assert code == EXIT_OK
+    assert (f"dm.xml:7: warning: {a}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 0: the file sets no "
+            "user id, display name or account name; the first build writes them empty "
+            "[import-partial-account]\n") in err
+    state = json.loads((here / "build" / "acme" / "state.json").read_text())
+    assert [(s["slot"], s["status"]) for s in state["slots"]] == [(0, "freed"), (1, "in-use")]
+
+
+def test_a_provider_of_a_name_and_a_domain_is_written_with_a_warning(here: Path) -> None:
+    code, _, err = import_text(here, HEAD + '  <PROFILE_NAME value="acme"/>\n'
+                               + MINIMAL_PROVIDER + TAIL, "--site", "acme")
+    assert (code, err) == (EXIT_OK, (
+        f"dm.xml:6: warning: {PROVIDER}aucSIP_PROVIDER_NAME[%]: provider 0: the file sets no "
+        "proxy, registrar, re-registration timer, outbound proxy or transport; the first "
+        "build writes proxy pbx.example.net:5060, registrar pbx.example.net:5060, "
+        "re-registration every 180 s, no outbound proxy and transport UDP (17) "
+        "[import-partial-provider]\n"))
+
+
+def test_warnings_are_not_said_when_nothing_is_written(here: Path) -> None:
+    """What the first build would write matters only when the import writes."""
+    _refused(here, HEAD + MINIMAL_PROVIDER + item("ZZ_Vendor.uiA", '"1"')
+             + account(0, "1013", "pw", "Desk").replace('IS_ACTIVE_1" class="symb_item" '
+                                                        'value="1"', 'IS_ACTIVE_1" class="'
+                                                        'symb_item" value="2"') + TAIL,
+             f"dm.xml:8: error: {A.format(0)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: '2' is not a bit "
+             "(0 or 1) [import-value]\n")
+
+
+@pytest.mark.parametrize("mac", ["7C:2F:80:55:AA:01", "7c-2f-80-55-aa-01", "7c2f8055aa01"])
+def test_a_mac_with_separators(here: Path, mac: str) -> None:
+    code, _, err = import_text(here, HEAD.replace("7C2F80CA21E4", mac) + MINIMAL_PROVIDER
+                                 + TAIL, "--site", "acme")
+    assert code == EXIT_OK, err
+    assert 'mac: "7C:2F:80:55:AA:01"' in (here / "sites" / "acme.yaml").read_text()
+    assert (here / "build" / "acme" / "7C2F8055AA01.xml").is_file()
+
+
+@pytest.mark.parametrize("mac", ["7C:2F:80-55:AA:01", "7C:2F:80:55:AA", "7C2F:8055:AA01",
+                                 "7C:2F:80:55:AA:0G"])
+def test_a_mac_with_mixed_or_misplaced_separators(here: Path, mac: str) -> None:
+    _refused(here, HEAD.replace("7C2F80CA21E4", mac) + MINIMAL_PROVIDER + TAIL,
+             f"dm.xml:4: error: MAC_ADDRESS '{mac}' is not 12 hex digits [import-mac]\n")
+
+
+SECRET_NAMES = [
+    ("+4989123450", "plus4989123450"),
+    ("sip:1013@pbx.example.net", "sip-1013-at-pbx.example.net"),
+    ("Müller, Anna", "muller-anna"),
+    ("+49 (89) 1234-50", "plus49-89-1234-50"),
+    ("..//..", "slot0"),
+    ("*31#", "31"),
+]
+
+
+@pytest.mark.parametrize(("login", "name"), SECRET_NAMES, ids=[n for _, n in SECRET_NAMES])
+def test_a_secret_name_is_the_login_made_readable(here: Path, login: str, name: str) -> None:
+    code, _, err = import_text(here, HEAD + MINIMAL_PROVIDER + account(0, login, "pw", "Desk")
+                               + TAIL, "--site", "acme")
+    assert code == EXIT_OK, err
+    assert yaml.safe_load((here / "secrets.yaml").read_text()) == {f"acme/{name}": "pw"}
+    assert f"password: {{secret: acme/{name}}}" in (here / "sites" / "acme.yaml").read_text()
+
+
+def test_logins_that_differ_in_case_or_punctuation_get_a_stable_suffix(
+        tmp_path: Path) -> None:
+    logins = ["Anna", "anna", "a.b", "a-b", "A_B", "anna-slot1"]
+    content = HEAD + MINIMAL_PROVIDER + "".join(
+        account(slot, login, f"pw{slot}", f"Desk {slot}") for slot, login in enumerate(logins)
+    ) + TAIL
+    names = []
+    for attempt in ("first", "second"):  # the same names from the same file, every time
+        root = tmp_path / attempt
+        root.mkdir()
+        (root / "dm.xml").write_text(content, encoding="iso-8859-1")
+        assert run("import", root / "dm.xml", "--root", root, "--site", "acme")[0] == EXIT_OK
+        names.append(yaml.safe_load((root / "secrets.yaml").read_text()))
+    assert names[0] == names[1] == {
+        "acme/anna": "pw0", "acme/anna-slot1": "pw1", "acme/a.b": "pw2", "acme/a-b-slot3": "pw3",
+        "acme/a_b-slot4": "pw4", "acme/anna-slot1-slot5": "pw5"}
+
+
+def test_a_password_item_never_goes_to_extra(here: Path) -> None:
+    """Its value is shown nowhere; empty, it is no secret and goes to extra as it is."""
+    content = HEAD + MINIMAL_PROVIDER + item(NETDIR_PASSWORD, text("Hidden-Pw4")) + item(
+        "BS_LDAP_Netdirs.astNetdirProvider[0].aucPassword[%]", text("")) + TAIL
+    code, out, err = import_text(here, content, "--site", "acme")
+    assert (code, out, err) == (EXIT_INVALID, "", (
+        f"dm.xml:7: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING))
+    code, _, err = import_text(here, content.replace("Hidden-Pw4", ""), "--site", "acme")
+    assert code == EXIT_OK, err
+    assert yaml.safe_load((here / "sites" / "acme.yaml").read_text())["extra"] == {
+        NETDIR_PASSWORD: "", "BS_LDAP_Netdirs.astNetdirProvider[0].aucPassword[%]": ""}
+
+
+ADMIN_ITEM = "BS_CUSTOM.WebUIPassword"
+HAS_ADMIN_PASSWORD = mapping._ADMIN is not None  # the table has the admin password
+NO_ADMIN_PASSWORD = ("the site format has no 'admin_password' key yet (the typed settings of "
+                     "the N720 add it, with BS_CUSTOM.WebUIPassword in the parameter table)")
+
+
+@pytest.mark.skipif(not HAS_ADMIN_PASSWORD, reason=NO_ADMIN_PASSWORD)
+def test_the_web_ui_password_becomes_a_secret(here: Path) -> None:
+    content = HEAD + MINIMAL_PROVIDER + item(ADMIN_ITEM, text("Hidden-Admin1")) + account(
+        0, "admin", "Hidden-Pw5", "Desk") + TAIL
+    code, _, err = import_text(here, content, "--site", "acme", "--now", NOW)
+    assert code == EXIT_OK, err
+    site = yaml.safe_load((here / "sites" / "acme.yaml").read_text())
+    assert site["admin_password"] == {"secret": "acme/admin"}
+    assert "extra" not in site
+    # The site's own secret keeps its name; the login 'admin' takes the suffix.
+    assert yaml.safe_load((here / "secrets.yaml").read_text()) == {
+        "acme/admin": "Hidden-Admin1", "acme/admin-slot0": "Hidden-Pw5"}
+    assert [p for p, content in tree(here).items() if b"Hidden-Admin1" in content] == [
+        "dm.xml", "secrets.yaml"]
+    assert run("plan", "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+
+
+@pytest.mark.skipif(HAS_ADMIN_PASSWORD, reason="the site format keeps the web UI password "
+                    "as admin_password")
+def test_without_an_admin_password_key_the_web_ui_password_is_refused(here: Path) -> None:
+    _refused(here, HEAD + MINIMAL_PROVIDER + item(ADMIN_ITEM, text("Hidden-Admin1")) + TAIL,
+             f"dm.xml:7: error: {ADMIN_ITEM}: {SECRET_REFUSED}\n")
+
+
+def test_an_item_of_the_table_that_import_does_not_read_is_refused(
+        here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parameter added to the table is reported until import maps it, never dropped."""
+    from compiler.targets.n720 import params
+
+    new = params.Param("BS_IP_Data.aucS_TIME_NTP_SERVER[%]", params.Kind.STRING,
+                       "time.ntp_server")
+    monkeypatch.setattr(mapping, "_TABLE", (*mapping._TABLE, (new, mapping._pattern(new))))
+    shutil.copy(FIXTURES / "vendor-style.xml", here / "dm.xml")
+    assert run("import", "dm.xml", "--site", "acme")[2] == (
+        "dm.xml:6: error: BS_IP_Data.aucS_TIME_NTP_SERVER[%]: writes the site's "
+        "'time.ntp_server', which import does not read back yet; remove the item and set "
+        "'time.ntp_server' in the site file [import-unmapped]\n" + NOTHING)

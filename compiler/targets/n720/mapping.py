@@ -568,7 +568,7 @@ class _Mapper:
                 Endpoint(*proxy), Endpoint(*registrar), reregister or DEFAULT_REREGISTER_SECONDS,
                 Endpoint.parse(outbound) if outbound else None, missing)
             self.warning(first, "import-partial-provider", f"provider {n}: the file sets no "
-                         f"{_either([_NAMES[p] for p in missing])}; the first build writes "
+                         f"{_either(_provider_missing(missing))}; the first build writes "
                          f"{_both(written)}")
         return provider
 
@@ -821,6 +821,25 @@ class _Mapper:
                              "format has no key for it, and the compiler writes it unchecked")
         if extra:
             self.result.data["extra"] = extra
+
+
+def _provider_missing(missing: tuple[P.Param, ...]) -> list[str]:
+    """The items a provider leaves out, by name: a host and its port left out together
+    are the `proxy`, the `registrar`, the `outbound proxy`."""
+    names = []
+    for host, port in ((P.PROVIDER_PROXY, P.PROVIDER_PROXY_PORT),
+                       (P.PROVIDER_REGISTRAR, P.PROVIDER_REGISTRAR_PORT)):
+        if host in missing or port in missing:
+            names.append(_NAMES[host] if host in missing else _NAMES[port])
+    if P.PROVIDER_REREGISTER in missing:
+        names.append(_NAMES[P.PROVIDER_REREGISTER])
+    outbound = [p for p in (P.PROVIDER_OUTBOUND_MODE, P.PROVIDER_OUTBOUND,
+                            P.PROVIDER_OUTBOUND_PORT) if p in missing]
+    if outbound:
+        names.append(_NAMES[outbound[0]] if len(outbound) == 1 else "outbound proxy")
+    if P.PROVIDER_TRANSPORT in missing:
+        names.append(_NAMES[P.PROVIDER_TRANSPORT])
+    return names
 
 
 def _provider_writes(proxy: Endpoint, registrar: Endpoint, reregister: int,
