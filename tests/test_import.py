@@ -1373,3 +1373,15 @@ def test_an_item_of_the_table_that_import_does_not_read_is_refused(
         "dm.xml:6: error: BS_IP_Data.aucS_TIME_NTP_SERVER[%]: writes the site's "
         "'time.ntp_server', which import does not read back yet; remove the item and set "
         "'time.ntp_server' in the site file [import-unmapped]\n" + NOTHING)
+
+
+def test_the_readmes_import_of_a_partial_file_is_what_import_says(here: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"\n\$ dectprov import praxis-weber\.xml --site praxis-weber\n(.*?)"
+                      r"\$ dectprov plan --detailed-exitcode\n(.*?)```", readme, re.DOTALL)
+    assert shown is not None
+    shutil.copy(FIXTURES / "partial-accounts.xml", here / "praxis-weber.xml")
+    code, out, err = run("import", "praxis-weber.xml", "--site", "praxis-weber")
+    assert code == EXIT_OK
+    assert shown[1] == err + out
+    assert shown[2] == run("plan", "--detailed-exitcode")[1]
