@@ -181,23 +181,22 @@ def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped
     return mapper.result
 
 
-# The items each step below reads; an item of the table that none reads is reported, never
-# dropped (a parameter added to the table is not read back until a step maps it).
-_PROVIDER_ITEMS = (
-    P.PROVIDER_NAME, P.PROVIDER_DOMAIN, P.PROVIDER_PROXY, P.PROVIDER_PROXY_PORT,
-    P.PROVIDER_REGISTRAR, P.PROVIDER_REGISTRAR_PORT, P.PROVIDER_REREGISTER,
-    P.PROVIDER_OUTBOUND_MODE, P.PROVIDER_OUTBOUND, P.PROVIDER_OUTBOUND_PORT,
-    P.PROVIDER_TRANSPORT,
-)
-_SLOT_ITEMS = (
-    P.ACCOUNT_ACTIVE, P.ACCOUNT_LOGIN, P.ACCOUNT_PASSWORD, P.ACCOUNT_USER_ID,
-    P.ACCOUNT_DISPLAY_NAME, P.ACCOUNT_PROVIDER, P.ACCOUNT_MAILBOX, P.ACCOUNT_MAILBOX_ON,
-    P.ACCOUNT_NAME, P.HANDSET_CODE,
-)
 # The web UI's admin password, once the table has it: a secret, never a value in git.
 _ADMIN = next((p for p in P.ALL_PARAMS if p.field == "admin_password"), None)
+# The parameters the steps below read back: a provider's, those of all providers (DTMF), a
+# slot's, and these of the site.
+# Any other of the table is reported, never dropped: a parameter added to the table is not
+# read back until a step maps it.
 _READ = frozenset((P.PIN_RANDOM, P.PIN_CODE, P.WINDOW_START, P.WINDOW_DURATION,
-                   *_PROVIDER_ITEMS, *_SLOT_ITEMS, *((_ADMIN,) if _ADMIN else ())))
+                   *P.PROVIDER_PARAMS, *P.ALL_PROVIDERS_PARAMS, *P.SLOT_PARAMS,
+                   *((_ADMIN,) if _ADMIN else ())))
+# What a build writes of a provider whatever the site says (the model's defaults), after
+# its name and domain; the outbound proxy's port only with an outbound proxy.
+_PROVIDER_DEFAULTED = (
+    P.PROVIDER_PROXY, P.PROVIDER_PROXY_PORT, P.PROVIDER_REGISTRAR, P.PROVIDER_REGISTRAR_PORT,
+    P.PROVIDER_REREGISTER, P.PROVIDER_OUTBOUND_MODE, P.PROVIDER_OUTBOUND,
+    P.PROVIDER_OUTBOUND_PORT, P.PROVIDER_TRANSPORT,
+)
 
 
 class _Mapper:
@@ -467,7 +466,7 @@ class _Mapper:
 
     def providers(self) -> None:
         indexes = sorted({i for (p, i) in self.values
-                          if p in _PROVIDER_ITEMS and i not in (None, ALL)})
+                          if p in P.PROVIDER_PARAMS and i not in (None, ALL)})
         self.provider_indexes = set(indexes)
         if not indexes:
             self._given_provider()
@@ -480,7 +479,7 @@ class _Mapper:
         providers = []
         for position, index in enumerate(indexes):
             if index != position:
-                self.error(self._first(_PROVIDER_ITEMS, index), "import-provider-gap",
+                self.error(self._first(P.PROVIDER_PARAMS, index), "import-provider-gap",
                            f"provider {index} is set but provider {position} is not: the site "
                            "lists providers by their index, without gaps")
                 break
@@ -510,7 +509,7 @@ class _Mapper:
         self.result.data["providers"] = [{"name": domain, "domain": domain}]
         written = _provider_writes(Endpoint(domain, DEFAULT_SIP_PORT),
                                    Endpoint(domain, DEFAULT_SIP_PORT),
-                                   DEFAULT_REREGISTER_SECONDS, None, _PROVIDER_ITEMS)
+                                   DEFAULT_REREGISTER_SECONDS, None, _PROVIDER_DEFAULTED)
         self.warning(None, "import-provider-given", "the file sets no provider profile; the "
                      f"first build writes provider 0 from --provider: name {shown(domain)}, "
                      f"domain {shown(domain)}, {_both(written)}")
@@ -521,10 +520,10 @@ class _Mapper:
         return min(found, key=lambda e: e.line) if found else None
 
     def _provider(self, n: int) -> dict[str, Any] | None:
-        values = {p: self.get(p, n) for p in _PROVIDER_ITEMS}
+        values = {p: self.get(p, n) for p in P.PROVIDER_PARAMS}
         if _BAD in values.values():
             return None
-        first = self._first(_PROVIDER_ITEMS, n)
+        first = self._first(P.PROVIDER_PARAMS, n)
         self.origin(("providers", n), first)
         name, domain = values[P.PROVIDER_NAME], values[P.PROVIDER_DOMAIN]
         if name is None or domain is None:
@@ -561,7 +560,7 @@ class _Mapper:
         if stun is not None:
             provider["stun"] = stun
         self._provider_origins(n)
-        missing = tuple(p for p in _PROVIDER_ITEMS[2:] if values[p] is None and (
+        missing = tuple(p for p in _PROVIDER_DEFAULTED if values[p] is None and (
             p is not P.PROVIDER_OUTBOUND_PORT or outbound is not None))
         if missing:
             written = _provider_writes(
@@ -659,7 +658,7 @@ class _Mapper:
 
     def slots(self) -> None:
         indexes = sorted({i for (p, i) in self.values
-                          if p in _SLOT_ITEMS and i not in (None, ALL)})
+                          if p in P.SLOT_PARAMS and i not in (None, ALL)})
         position = 0
         for slot in indexes:
             mapped = self._slot(slot, position)
@@ -669,8 +668,8 @@ class _Mapper:
             position += mapped.handset is not None
 
     def _slot(self, slot: int, position: int) -> MappedSlot | None:
-        values = {p: self.get(p, slot) for p in _SLOT_ITEMS}
-        first = self._first(_SLOT_ITEMS, slot)
+        values = {p: self.get(p, slot) for p in P.SLOT_PARAMS}
+        first = self._first(P.SLOT_PARAMS, slot)
         assert first is not None, "a slot is listed because it has items"
         if _BAD in values.values():
             return None
