@@ -1084,6 +1084,15 @@ def test_an_all_accounts_item_that_overrides_an_account_is_refused(here: Path) -
              "each slot's aucHandsetCode instead [import-all-accounts]\n")
 
 
+def test_an_all_providers_item_needs_a_provider_of_its_own(here: Path) -> None:
+    _refused(here, HEAD + item("BS_VOIP_Data.astVoipProviders[%].aucSIP_DOMAIN[%]",
+                               text("pbx.example.net")) + TAIL,
+             "dm.xml:5: error: BS_VOIP_Data.astVoipProviders[%].aucSIP_DOMAIN[%]: sets this "
+             "field of every provider profile, but the file sets no profile of its own: write "
+             "provider 0's items (BS_VOIP_Data.astVoipProviders[0].) [import-all-accounts]\n",
+             "--provider", "pbx.example.net")
+
+
 FAQ_WARNINGS = (
     "gigaset-faq.xml:12: warning: the file has no PROFILE_NAME; the first build writes the "
     "site's name there [import-partial-profile]\n"

@@ -469,6 +469,11 @@ class _Mapper:
                           if p in P.PROVIDER_PARAMS and i not in (None, ALL)})
         self.provider_indexes = set(indexes)
         if not indexes:
+            for (param, index), (_, element) in self.values.items():
+                if index == ALL and param in P.PROVIDER_PARAMS:
+                    self.error(element, "import-all-accounts", "sets this field of every "
+                               "provider profile, but the file sets no profile of its own: "
+                               "write provider 0's items (BS_VOIP_Data.astVoipProviders[0].)")
             self._given_provider()
             return
         if self.given_provider is not None:
