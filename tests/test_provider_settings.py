@@ -303,6 +303,10 @@ def imported(root: Path, content: str) -> tuple[int, str, dict[str, Any] | None]
     (root / "dm.xml").write_text(content, encoding="iso-8859-1")
     code, _, err = run("import", str(root / "dm.xml"), "--root", str(root), "--site", "s",
                        "--now", NOW)
+    # These files leave out the profile name and most provider items: the warnings of what
+    # the first build writes for them are test_import.py's.
+    err = "".join(line for line in err.splitlines(keepends=True)
+                  if "[import-partial-" not in line)
     path = root / "sites" / "s.yaml"
     return code, err, yaml.safe_load(path.read_text()) if path.exists() else None
 
