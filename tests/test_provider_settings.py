@@ -105,6 +105,15 @@ def test_n720_refuses_tcp_and_tls(tmp_path: Path, transport: str) -> None:
         "README's table of unverified facts) [setting-unsupported]"]
 
 
+@pytest.mark.parametrize("model", ["N720", "N870"])
+def test_a_transport_of_the_wrong_type_is_the_schemas_error_alone(tmp_path: Path,
+                                                                   model: str) -> None:
+    found = errors(tmp_path, site(model, pbx(transport=["tls"])))
+    assert found
+    assert all("providers[0].transport: must be" in line for line in found)
+    assert not any("setting-unsupported" in line for line in found)
+
+
 @pytest.mark.parametrize(("transport", "code"), [("udp", "1"), ("tcp", "2"), ("tls", "3")])
 def test_nx70_transport_protocol(tmp_path: Path, transport: str, code: str) -> None:
     written = items(build(tmp_path, site("N870", pbx(), pbx(name="Trunk", transport=transport))))

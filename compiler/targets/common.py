@@ -151,7 +151,8 @@ def refused_provider_settings(data: dict[str, Any], written: dict[str, Collectio
                 found.append((("providers", index, key), "setting-unsupported",
                               (f"'{key}' is not written for the {model}: {reasons[key]} "
                                f"({_SEE_UNVERIFIED})")))
-            elif value in _choices().get(key, ()) and value not in values:
+            elif isinstance(value, str) and value in _choices().get(key, ()) \
+                    and value not in values:
                 found.append((("providers", index, key), "setting-unsupported",
                               (f"{key} '{value}' is not written for the {model}: "
                                f"{reasons[key]} ({_SEE_UNVERIFIED})")))
