@@ -1094,9 +1094,9 @@ def test_an_all_providers_item_needs_a_provider_of_its_own(here: Path) -> None:
 
 
 FAQ_WARNINGS = (
-    "gigaset-faq.xml:12: warning: the file has no PROFILE_NAME; the first build writes the "
+    "gigaset-faq.xml:14: warning: the file has no PROFILE_NAME; the first build writes the "
     "site's name there [import-partial-profile]\n"
-    "gigaset-faq.xml:12: warning: the file sets no provider profile; the first build writes "
+    "gigaset-faq.xml:14: warning: the file sets no provider profile; the first build writes "
     "provider 0 from --provider: name 'pbx.example.net', domain 'pbx.example.net', proxy "
     "pbx.example.net:5060, registrar pbx.example.net:5060, re-registration every 180 s, no "
     "outbound proxy and transport UDP (17) [import-provider-given]\n")
@@ -1107,7 +1107,7 @@ def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
     provider profile: its accounts use the DM's, which --provider names."""
     shutil.copy(FIXTURES / "gigaset-faq.xml", here)
     assert run("import", "gigaset-faq.xml", "--site", "gigaset-faq") == (EXIT_INVALID, "", (
-        "gigaset-faq.xml:12: error: the file sets no provider profile "
+        "gigaset-faq.xml:14: error: the file sets no provider profile "
         "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one: name the PBX its "
         "accounts use with --provider DOMAIN, and the first build writes it as provider 0 "
         "[import-provider-missing]\n" + NOTHING))
