@@ -72,7 +72,7 @@ def site_text(index: int, handsets: int, rng: random.Random, used: set[int]) -> 
                   f'    display_name: "{display}"']
         if slot % 10 == 9:
             lines.append("    provider: Trunk")
-    lines += ["", "extra:", "  BS_IP_Data.aucS_TIME_NTP_SERVER[%]: ptbtime1.ptb.de", ""]
+    lines += ["", "time:", "  ntp_server: ptbtime1.ptb.de", ""]
     return "\n".join(lines)
 
 

@@ -335,6 +335,8 @@ def _shared_variables(wholes: Sequence[tuple[State, Site]]) -> list[Diagnostic]:
         for handset in site.handsets:
             if isinstance(handset.password, SecretRef):
                 where.setdefault(handset.password.name, site)
+        for secret in site.settings.secrets:
+            where.setdefault(secret.ref.name, site)
     return [Diagnostic(where[name].source, None, None, Severity.ERROR, "secret-collision", "",
                        collision_message(name, earlier, f" (in {where[earlier].source})"))
             for name, earlier in collisions(where) if where[name] is not where[earlier]]

@@ -14,7 +14,7 @@ from enum import Enum
 PathPart = str | int
 
 # Keys whose values are secrets: no diagnostic may show them, whatever is wrong.
-SECRET_KEYS = frozenset({"password"})
+SECRET_KEYS = frozenset({"password", "admin_password"})
 
 
 # Said by `validate` alone (once per site), not by every build: a choice, not a fault.

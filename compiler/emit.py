@@ -13,13 +13,20 @@ from yaml.reader import Reader
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/site.schema.json"
 SITE_KEYS = ("site", "model", "mac", "profile_name", "firmware", "timezone",
-             "deregistration_threshold", "authoritative", "providers", "registration",
-             "defaults", "handsets", "extra")
+             "deregistration_threshold", "authoritative", "time", "admin_password",
+             "provisioning", "firmware_update", "directory", "network", "locale",
+             "providers", "registration", "defaults", "handsets", "extra")
 _ORDER = {
     "": SITE_KEYS,
     "providers": ("name", "domain", "proxy", "registrar", "outbound_proxy",
                   "reregister_seconds"),
     "registration": ("window", "pin"),
+    "time": ("ntp_server", "dst"),
+    "provisioning": ("server", "check_updates"),
+    "firmware_update": ("iwu", "sat", "version", "url"),
+    "vlan": ("id", "priority"),
+    "directory": ("type", "name", "url", "server", "port", "base_dn", "user", "password"),
+    "locale": ("tones", "dial_plan_country"),
     "window": ("start", "duration"),
     "handsets": ("slot", "ipui", "login", "password", "user_id", "display_name",
                  "account_name", "provider", "voicemail", "enabled"),

@@ -22,7 +22,7 @@ import yaml
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.emit import quoted, site_yaml
 from compiler.files import read_plain
-from compiler.model import Site, build_site
+from compiler.model import SECRET_SETTINGS, Site, build_site
 from compiler.paths import BUILD_DIR, SITES_DIR, shown
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
 from compiler.publish import password_problem
@@ -175,7 +175,41 @@ def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: s
             f"-slot{slot}")
     if handsets:
         data["handsets"] = handsets
+    problems += _setting_secrets(data, mapped, target, display, used, secrets)
     return data, secrets, problems
+
+
+_PLACEHOLDER_PROBLEM = ("is a secret placeholder, '${secret:...}', not a password: the file "
+                        "is one build/ holds; import the file publish wrote, with the values")
+
+
+def _setting_secrets(data: dict[str, Any], mapped: Mapped, target: Target, display: str,
+                     used: set[str], secrets: dict[str, str]) -> list[Diagnostic]:
+    """The site settings' passwords (the admin password, a directory's), as secret
+    references `<site>/admin` and `<site>/directory`, checked as the handsets' are."""
+    problems = []
+    for path in SECRET_SETTINGS:
+        parent = data
+        for key in path[:-1]:
+            parent = parent.get(key, {})
+        value = parent.get(path[-1])
+        if not isinstance(value, str):
+            continue
+        shown = ".".join(path)
+        rule, problem = "import-password", password_problem(target, value, shown)
+        if PLACEHOLDER.search(value):
+            rule, problem = "import-password-placeholder", _PLACEHOLDER_PROBLEM
+        if problem is not None:
+            origin = mapped.where.get(shown) or mapped.where[path[0]]
+            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
+                                       origin.id, f"the {shown.replace('_', ' ')} {problem}"))
+        name = f"{data['site']}/{'admin' if path == ('admin_password',) else path[0]}"
+        while environment_name(name) in used:
+            name += "-setting"
+        used.add(environment_name(name))
+        parent[path[-1]] = {"secret": name}
+        secrets[name] = value
+    return problems
 
 
 def readable(login: str) -> str:

@@ -123,6 +123,66 @@ class ExtraParam:
     value: ExtraValue
 
 
+# -- site settings: what the DM is told beyond its accounts ----------------------------
+
+
+@dataclass(frozen=True)
+class SiteSecret:
+    """A site setting's secret reference, and where the site names it."""
+
+    path: str  # `admin_password`, `directory.password`
+    ref: SecretRef
+    line: int
+
+
+@dataclass(frozen=True)
+class FirmwareUpdate:
+    """Where the DM finds its firmware: the N720's two files, or the Nx70's one."""
+
+    iwu: str | None = None  # N720: the DECT manager's firmware file (URL)
+    sat: str | None = None  # N720: the base stations' firmware file (URL)
+    version: str | None = None  # Nx70: the version the file holds
+    url: str | None = None  # Nx70: the firmware file
+
+
+@dataclass(frozen=True)
+class Directory:
+    """A network directory the handsets search."""
+
+    kind: str  # xml | ldap
+    name: str
+    url: str | None  # xml: the server's URL
+    server: str | None  # ldap: host name
+    port: int | None  # ldap
+    base_dn: str | None  # ldap
+    user: str | None
+    password: SecretRef | None
+
+
+@dataclass(frozen=True)
+class Vlan:
+    id: int
+    priority: int | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site-level settings; None: the site does not set it, and nothing is written."""
+
+    timezone: str | None = None  # as the site gives it (Site.timezone holds the default)
+    ntp_server: str | None = None
+    dst: bool | None = None
+    admin_password: SecretRef | None = None
+    provisioning_server: str | None = None
+    check_updates: bool | None = None
+    firmware_update: FirmwareUpdate | None = None
+    directory: Directory | None = None
+    vlan: Vlan | None = None
+    tones: str | None = None
+    dial_plan_country: str | None = None
+    secrets: tuple[SiteSecret, ...] = ()  # every reference above, in the file's order
+
+
 @dataclass(frozen=True)
 class Site:
     name: str
@@ -145,6 +205,7 @@ class Site:
     # from the revision that first wrote it: the next build that changes the site after
     # that retires it.
     deregistration_retention: int = DEFAULT_DEREGISTRATION_RETENTION
+    settings: Settings = Settings()
 
 
 def parse_duration(value: int | str) -> int:
@@ -225,6 +286,7 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         authoritative=data.get("authoritative", False),
         deregistration_retention=parse_duration(data["deregistration_retention"])
         if "deregistration_retention" in data else DEFAULT_DEREGISTRATION_RETENTION,
+        settings=build_settings(data),
     )
 
 
@@ -319,3 +381,52 @@ def _pin(value: str | None) -> Pin | None:
 
 def _extra_value(value: Any) -> ExtraValue:
     return tuple(value) if isinstance(value, list) else value
+
+
+def build_settings(data: dict[str, Any]) -> Settings:
+    """The site settings of valid site data."""
+    time, provisioning = data.get("time", {}), data.get("provisioning", {})
+    locale, firmware = data.get("locale", {}), data.get("firmware_update")
+    vlan = data.get("network", {}).get("vlan")
+    admin = data.get("admin_password")
+    return Settings(
+        timezone=data.get("timezone"),
+        ntp_server=time.get("ntp_server"),
+        dst=time.get("dst"),
+        admin_password=SecretRef(admin["secret"]) if admin else None,
+        provisioning_server=provisioning.get("server"),
+        check_updates=provisioning.get("check_updates"),
+        firmware_update=FirmwareUpdate(**firmware) if firmware else None,
+        directory=_directory(data.get("directory")),
+        vlan=Vlan(vlan["id"], vlan.get("priority")) if vlan else None,
+        tones=locale.get("tones"),
+        dial_plan_country=locale.get("dial_plan_country"),
+        secrets=tuple(_site_secrets(data)),
+    )
+
+
+def _directory(data: dict[str, Any] | None) -> Directory | None:
+    if data is None:
+        return None
+    password = data.get("password")
+    return Directory(kind=data["type"], name=data["name"], url=data.get("url"),
+                     server=data.get("server"), port=data.get("port"),
+                     base_dn=data.get("base_dn"), user=data.get("user"),
+                     password=SecretRef(password["secret"]) if password else None)
+
+
+# The site settings that hold a secret reference, by their path.
+SECRET_SETTINGS = (("admin_password",), ("directory", "password"))
+
+
+def _site_secrets(data: dict[str, Any]) -> list[SiteSecret]:
+    found = []
+    for path in SECRET_SETTINGS:
+        parent: Any = data
+        for key in path[:-1]:
+            parent = parent.get(key, {})
+        reference = parent.get(path[-1])
+        if reference:
+            found.append(SiteSecret(".".join(path), SecretRef(reference["secret"]),
+                                    _key_line(parent, path[-1])))
+    return found

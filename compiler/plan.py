@@ -33,6 +33,7 @@ class ChangeKind(str, Enum):
     PROVIDER = "provider"
     EXTRA = "extra"
     AUTHORITATIVE = "authoritative"  # Nx70: the DM removes handsets the file does not list
+    SETTING = "setting"  # site settings (time, admin password, provisioning ...) changed
     DEVICE = "device"  # a new DM (MAC or model): its database is empty, every handset anew
     SITE_REMOVED = "site-removed"  # the site file is gone: its DM is no longer provisioned
     # A deregistration (or an emptied slot) written for the site's retention is no longer
@@ -424,9 +425,11 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
         grouped.setdefault((kind, index), set()).add(name)
     previous = state.in_use() if state else {}
     # A scope the old file did not have at all is new: its fields are not listed. Items of
-    # every provider at once (index None) are fields of providers that were there.
+    # every provider at once (index None) are fields of providers that were there. The site
+    # settings are one scope of independent keys: each is named.
     existed.add(("provider", None))
-    return [_field_change(kind, index, tuple(sorted(names)) if (kind, index) in existed else (),
+    return [_field_change(kind, index, tuple(sorted(names))
+                          if (kind, index) in existed or kind == "setting" else (),
                           previous, assigned)
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
 

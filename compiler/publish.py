@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
-PASSWORD_FIELD = "handsets.password"  # the only secret field the site format has
+PASSWORD_FIELD = "handsets.password"  # a handset's secret field; a site setting's is its path
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # A file publish stages: `.<target name>.publish-<16 hex digits>.tmp`. Nothing else in the
 # target folder matches it, so the next publish removes these and only these.
@@ -138,6 +138,17 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
         problems.append(Diagnostic(site.source, handset.line, None, Severity.ERROR, "secret",
                                    f"handsets[{handset.position}].password",
                                    f"secret '{name}' of site {site.name} {problem}"))
+    for secret in site.settings.secrets:  # the admin password, a directory's password
+        name = secret.ref.name
+        references[name] += 1
+        value = store.value(name)
+        problem = _problem(target, name, value, secret.path)
+        if problem is None and value is not None:
+            values[name] = value
+            continue
+        problems.append(Diagnostic(site.source, secret.line, None, Severity.ERROR, "secret",
+                                   secret.path, f"secret '{name}' of site {site.name} "
+                                   f"{problem}"))
     # A placeholder the passwords do not account for is in some other text (a display name,
     # an extra value, a literal password): resolving it there would show the secret on the
     # device or break the file, so nothing is resolved.
@@ -152,22 +163,23 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
     return PLACEHOLDER.sub(lambda match: target.escape_text(values[match.group(1)]), text), []
 
 
-def _problem(target: Target, name: str, value: str | None) -> str | None:
+def _problem(target: Target, name: str, value: str | None,
+             field: str = PASSWORD_FIELD) -> str | None:
     """Why a value cannot be published, in words that do not give it away."""
     if value is None:
         return (f"is not set: export {environment_name(name)}, or add '{name}' to the "
                 "secrets file")
     if not value:
         return "is empty"
-    return password_problem(target, value)
+    return password_problem(target, value, field)
 
 
-def password_problem(target: Target, value: str) -> str | None:
+def password_problem(target: Target, value: str, field: str = PASSWORD_FIELD) -> str | None:
     """Why the device cannot take this password, without giving it away."""
     problem = target.text_problem(value, secret=True)
     if problem is not None:
         return problem
-    limit = target.text_limit(PASSWORD_FIELD)
+    limit = target.text_limit(field)
     if len(value) > limit:
         return f"is longer than the {limit} characters the device takes"
     return None

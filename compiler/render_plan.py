@@ -23,7 +23,7 @@ _SUMMARY = (
     ("replace", (ChangeKind.REPLACE,)),
     ("change", (ChangeKind.ACCOUNT, ChangeKind.PROFILE, ChangeKind.PIN, ChangeKind.WINDOW,
                 ChangeKind.PROVIDER, ChangeKind.EXTRA, ChangeKind.AUTHORITATIVE,
-                ChangeKind.DEVICE)),
+                ChangeKind.DEVICE, ChangeKind.SETTING)),
     ("deregister", (ChangeKind.DEREGISTER, ChangeKind.REMOVE)),
     ("move", (ChangeKind.MOVE, ChangeKind.SWAP)),
     ("remove", (ChangeKind.SITE_REMOVED,)),
@@ -122,6 +122,7 @@ def describe_change(change: Change, site: Site | None) -> str:
             # An item of every provider profile at once (the N720's DTMF mode).
             else f"all providers: {fields} changed"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
+        ChangeKind.SETTING: lambda: f"site settings: {fields} changed",
         ChangeKind.SITE_REMOVED: lambda: (
             f"site removed: its {_count(int(change.fields[0]), 'handset')} are no longer "
             "provisioned (the DM keeps what it has, and its file is no longer written); "

@@ -20,6 +20,7 @@ from compiler.diagnostics import ADVICE_RULES, Diagnostic, PathPart, Severity, i
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import (
+    SECRET_SETTINGS,
     WINDOW_START,
     parse_duration,
     parse_window_offset,
@@ -162,6 +163,7 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
     _registration(report, target)
     _retention(report)
     _timezone(report)
+    _directory(report)
     if target is not None:
         _texts(report, target)
         _defaulted_texts(report, target)
@@ -282,7 +284,8 @@ def _wrong_type(report: _Report, error: jsonschema.ValidationError,
     text as written is valid, say to quote it; where it is not, say what is expected."""
     names, instance = _type_names(error.validator_value), error.instance
     if is_secret(path):
-        names = "text or {secret: NAME}"
+        names = ("text or {secret: NAME}" if "string" in _listed(error.validator_value)
+                 else "{secret: NAME}")
     loc = locate(report.data, path)
     raw = loc.raw if loc is not None else None
     if raw is None or not isinstance(instance, int | float | bool) or (
@@ -594,6 +597,28 @@ def _timezone(report: _Report) -> None:
                      "(such as 'Europe/Berlin' or 'UTC')")
 
 
+# What each kind of directory needs, and the keys that belong to the other kind.
+_DIRECTORY_KEYS = {"xml": (("url",), ("server", "port", "base_dn")),
+                   "ldap": (("server", "base_dn"), ("url",))}
+
+
+def _directory(report: _Report) -> None:
+    directory = report.data.get("directory")
+    kind = directory.get("type") if isinstance(directory, dict) else None
+    if not isinstance(kind, str) or kind not in _DIRECTORY_KEYS:
+        return  # the schema reports it
+    needed, foreign = _DIRECTORY_KEYS[kind]
+    for key in needed:
+        if key not in directory:
+            report.error(("directory",), "required", f"'{key}' is required for a "
+                         f"directory of type {kind}")
+    for key in foreign:
+        if key in directory:
+            report.error(("directory", key), "directory-key", f"'{key}' belongs to the "
+                         f"other type of directory, not to type {kind}",
+                         loc=locate_key(report.data, ("directory", key)))
+
+
 def _text_fields(data: dict[str, Any],
                  ) -> Iterator[tuple[tuple[PathPart, ...], str, Any]]:
     """Every site value that reaches the device as text: its path, its limit's field name,
@@ -619,6 +644,23 @@ def _text_fields(data: dict[str, Any],
     if isinstance(extra, dict):
         for key, value in extra.items():
             yield ("extra", key), "extra", value
+    yield from _setting_texts(data)
+
+
+# The site settings' texts, by path; each path is also its limit's name.
+SETTING_TEXTS = (
+    ("time", "ntp_server"), ("provisioning", "server"), ("firmware_update", "iwu"),
+    ("firmware_update", "sat"), ("firmware_update", "version"), ("firmware_update", "url"),
+    ("directory", "name"), ("directory", "url"), ("directory", "server"),
+    ("directory", "base_dn"), ("directory", "user"),
+)
+
+
+def _setting_texts(data: dict[str, Any]) -> Iterator[tuple[tuple[PathPart, ...], str, Any]]:
+    for path in SETTING_TEXTS:
+        value = value_at(data, path)
+        if value is not None:
+            yield path, ".".join(path), value
 
 
 def _texts(report: _Report, target: Target) -> None:
@@ -700,21 +742,33 @@ def _secret_references(report: _Report) -> None:
     site = report.data.get("site")
     if not isinstance(site, str):
         return  # the schema reports it
-    named: dict[str, int] = {}
-    for index, handset in _entries(report.data, "handsets"):
-        password = handset.get("password")
-        name = password.get("secret") if isinstance(password, dict) else None
+    named: dict[str, tuple[PathPart, ...]] = {}
+    for path in _secret_paths(report.data):
+        reference = value_at(report.data, path)
+        name = reference.get("secret") if isinstance(reference, dict) else None
         if not isinstance(name, str) or not PLACEHOLDER.fullmatch("${secret:" + name + "}"):
             continue  # not a reference, or one the schema reports
-        path = ("handsets", index, "password", "secret")
         if not in_scope(name, site):
-            report.error(path, "secret-scope", f"secret '{clip(name)}' is not this site's: "
-                         f"a site names its own secrets, '{site}/...', or shared ones, "
-                         f"'{SHARED_SCOPE}/...'")
-        named.setdefault(name, index)
+            report.error(path + ("secret",), "secret-scope", f"secret '{clip(name)}' is not "
+                         f"this site's: a site names its own secrets, '{site}/...', or "
+                         f"shared ones, '{SHARED_SCOPE}/...'")
+        named.setdefault(name, path)
     for name, earlier in collisions(named):
-        report.error(("handsets", named[name], "password", "secret"), "secret-collision",
-                     collision_message(name, earlier, f" (handsets[{named[earlier]}])"))
+        report.error(named[name] + ("secret",), "secret-collision",
+                     collision_message(name, earlier, f" ({_secret_owner(named[earlier])})"))
+
+
+def _secret_owner(path: tuple[PathPart, ...]) -> str:
+    """`handsets[2]` for a handset's password, the setting's path for a site setting's."""
+    return shown_path(path[:2] if path[0] == "handsets" else path)
+
+
+def _secret_paths(data: dict[str, Any]) -> Iterator[tuple[PathPart, ...]]:
+    """Where a site may name a secret: each handset's password, then the site settings
+    that hold one."""
+    for index, _ in _entries(data, "handsets"):
+        yield ("handsets", index, "password")
+    yield from SECRET_SETTINGS
 
 
 def _target_rules(report: _Report, target: Target) -> None:

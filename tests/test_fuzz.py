@@ -48,6 +48,11 @@ LIMITS = {"N720": N720_LIMITS, **{model: NX70_LIMITS for model in NX70.CAPACITY}
 # Site names Windows keeps for devices are refused: build/con/ cannot be checked out there.
 WINDOWS_DEVICES = re.compile(r"con|prn|aux|nul|com[0-9]|lpt[0-9]")
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
+# What the N720 is told of each zone: its index in Wazo's table (by the UTC offset without
+# daylight saving time), as Wazo writes it, and whether the zone has daylight saving time.
+# Lord Howe (UTC+10:30) has no index: the N720 refuses it.
+N720_ZONES = {"UTC": ("0x1a", "0"), "Europe/Berlin": ("0x1b", "1"),
+              "America/New_York": ("0xd", "1"), "Asia/Kolkata": ("0x30", "0")}
 
 # Legal, and each hostile to something: XML markup and entities, comments, YAML's
 # indicators and its 1.1 booleans and numbers, the two quotes.
@@ -277,7 +282,8 @@ def sites(draw: st.DrawFn) -> dict[str, Any]:
     if len(data["site"]) > limits["profile_name"] or draw(st.booleans()):
         data["profile_name"] = draw(_text(model, limits["profile_name"], 1))
     if draw(st.booleans()):
-        data["timezone"] = draw(st.sampled_from(ZONES))
+        data["timezone"] = draw(st.sampled_from(sorted(N720_ZONES) if _is_n720(model)
+                                                else ZONES))
     if draw(st.booleans()):
         data["deregistration_threshold"] = draw(st.integers(0, 100) | st.floats(0, 100))
     if not _is_n720(model) and draw(st.booleans()):
@@ -353,6 +359,8 @@ def _n720_expected(data: dict[str, Any]) -> dict[str, str]:
         start = _start(registration["window"]["start"])
         items[N720.WINDOW_START.id] = _byte_list(start.strftime("%d%m%y%H%M").encode())
         items[N720.WINDOW_DURATION.id] = str(_seconds(registration["window"]["duration"]))
+    if "timezone" in data or "window" in registration:  # the DM reads the window in its zone
+        items[N720.ZONE.id], items[N720.DST.id] = N720_ZONES[data.get("timezone", "UTC")]
     for index, provider in enumerate(data["providers"]):
         proxy, registrar, outbound = _endpoints(provider)
         values = {
@@ -435,6 +443,8 @@ def _endpoints(provider: dict[str, Any]) -> tuple[tuple[str, int], tuple[str, in
 
 def _nx70_expected(data: dict[str, Any]) -> Nx70File:
     params: dict[str, str] = {}
+    if "timezone" in data:
+        params[NX70.ZONE.name] = data["timezone"]
     for index, provider in enumerate(data["providers"]):
         proxy, registrar, outbound = _endpoints(provider)
         values = {

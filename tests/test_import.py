@@ -111,6 +111,8 @@ site: acme
 model: N720
 mac: "7C:2F:80:CA:21:E4"
 profile_name: N720 Gigaset
+time:
+  ntp_server: pool.ntp.org
 
 providers:
   - name: PBX
@@ -137,17 +139,19 @@ handsets:
     password: {secret: acme/1022}
     display_name: N720_1022
     voicemail: "*2"
-
-extra:
-  BS_IP_Data.aucS_TIME_NTP_SERVER[%]: pool.ntp.org
-  BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN: 1
 """
 VENDOR_PASSWORDS = ("Xq7-1013", "Yr8-1014", "Zs9-1022")
 EXTRA_WARNING = ("goes to 'extra' as written: the site format has no key for it, and the "
                  "compiler writes it unchecked [import-extra]")
-VENDOR_WARNINGS = "".join(
-    f"dm.xml:{line}: warning: {item_id}: {EXTRA_WARNING}\n" for line, item_id in (
-        (6, "BS_IP_Data.aucS_TIME_NTP_SERVER[%]"), (7, "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN")))
+# The vendor's file writes a registration window and no zone: the first build writes the
+# DM's zone too, UTC, and import says so.
+VENDOR_ZONE = (
+    "dm.xml:47: warning: BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]: a registration "
+    "window and no zone: the first build also writes the DM's zone, UTC "
+    "(BS_IP_Data.uiI_TIME_TIMEZONE = 0x1a), because the DM reads the window's start in its "
+    "own zone; set timezone: to the DM's zone [import-timezone]\n")
+# Its NTP items become time.ntp_server: the zone is the one warning.
+VENDOR_WARNINGS = VENDOR_ZONE
 WROTE = ("Wrote {secrets}\nWrote sites/{site}.yaml\nWrote build/{site}/7C2F80CA21E4.xml\n"
          "Wrote build/{site}/state.json\n")
 
@@ -289,14 +293,14 @@ def test_the_root_must_be_an_n720_file(here: Path) -> None:
 
 
 def test_duplicate_ids(here: Path) -> None:
-    timezone = item("BS_IP_Data.uiI_TIME_TIMEZONE", '"1"')
+    timezone = item("BS_IP_Data.uiI_TIME_COUNTRY", '"1"')
     content = (HEAD + '  <MAC_ADDRESS value="7C2F80CA21E5"/>\n' + MINIMAL_PROVIDER + timezone
                + timezone.replace('"1"', '"2"')
                + item(PROVIDER + "aucSIP_DOMAIN[0]", text("other.example.net")) + TAIL)
     _refused(here, content, (
         "dm.xml:5: error: <MAC_ADDRESS> is set twice (first at line 4); the device would "
         "take one of them [import-duplicate]\n"
-        "dm.xml:9: error: BS_IP_Data.uiI_TIME_TIMEZONE: is set twice (first at line 8); the "
+        "dm.xml:9: error: BS_IP_Data.uiI_TIME_COUNTRY: is set twice (first at line 8); the "
         "device would take one of them [import-duplicate]\n"
         "dm.xml:10: error: BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[0]: sets the same "
         "field as BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%] (line 7) "
@@ -323,7 +327,7 @@ def test_values_the_site_cannot_represent_are_all_reported_in_one_run(here: Path
         + item(A.format(3) + "aucS_SIP_PASSWORD[0]", "'Hidden-Pw2'")
         + item(a + "aucS_SIP_LOGIN_ID[2]", text("16"))
         + item("BS_Accounts.astAccounts[100].aucHandsetCode[0]", '"0x02,0xB6,0xEC,0x8A,0xA5"')
-        + item("BS_IP_Data.aucS_DATA_SERVER[%]", '"0x02,0xB"')
+        + item("BS_IP_Data.aucS_HTTP_PROXY_URL[%]", '"0x02,0xB"')
         + item(p1 + "ucOUTBOUND_PROXY_MODE", '"2"')
         + TAIL)
     _refused(here, content, (
@@ -352,7 +356,7 @@ def test_values_the_site_cannot_represent_are_all_reported_in_one_run(here: Path
         "than [0], [%] or none); write the whole field [import-owned]\n"
         "dm.xml:23: error: BS_Accounts.astAccounts[100].aucHandsetCode[0]: slot 100 is beyond "
         "the N720's 100 slots (0..99) [import-index]\n"
-        "dm.xml:24: error: BS_IP_Data.aucS_DATA_SERVER[%]: '0x02,0xB' is neither a device "
+        "dm.xml:24: error: BS_IP_Data.aucS_HTTP_PROXY_URL[%]: '0x02,0xB' is neither a device "
         "string (in double quotes), a whole number nor a byte array (0xNN,...) "
         "[import-value]\n"
         "dm.xml:25: error: BS_VOIP_Data.astVoipProviders[1].ucOUTBOUND_PROXY_MODE: provider 1 "
@@ -402,7 +406,8 @@ def test_no_password_value_in_any_output(here: Path) -> None:
     assert "Hidden" not in out + err
 
 
-NETDIR_PASSWORD = "BS_XML_Netdirs.astNetdirProvider[0].aucPassword[%]"
+# Of a second directory: the first one's items are the site's 'directory'.
+NETDIR_PASSWORD = "BS_XML_Netdirs.astNetdirProvider[1].aucPassword[%]"
 SECRET_REFUSED = ("names a password, which never goes to 'extra' (the site file, and so git), "
                   "and the site format has no secret for this item: remove the item from the "
                   "file, or empty it, and set the password on the device [import-secret]")
@@ -496,7 +501,7 @@ def test_a_build_file_is_refused_and_its_placeholders_name_nothing(tmp_path: Pat
     xml = original / "build" / "care-home" / "7C2F80123456.xml"
     code, out, err = run("import", xml, "--root", imported, "--site", "other")
     assert (code, out) == (EXIT_INVALID, "")
-    assert err.count("[import-password-placeholder]") == 14
+    assert err.count("[import-password-placeholder]") == 15  # 14 handsets, the admin
     assert "secret:care-home" not in err
     assert tree(imported) == {}
 
@@ -588,10 +593,10 @@ def test_what_the_model_gives_anyway_is_left_out(here: Path) -> None:
 
 EXTRA_YAML = """\
 extra:
-  BS_AE_SwConfig.ucCountryCodeTone: [0x1F]
-  BS_IP_Data.aucS_DATA_SERVER[%]: prov.example.net/dm
-  BS_IP_Data.aucS_TIME_NTP_SERVER[%]: Zeit & Ort <ptb>
-  BS_IP_Data.uiI_TIME_TIMEZONE: -5
+  BS_IP_Data.aucS_HTTP_PROXY_URL[%]: prov.example.net/dm
+  BS_IP_Data.aucS_NETWORK_DEVICENAME[%]: Zeit & Ort <ptb>
+  BS_IP_Data.ucI_HTTPLANGUAGE: [0x1F]
+  BS_IP_Data.uiI_TIME_COUNTRY: -5
   ZZ_Vendor.aucBlob[12]: [0x00, 0xFF, 0x10]
   ZZ_Vendor.aucEmpty[%]: ""
   ZZ_Vendor.uiBig: 7982
@@ -866,7 +871,8 @@ OUTBOUND_MODE = PROVIDER + "ucOUTBOUND_PROXY_MODE"
 OUTBOUND_NEEDS = ("the site has an outbound proxy or none; set both the mode and the address, "
                   "or clear both [import-outbound-proxy]")
 STRUCTURE = ("an N720 file is <ProviderFrame><Provider> with MAC_ADDRESS, VERSION, "
-             "PROFILE_NAME, SYMB_ITEM in it [import-structure]")
+             "PROFILE_NAME, S_SPECIAL_DATA_SRV_IWU, S_SPECIAL_DATA_SRV_SAT, SYMB_ITEM in it "
+             "[import-structure]")
 EMPTIED = "".join(item(A.format(0) + key, value) for key, value in (
     ("ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"0"'), ("aucS_SIP_LOGIN_ID[0]", text("")),
     ("aucS_SIP_PASSWORD[0]", text("")), ("aucS_SIP_USER_ID[0]", text("")),
@@ -1099,7 +1105,8 @@ FAQ_WARNINGS = (
     "gigaset-faq.xml:14: warning: the file sets no provider profile; the first build writes "
     "provider 0 from --provider: name 'pbx.example.net', domain 'pbx.example.net', proxy "
     "pbx.example.net:5060, registrar pbx.example.net:5060, re-registration every 180 s, no "
-    "outbound proxy and transport UDP (17) [import-provider-given]\n")
+    "outbound proxy and transport UDP (17) [import-provider-given]\n"
+    + VENDOR_ZONE.replace("dm.xml:47", "gigaset-faq.xml:49"))
 
 
 def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
@@ -1118,7 +1125,9 @@ def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
                                site="gigaset-faq").replace("acme", "gigaset-faq")
     site = (here / "sites" / "gigaset-faq.yaml").read_text(encoding="utf-8")
     assert site == VENDOR_YAML.replace("acme", "gigaset-faq").replace(
-        "profile_name: N720 Gigaset\n", "").replace("  - name: PBX\n    domain: pbx.example.net",
+        "profile_name: N720 Gigaset\n", "").replace(
+        "time:\n  ntp_server: pool.ntp.org\n", "").replace(
+        "  - name: PBX\n    domain: pbx.example.net",
                                                    "  - name: pbx.example.net\n    domain: "
                                                    "pbx.example.net").split("\nextra:")[0]
     assert yaml.safe_load((here / "secrets.yaml").read_text()) == {
@@ -1328,14 +1337,14 @@ def test_logins_that_differ_in_case_or_punctuation_get_a_stable_suffix(
 def test_a_password_item_never_goes_to_extra(here: Path) -> None:
     """Its value is shown nowhere; empty, it is no secret and goes to extra as it is."""
     content = HEAD + MINIMAL_PROVIDER + item(NETDIR_PASSWORD, text("Hidden-Pw4")) + item(
-        "BS_LDAP_Netdirs.astNetdirProvider[0].aucPassword[%]", text("")) + TAIL
+        "BS_LDAP_Netdirs.astNetdirProvider[1].aucPassword[%]", text("")) + TAIL
     code, out, err = import_text(here, content, "--site", "acme")
     assert (code, out, err) == (EXIT_INVALID, "", (
         f"dm.xml:7: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING))
     code, _, err = import_text(here, content.replace("Hidden-Pw4", ""), "--site", "acme")
     assert code == EXIT_OK, err
     assert yaml.safe_load((here / "sites" / "acme.yaml").read_text())["extra"] == {
-        NETDIR_PASSWORD: "", "BS_LDAP_Netdirs.astNetdirProvider[0].aucPassword[%]": ""}
+        NETDIR_PASSWORD: "", "BS_LDAP_Netdirs.astNetdirProvider[1].aucPassword[%]": ""}
 
 
 ADMIN_ITEM = "BS_CUSTOM.WebUIPassword"
@@ -1374,9 +1383,7 @@ def test_an_item_of_the_table_that_import_does_not_read_is_refused(
     """A parameter added to the table is reported until import maps it, never dropped."""
     from compiler.targets.n720 import params
 
-    new = params.Param("BS_IP_Data.aucS_TIME_NTP_SERVER[%]", params.Kind.STRING,
-                       "time.ntp_server")
-    monkeypatch.setattr(mapping, "_TABLE", (*mapping._TABLE, (new, mapping._pattern(new))))
+    monkeypatch.setattr(mapping, "_READ", mapping._READ - {params.NTP_SERVER})
     shutil.copy(FIXTURES / "vendor-style.xml", here / "dm.xml")
     assert run("import", "dm.xml", "--site", "acme")[2] == (
         "dm.xml:6: error: BS_IP_Data.aucS_TIME_NTP_SERVER[%]: writes the site's "

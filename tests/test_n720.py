@@ -265,7 +265,8 @@ def test_comments_never_hold_double_hyphen() -> None:
         for i, name in enumerate(AWKWARD_NAMES)])
     output = render(site).decode("iso-8859-1")
     comments = re.findall(r"<!--(.*?)-->", output, re.DOTALL)
-    assert len(comments) == 1 + 2 + 1 + len(AWKWARD_NAMES)
+    # header, PIN and window, site settings (the window's zone), provider, slots
+    assert len(comments) == 1 + 2 + 1 + 1 + len(AWKWARD_NAMES)
     assert [c for c in comments if "--" in c or c.endswith("-")] == []
     ET.fromstring(output.encode("iso-8859-1"))
 
@@ -550,15 +551,25 @@ def test_first_problem_wins() -> None:
     ("BS_Accounts.astAccounts[3].aucHandsetCode", "handsets[].ipui"),
     ("bs_accounts.astAccounts[4].aucHandsetCode[0]", "handsets[].ipui"),
     ("BS_VOIP_DATA.ASTVOIPACCOUNTS[1].AUCS_SIP_LOGIN_ID", "handsets[].login"),
+    # The site settings: `extra:` cannot write them behind the typed keys.
+    ("BS_IP_Data.aucS_TIME_NTP_SERVER[%]", "time.ntp_server"),
+    ("BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN", "time.ntp_server"),
+    ("BS_IP_Data.uiI_TIME_TIMEZONE", "timezone"),
+    ("BS_CUSTOM.WebUIPassword", "admin_password"),
+    ("BS_IP_Data.aucS_DATA_SERVER[0]", "provisioning.server"),
+    ("BS_IP_Data.ucB_VLAN_ENABLED", "network.vlan"),
+    ("BS_AE_SwConfig.ucCountryCodeTone", "locale.tones"),
+    ("BS_XML_Netdirs.astNetdirProvider[%].aucPassword[%]", "directory"),
+    ("BS_LDAP_Netdirs.astNetdirProvider[%].aucPassword[%]", "directory.password"),
 ])
 def test_extra_owner_owned(param_id: str, owner: str) -> None:
     assert owning_field(param_id) == owner
 
 
 @pytest.mark.parametrize("param_id", [
-    "BS_IP_Data.aucS_TIME_NTP_SERVER[%]",
-    "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN",
-    "BS_CUSTOM.WebUIPassword",
+    "BS_IP_Data.ucI_HTTPLANGUAGE",
+    "BS_IP_Data.aucS_NETWORK_DEVICENAME[%]",
+    "BS_XML_Netdirs.astNetdirProvider[1].aucServerURL[%]",
     "BS_IP_Data1.aucS_SIP_LOGIN_ID[0]",
     "BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID_2[0]",
     "BS_CUSTOM.bit.UseRandomRegistrationPINx",

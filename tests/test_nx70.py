@@ -42,6 +42,10 @@ class Revision:
     stamp: str
 
 
+# The site's zone, the first param after deregistrations: the site names its timezone.
+ZONE = ("param", "DmGlobal.0.TimeZone", "Europe/Berlin")
+
+
 def site_data(**overrides: Any) -> dict[str, Any]:
     """Three handsets, listed out of IPUI order; two providers, one with an outbound proxy."""
     data: dict[str, Any] = {
@@ -161,8 +165,8 @@ def test_same_input_same_bytes() -> None:
 def test_element_order() -> None:
     """Providers, then handsets in IPUI order whatever the order of the site and of the
     places given, then the window, then extra; each handset's add_hs before its params."""
-    site = make_site(extra={"DmGlobal.0.NtpServer": "ptbtime1.ptb.de"})
-    marks = ("SipProvider.0.Name", "SipProvider.1.Name", "RegStart", "DmGlobal.0.NtpServer")
+    site = make_site(extra={"DmGlobal.0.HSIdleDisplay": "1"})
+    marks = ("SipProvider.0.Name", "SipProvider.1.Name", "RegStart", "DmGlobal.0.HSIdleDisplay")
     output = render(site, tuple(reversed(keyed(site))))
     assert [name for tag, name, _ in nvm(output)
             if tag == "oper" or name in marks or name.endswith(".AuthName")] == [
@@ -170,7 +174,7 @@ def test_element_order() -> None:
         "add_hs", account("0332a11b01", "AuthName"),
         "add_hs", account("0332a11b02", "AuthName"),
         "add_hs", account("0332a11b06", "AuthName"),
-        "update_dm", "RegStart", "DmGlobal.0.NtpServer",
+        "update_dm", "RegStart", "DmGlobal.0.HSIdleDisplay",
     ]
 
 
@@ -179,16 +183,15 @@ def test_element_order() -> None:
 
 def test_not_authoritative_no_delete_oper() -> None:
     output = render()
-    assert nvm(output)[0] == ("param", "SipProvider.0.Name", "Praxis PBX")
+    assert nvm(output)[:2] == [ZONE, ("param", "SipProvider.0.Name", "Praxis PBX")]
     assert b"DeleteNotProvisionedHS" not in output
 
 
 def test_authoritative_delete_oper_first() -> None:
     output = render(make_site(authoritative=True))
-    assert nvm(output)[:2] == [("oper", "DeleteNotProvisionedHS", None),
-                               ("param", "SipProvider.0.Name", "Praxis PBX")]
+    assert nvm(output)[:2] == [("oper", "DeleteNotProvisionedHS", None), ZONE]
     assert lines(output)[4:6] == ['<oper name="DeleteNotProvisionedHS"/>',
-                                  "<!-- provider 0: Praxis PBX -->"]
+                                  "<!-- site settings -->"]
 
 
 def test_deregistrations_right_after_the_delete_oper_sorted() -> None:
@@ -198,7 +201,7 @@ def test_deregistrations_right_after_the_delete_oper_sorted() -> None:
         ("oper", "DeleteNotProvisionedHS", None),
         ("param", "hs.029e74a599.RegStatus", "ToDeReg"),
         ("param", "hs.0deadbeef4.RegStatus", "ToDeReg"),
-        ("param", "SipProvider.0.Name", "Praxis PBX"),
+        ZONE,
     ]
     assert lines(output)[4:7] == ['<oper name="DeleteNotProvisionedHS"/>',
                                   param("hs.029e74a599.RegStatus", "ToDeReg"),
@@ -211,7 +214,7 @@ def test_deregistrations_first_without_authoritative() -> None:
     assert nvm(render(site, slots))[:3] == [
         ("param", "hs.029e74a599.RegStatus", "ToDeReg"),
         ("param", "hs.0deadbeef4.RegStatus", "ToDeReg"),
-        ("param", "SipProvider.0.Name", "Praxis PBX"),
+        ZONE,
     ]
 
 
@@ -455,20 +458,20 @@ def test_no_window_no_update_dm() -> None:
 
 def test_extra_values_last_in_name_order() -> None:
     site = make_site(extra={
-        "Telephony.0.ToneScheme": "Germany",
+        "Telephony.0.CT_ViaRKey": "1",
         "SystemSettings.global.SipMulticastEnabled": False,
-        "DmGlobal.0.NtpServer": "ptbtime1.ptb.de",
+        "DmGlobal.0.HSIdleDisplay": "1",
         "SipProvider.0.WithDeregOnHsNotReachable": True,
         "SipProvider.0.MWISubscription": 1,
     })
     assert lines(render(site))[-9:] == [
         "</oper>",
         "<!-- extra parameters -->",
-        param("DmGlobal.0.NtpServer", "ptbtime1.ptb.de"),
+        param("DmGlobal.0.HSIdleDisplay", "1"),
         param("SipProvider.0.MWISubscription", "1"),
         param("SipProvider.0.WithDeregOnHsNotReachable", "1"),
         param("SystemSettings.global.SipMulticastEnabled", "0"),
-        param("Telephony.0.ToneScheme", "Germany"),
+        param("Telephony.0.CT_ViaRKey", "1"),
         "</nvm>",
         "</provisioning>",
     ]
@@ -492,7 +495,7 @@ def awkward_site() -> Site:
             {"ipui": "0332A11B02", "login": "4102", "password": "Zażółć😀",
              "display_name": "Dr. Łukasiewicz 😀"},
         ],
-        extra={"WebUIAccounts.1.Password": "<'&'>--"},
+        extra={"XMLDir.2.ProviderName": "<'&'>--"},
     )
 
 
@@ -502,7 +505,7 @@ def test_attribute_escaping_verbatim() -> None:
                  "O'Brien &amp; &lt;Söhne&gt; &quot;Nord&quot;") in text
     assert param(account("0332a11b01", "AuthPassword"), "p&amp;&lt;&gt;&quot;'ß") in text
     assert param("SipProvider.0.Name", "A&amp;B &lt;x&gt;") in text
-    assert param("WebUIAccounts.1.Password", "&lt;'&amp;'&gt;--") in text
+    assert param("XMLDir.2.ProviderName", "&lt;'&amp;'&gt;--") in text
 
 
 def test_non_latin1_and_emoji_written_as_utf8() -> None:
@@ -518,7 +521,7 @@ def test_escaped_values_decode_back_exactly() -> None:
         account("0332a11b01", "DisplayName"), account("0332a11b01", "AuthPassword"),
         account("0332a11b01", "UserName"), account("0332a11b01", "VoiceMailMailbox"),
         account("0332a11b02", "DisplayName"), account("0332a11b02", "AuthPassword"),
-        "SipProvider.0.Name", "WebUIAccounts.1.Password")} == {
+        "SipProvider.0.Name", "XMLDir.2.ProviderName")} == {
         account("0332a11b01", "DisplayName"): AWKWARD,
         account("0332a11b01", "AuthPassword"): "p&<>\"'ß",
         account("0332a11b01", "UserName"): "a\"b",
@@ -526,7 +529,7 @@ def test_escaped_values_decode_back_exactly() -> None:
         account("0332a11b02", "DisplayName"): "Dr. Łukasiewicz 😀",
         account("0332a11b02", "AuthPassword"): "Zażółć😀",
         "SipProvider.0.Name": "A&B <x>",
-        "WebUIAccounts.1.Password": "<'&'>--",
+        "XMLDir.2.ProviderName": "<'&'>--",
     }
 
 
@@ -638,12 +641,12 @@ def test_any_admitted_text_reads_back_exactly(entries: list[tuple[int, str, str,
         providers=[{**PBX, "name": provider}, TRUNK],
         handsets=[{"ipui": f"{number:010X}", "login": login, "password": password,
                    "display_name": name} for number, name, login, password in entries],
-        extra={"DmGlobal.0.NtpServer": extra})
+        extra={"DmGlobal.0.SystemRegDomain": extra})
     output = render(site, revision=Revision(1, "0101270000"))
     assert output.startswith(DECLARATION)
     output.decode("utf-8")  # strict: fails on anything that is not UTF-8
     assert read_back(output) == model_values(site)
-    assert params(output)["DmGlobal.0.NtpServer"] == extra
+    assert params(output)["DmGlobal.0.SystemRegDomain"] == extra
 
 
 # -- read_items and item_scope: what the plan compares ----------------------------------------
@@ -652,10 +655,11 @@ def test_any_admitted_text_reads_back_exactly(entries: list[tuple[int, str, str,
 def test_read_items() -> None:
     site = make_site(providers=[{"name": "p", "domain": "d"}], authoritative=True,
                      handsets=[DESK, {**RECEPTION, "voicemail": False}],
-                     extra={"DmGlobal.0.NtpServer": "ntp", "Telephony.0.ToneScheme": 3})
+                     extra={"DmGlobal.0.HSIdleDisplay": "on", "Telephony.0.CT_ViaRKey": 3})
     assert TARGET.read_items(render(site, keyed(site, released=("029E74A599",)))) == {
         "DeleteNotProvisionedHS": "",
         "hs.029e74a599.RegStatus": "ToDeReg",
+        "DmGlobal.0.TimeZone": "Europe/Berlin",
         "SipProvider.0.Name": "p",
         "SipProvider.0.Domain": "d",
         "SipProvider.0.ProxyServerAddress": "d",
@@ -683,8 +687,8 @@ def test_read_items() -> None:
         "RegStart": "1796625000",
         "RegDuration": "43200",
         "DMPpasswd": "Gigaset",
-        "DmGlobal.0.NtpServer": "ntp",
-        "Telephony.0.ToneScheme": "3",
+        "DmGlobal.0.HSIdleDisplay": "on",
+        "Telephony.0.CT_ViaRKey": "3",
     }
 
 
@@ -724,7 +728,11 @@ def test_read_items_of_a_file_that_does_not_parse() -> None:
     ("RegDuration", ("window", None, "duration")),
     ("DMPpasswd", ("window", None, "window")),
     ("DeleteNotProvisionedHS", ("authoritative", None, "authoritative")),
-    ("DmGlobal.0.NtpServer", ("extra", None, "DmGlobal.0.NtpServer")),
+    ("DmGlobal.0.NtpServer", ("setting", None, "time.ntp_server")),
+    ("DmGlobal.0.TimeZone", ("setting", None, "timezone")),
+    ("XMLDir.1.ServerURL", ("setting", None, "directory.url")),
+    ("firmware.version", ("setting", None, "firmware_update.version")),
+    ("DmGlobal.0.HSIdleDisplay", ("extra", None, "DmGlobal.0.HSIdleDisplay")),
     ("SipProvider.0.DTMFTransmission", ("provider", 0, "dtmf")),
     ("SipProvider.3.SRTP_Enabled", ("provider", 3, "srtp")),
     ("SipProvider.3.AcceptNonSRTPCalls", ("provider", 3, "srtp")),
@@ -735,10 +743,10 @@ def test_item_scope(name: str, scope: tuple[str, Any, str]) -> None:
 
 
 def test_every_item_of_a_file_has_a_scope_the_plan_knows() -> None:
-    site = make_site(authoritative=True, extra={"DmGlobal.0.NtpServer": "ntp"})
+    site = make_site(authoritative=True, extra={"DmGlobal.0.HSIdleDisplay": "1"})
     kinds = {TARGET.item_scope(name)[0]
              for name in TARGET.read_items(render(site, keyed(site, ("029E74A599",))))}
-    assert kinds == {"authoritative", "slot", "provider", "pin", "window", "extra"}
+    assert kinds == {"authoritative", "slot", "provider", "pin", "window", "extra", "setting"}
 
 
 # -- text_problem ----------------------------------------------------------------------------
@@ -809,7 +817,7 @@ def test_extra_owned_names_say_the_owning_key(name: str, owner: str) -> None:
 def test_extra_names_that_are_not_nx70_names(name: str) -> None:
     assert TARGET.extra_problem(name, "x") == (
         "extra-name", "is not an Nx70 parameter name (dotted words such as "
-        "'DmGlobal.0.NtpServer')")
+        "'DmGlobal.0.HSIdleDisplay')")
 
 
 @pytest.mark.parametrize("value", [[1, 2], []])
@@ -819,8 +827,8 @@ def test_extra_byte_lists_refused(value: list[int]) -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("DmGlobal.0.NtpServer", "ptbtime1.ptb.de"), ("SystemSettings.global.SipMulticastEnabled", 0),
-    ("SipProvider.0.WithDeregOnHsNotReachable", True), ("WebUIAccounts.1.Password", "x"),
+    ("DmGlobal.0.HSIdleDisplay", "1"), ("SystemSettings.global.SipMulticastEnabled", 0),
+    ("SipProvider.0.WithDeregOnHsNotReachable", True), ("WebUIAccounts.2.Password", "x"),
     ("SipAccount.0332a11b01.CallWaiting", 1), ("SipAccount.1.AuthName", "x"),
 ])
 def test_extra_allowed(name: str, value: Any) -> None:

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 from helpers import copy_sites
-from test_secrets import CARE_HOME, CLINIC_NORTH, N720_PASSWORD
+from test_secrets import (
+    CARE_HOME,
+    CARE_HOME_HANDSETS,
+    CLINIC_NORTH,
+    CLINIC_NORTH_HANDSETS,
+    N720_PASSWORD,
+)
 
 from compiler import app
 from compiler.app import CACHE_ENVIRONMENT
@@ -131,13 +137,16 @@ def test_passwords_read_back_to_the_values(root: Path, tmp_path: Path,
     n720 = ElementTree.parse(to / N720_FILE).getroot()
     items = {item.get("ID"): item.get("value") for item in n720.iter("SYMB_ITEM")}
     assert [items[N720_PASSWORD.format(slot=slot)] for slot in range(14)] == [
-        f'"{secrets[name]}"' for name in CARE_HOME]
+        f'"{secrets[name]}"' for name in CARE_HOME_HANDSETS]
     assert items[N720_PASSWORD.format(slot=5)] == "\"N7&<2106>'q\""
+    # The admin password, a site setting's secret, as Wazo's templates write it.
+    assert items["BS_CUSTOM.WebUIPassword"] == "\"N7&<dmin>'q\""
     nx70 = ElementTree.parse(to / NX70_FILE).getroot()
     params = {param.get("name"): param.get("value") for param in nx70.iter("param")}
     assert [params[f"SipAccount.{ipui}.AuthPassword"] for ipui in CLINIC_IPUIS] == [
-        secrets[name] for name in CLINIC_NORTH]
+        secrets[name] for name in CLINIC_NORTH_HANDSETS]
     assert params["SipAccount.0332a11b0c.AuthPassword"] == "X&<\"4110\">'ü€"
+    assert params["WebUIAccounts.1.Password"] == "X&<\"dmin\">'ü€"
 
 
 def test_values_come_from_the_secrets_file_too(root: Path, tmp_path: Path,
@@ -310,8 +319,14 @@ def test_without_any_secret_every_reference_is_named(root: Path, tmp_path: Path,
     assert publish(root, to) == EXIT_INVALID
     lines = capsys.readouterr().err.splitlines()
     assert lines[-1] == REFUSED.strip()
+    # By line: each site's admin password comes before its handsets.
     assert [line.split(" of site ")[0].rsplit("secret ", 1)[1] for line in lines[:-1]] == [
-        f"'{name}'" for name in CARE_HOME + CLINIC_NORTH]
+        f"'{name}'" for name in ("care-home/admin", *CARE_HOME_HANDSETS, "clinic-north/admin",
+                                 *CLINIC_NORTH_HANDSETS)]
+    assert lines[0] == ("sites/care-home.yaml:14: error: admin_password: secret "
+                        "'care-home/admin' of site care-home is not set: export "
+                        "DECTPROV_SECRET_CARE_HOME_ADMIN, or add 'care-home/admin' to the "
+                        "secrets file [secret]")
     assert not to.exists()
 
 
@@ -389,7 +404,7 @@ def test_value_that_looks_like_a_placeholder_is_taken_literally(
 
 @pytest.mark.parametrize(("old", "new"), [
     ("display_name: Night Nurse", 'display_name: "${secret:care-home/2101}"'),
-    ("ptbtime1.ptb.de", '"${secret:care-home/2101}"'),
+    ("xml\n  name: Sunnyside", 'xml\n  name: "${secret:care-home/2101}"'),
     ("password: {secret: care-home/2103}", 'password: "${secret:care-home/2101}"'),
 ])
 def test_placeholder_outside_a_password_is_refused(

@@ -237,8 +237,11 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Repo:
     return Repo(tmp_path, capsys)
 
 
+# The site's zone is written (timezone: and a window): named, as every site setting is.
 FIRST_BUILD_SITE_CHANGES = [change("pin", None), change("profile", None),
-                            change("provider", None, provider=0), change("window", None)]
+                            change("provider", None, provider=0),
+                            change("setting", None, fields=["time.dst", "timezone"]),
+                            change("window", None)]
 NO_CHANGES = {"register": 0, "replace": 0, "change": 0, "deregister": 0, "move": 0, "remove": 0,
               "retire": 0, "refused": 0}
 ADVICE = ("the DM deregisters a handset whose IPUI changes slot, and the customer must then "
@@ -275,7 +278,7 @@ def test_first_build_registers_every_handset(repo: Repo) -> None:
     ]
     assert plan["format_version"] == 1
     assert plan["sites"][0]["revision"] == {"before": None, "after": 1}
-    assert plan["summary"] == summary(register=4, change=4)
+    assert plan["summary"] == summary(register=4, change=5)
     # Wazo found that window items make registration impossible (wazo-provd-plugins
     # ebc32d40): the PIN handset added under the window is said.
     assert [rule for _, rule, _ in repo.diagnostics(plan)] == ["window-pin-handsets"]
@@ -298,7 +301,8 @@ def test_first_build_registers_every_handset(repo: Repo) -> None:
         "sha256": hashlib.sha256(repo.xml().encode("iso-8859-1")).hexdigest(),
         "slots": [in_use(0, 1), in_use(1, 2), in_use(2, None, "2099"), in_use(3, 3)],
         "history": [{"revision": 1, "stamp": STAMP, "changes": {
-            "add": 1, "pin": 1, "profile": 1, "provider": 1, "register": 3, "window": 1}}],
+            "add": 1, "pin": 1, "profile": 1, "provider": 1, "register": 3, "setting": 1,
+            "window": 1}}],
     }
     state_text = (repo.root / "build" / "acme" / "state.json").read_text()
     assert json.loads(state_text) == state
@@ -799,7 +803,7 @@ def test_revisions_and_version_stamps(repo: Repo) -> None:
     assert (state["revision"], state["stamp"]) == (4, "0107271401")
     assert state["history"] == [
         {"revision": 1, "stamp": STAMP, "changes": {
-            "pin": 1, "profile": 1, "provider": 1, "register": 2, "window": 1}},
+            "pin": 1, "profile": 1, "provider": 1, "register": 2, "setting": 1, "window": 1}},
         {"revision": 2, "stamp": "0112261001", "changes": {"account": 1}},
         {"revision": 3, "stamp": "0107271400", "changes": {"register": 1}},
         {"revision": 4, "stamp": "0107271401", "changes": {"deregister": 1}},

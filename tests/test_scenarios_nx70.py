@@ -88,10 +88,11 @@ def block(xml: str, n: int) -> list[str]:
 
 
 def head(xml: str) -> list[str]:
-    """What <nvm> starts with, before the first provider: the delete and ToDeReg lines."""
+    """What <nvm> starts with, before the site settings (the site's zone) and the first
+    provider: the delete and ToDeReg lines."""
     lines = [line.strip() for line in xml.splitlines()]
     start = lines.index("<nvm>") + 1
-    return lines[start:lines.index("<!-- provider 0: PBX -->")]
+    return lines[start:lines.index("<!-- site settings -->")]
 
 
 def deregister_line(n: int) -> str:
@@ -118,7 +119,7 @@ def swapped(n: int, login: int) -> dict[str, Any]:
 
 
 FIRST_BUILD_SITE_CHANGES = [change("pin", None), change("provider", None, provider=0),
-                            change("window", None)]
+                            change("setting", None, fields=["timezone"]), change("window", None)]
 ACCOUNT_FIELDS = ["display_name", "login", "password", "user_id"]
 
 
@@ -134,7 +135,7 @@ def test_first_build_registers_every_handset(repo: Nx70Repo) -> None:
     assert repo.descriptions(plan)[:1] == [
         "0328D41A01 (2001): new handset, registers by itself in the window"]
     assert plan["sites"][0]["revision"] == {"before": None, "after": 1}
-    assert plan["summary"] == summary(register=3, change=3)
+    assert plan["summary"] == summary(register=3, change=4)
     assert repo.diagnostics(plan) == []
 
     assert repo.build() == EXIT_OK
@@ -151,7 +152,7 @@ def test_first_build_registers_every_handset(repo: Nx70Repo) -> None:
         "sha256": hashlib.sha256(xml.encode("utf-8")).hexdigest(),
         "slots": [in_use(1), in_use(2), in_use(3)],
         "history": [{"revision": 1, "stamp": STAMP, "changes": {
-            "pin": 1, "provider": 1, "register": 3, "window": 1}}],
+            "pin": 1, "provider": 1, "register": 3, "setting": 1, "window": 1}}],
     }
     assert repo.check() == EXIT_OK
     assert (repo.out, repo.err) == ("1 site valid; build/ is up to date.\n", "")

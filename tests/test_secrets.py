@@ -26,11 +26,14 @@ from compiler.secrets import (
 )
 
 NOW = "2026-11-26 12:00"
-CARE_HOME = [f"care-home/{login}" for login in (
+CARE_HOME_HANDSETS = [f"care-home/{login}" for login in (
     "2101", "2102", "2103", "2104", "2105", "2106", "2107", "2108", "2109", "2110", "2111",
     "2112", "2190", "2191")]
-CLINIC_NORTH = [f"clinic-north/{login}" for login in (
+CLINIC_NORTH_HANDSETS = [f"clinic-north/{login}" for login in (
     "4101", "4102", "4110", "4111", "4120", "4190")]
+# Every example secret: the handsets' passwords and the DM's admin password.
+CARE_HOME = [*CARE_HOME_HANDSETS, "care-home/admin"]
+CLINIC_NORTH = [*CLINIC_NORTH_HANDSETS, "clinic-north/admin"]
 N720_PASSWORD = "BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]"
 
 
@@ -362,7 +365,8 @@ def test_references_are_placeholders_in_both_families(root: Path) -> None:
     n720 = ElementTree.parse(root / "build" / "care-home" / "7C2F80123456.xml").getroot()
     items = {item.get("ID"): item.get("value") for item in n720.iter("SYMB_ITEM")}
     assert [items[N720_PASSWORD.format(slot=slot)] for slot in range(14)] == [
-        f'"${{secret:{name}}}"' for name in CARE_HOME]
+        f'"${{secret:{name}}}"' for name in CARE_HOME_HANDSETS]
+    assert items["BS_CUSTOM.WebUIPassword"] == '"${secret:care-home/admin}"'
     nx70 = ElementTree.parse(root / "build" / "clinic-north" / "7c2f809a0b11.xml").getroot()
     passwords = {param.get("name"): param.get("value") for param in nx70.iter("param")
                  if param.get("name", "").endswith(".AuthPassword")}
@@ -374,6 +378,9 @@ def test_references_are_placeholders_in_both_families(root: Path) -> None:
         "SipAccount.0332a11b05.AuthPassword": "${secret:clinic-north/4120}",
         "SipAccount.0332a11b06.AuthPassword": "${secret:clinic-north/4190}",
     }
+    admin = [param.get("value") for param in nx70.iter("param")
+             if param.get("name") == "WebUIAccounts.1.Password"]
+    assert admin == ["${secret:clinic-north/admin}"]
 
 
 def _set_all(monkeypatch: pytest.MonkeyPatch, root: Path, tag: str) -> None:

@@ -35,6 +35,21 @@ TEXT_LIMITS_SHARED = {
     "handsets.account_name": 32,
     "handsets.voicemail": 32,
     "extra": 74,
+    # Site settings: no published limits either. Servers as server addresses, names and
+    # credentials as the handsets', URLs (firmware files, directories) at 255.
+    "time.ntp_server": 74,
+    "provisioning.server": 74,
+    "directory.server": 74,
+    "directory.name": 32,
+    "directory.user": 50,
+    "directory.password": 50,
+    "admin_password": 50,
+    "directory.base_dn": 74,
+    "directory.url": 255,
+    "firmware_update.iwu": 255,
+    "firmware_update.sat": 255,
+    "firmware_update.url": 255,
+    "firmware_update.version": 32,
 }
 
 # A revision's stamp: the N720's VERSION, DDMMYYHHMM in the DM's local time. The Nx70 file
@@ -45,6 +60,39 @@ STAMP_FORMAT_SHARED = "%d%m%y%H%M"
 # no bounds for RegStart and RegDuration and keeps these, as it keeps the text limits.
 WINDOW_YEARS_SHARED = range(2000, 2100)
 MAX_WINDOW_SECONDS_SHARED = 0xFFFFFFFF
+
+
+# -- site settings shared by the targets ---------------------------------------------------
+
+# The year whose January and July give a zone's UTC offsets: without daylight saving time
+# (the smaller of the two, as tzdata's negative DST of Europe/Dublin has it) and with.
+ZONE_REFERENCE_YEAR = 2026
+
+
+def year_offsets(zone: str) -> tuple[int, int]:
+    """A zone's UTC offset in minutes, without and with daylight saving time (equal when
+    the zone has none)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    offsets = [datetime(ZONE_REFERENCE_YEAR, month, 1, 12, tzinfo=ZoneInfo(zone)).utcoffset()
+               for month in (1, 7)]
+    minutes = sorted(int(offset.total_seconds()) // 60 for offset in offsets if offset is not None)
+    return minutes[0], minutes[-1]
+
+
+def utc_offset(minutes: int) -> str:
+    """`UTC+05:30`, `UTC-03:00`."""
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def unsupported(key: str, model: str, why: str = "no public source gives its parameter",
+                ) -> str:
+    """The message of a setting a family does not write (rule `setting-unsupported`)."""
+    return (f"'{key}' is not written for the {model}: {why} (see the README's table of "
+            "site settings)")
 
 
 def comment(text: str) -> str:

@@ -19,6 +19,14 @@ SOURCES = {
                  "f5ad7f819f95acbf24e997759343fd6a27ea40ab",
     "wazo-nx70": f"{_WAZO}, plugins/wazo_gigaset/Nx70_83_v2_65_0/templates/base.tpl and "
                  "common.py at commit be426b324f02e63d19e85b06e9580cc76cd3b86f",
+    "wazo-gigaset-common": f"{_WAZO}, plugins/wazo_gigaset/common/common.py at commit "
+                           "4ea526d1fc58a8bc9a0b939faf58b2c9359ee97b: _TZ_GIGASET, the N720's "
+                           "time-zone index for each UTC offset",
+    "xivo-gigaset-nxxx": f"{_WAZO}, plugins/xivo-gigaset/NXXX_IP_PRO/templates/base_n720.tpl "
+                         "at commit 969c0afaf7dd4c4a70ebe055d3c17f45eea2f536 (a Gigaset "
+                         "template for the N510 and N720): the tone selection codes of "
+                         "BS_AE_SwConfig.ucCountryCodeTone and 'Other country' (0xff) of the "
+                         "dialling plan",
     "gigaset-wiki-window": "Gigaset wiki, the Nx70 provisioning page on the registration "
                            "window (teamwork.gigaset.com/gigawiki, page 860586113): update_dm "
                            "with RegStart, RegDuration and DMPpasswd, open from start to "

@@ -25,11 +25,15 @@ from compiler.targets.common import (
     refused_provider_settings,
     template,
     text_of,
+    unsupported,
+    utc_offset,
+    year_offsets,
 )
 from compiler.targets.n720 import params as P
+from compiler.text import value_at
 
 if TYPE_CHECKING:
-    from compiler.model import ExtraValue, Handset, Provider, Site
+    from compiler.model import Directory, ExtraValue, Handset, Provider, Site
     from compiler.plan import SlotAssignment
     from compiler.targets import Importer, Revision
 
@@ -38,6 +42,9 @@ ENCODING = "iso-8859-1"
 _ITEM = re.compile(r'<SYMB_ITEM ID="([^"]*)" class="symb_item" '
                    r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")  # the ID, then the value
 _PROFILE = re.compile(r'<PROFILE_NAME class="string" value="(?P<value>[^"]*)"\s*/>')
+# The firmware elements (not SYMB_ITEMs), read back by their element name.
+_ELEMENT = re.compile(r'<(S_SPECIAL_DATA_SRV_(?:IWU|SAT)) class="string" '
+                      r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")
 _WELL_FORMED_END = re.compile(r"</ProviderFrame>\s*$")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
 _ENTITY = re.compile("|".join(_ENTITIES))
@@ -121,9 +128,10 @@ class _Rendering:
     """One site's file, its items built once: written at a revision (only the header
     and VERSION depend on it), or read as the plan compares it."""
 
-    def __init__(self, site: Site, entries: list[Entry]) -> None:
+    def __init__(self, site: Site, entries: list[Entry], elements: list[Entry]) -> None:
         self.site = site
         self.entries = entries
+        self.elements = elements  # the firmware elements: element name, value
         self.body = "".join(map(_line, entries))
 
     def file(self, revision: Revision | None) -> bytes:
@@ -133,13 +141,14 @@ class _Rendering:
             mac=site.mac,
             version=revision.stamp if revision is not None else None,
             profile_name=site.profile_name,
+            elements=self.elements,
             body=self.body,
         ).encode(ENCODING)
 
     def items(self) -> dict[str, str]:
         """ID -> value as written, without its delimiters: what read_items reads back."""
-        found = {item_id: _unescape(text[1:-1]) for item_id, text in self.entries
-                 if item_id is not None}
+        found = {item_id: _unescape(text[1:-1]) for item_id, text in
+                 (*self.entries, *self.elements) if item_id is not None}
         found["PROFILE_NAME"] = self.site.profile_name
         return found
 
@@ -201,7 +210,7 @@ class N720:
         return None
 
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
-        found = _provider_problems(data)
+        found = _provider_problems(data) + _setting_problems(data)
         if data.get("authoritative") is True:
             found.insert(0, (("authoritative",), "authoritative-unsupported",
                              ("authoritative mode belongs to the Nx70 family; on the N720 the "
@@ -220,7 +229,7 @@ class N720:
             return {}
         # One of the two values is empty: the attribute's quotes were the other kind.
         items = {item: _unescape(single or double)
-                 for item, single, double in _ITEM.findall(text)}
+                 for item, single, double in (*_ITEM.findall(text), *_ELEMENT.findall(text))}
         profile = _PROFILE.search(text)
         if profile is not None:
             items["PROFILE_NAME"] = _unescape(profile["value"])
@@ -239,15 +248,16 @@ class N720:
         return {slot: _place(found) for slot, found in sorted(fields.items())}
 
     def prepare(self, site: Site, slots: tuple[SlotAssignment, ...]) -> _Rendering:
-        return _Rendering(site, self._entries(site, slots))
+        return _Rendering(site, self._entries(site, slots), _firmware_elements(site))
 
     def render(self, site: Site, slots: tuple[SlotAssignment, ...],
                revision: Revision | None) -> bytes:
         return self.prepare(site, slots).file(revision)
 
     def _entries(self, site: Site, slots: tuple[SlotAssignment, ...]) -> list[Entry]:
-        """The file's titles and items in order: PIN, window, providers, slots, extra."""
-        entries = self._site_entries(site)
+        """The file's titles and items in order: PIN, window, site settings, providers,
+        slots, extra."""
+        entries = self._site_entries(site) + _setting_entries(site)
         for provider in site.providers:
             entries += self._provider_entries(provider)
         entries += _all_providers_entries(site)
@@ -427,3 +437,158 @@ def _extra_value(value: ExtraValue) -> str:
 
 
 TARGET = N720()
+
+
+# -- site settings ------------------------------------------------------------------------
+
+
+def _hex(value: int) -> str:
+    """An integer as the sources write these items: `"0x1b"`."""
+    return f'"0x{value:x}"'
+
+
+def writes_zone(site: Site) -> bool:
+    """Whether the file sets the DM's zone: whenever the site names it, and whenever a
+    registration window is written, because the DM reads the window's start in its own
+    zone (without `timezone:`, the site's zone is UTC, and so is the DM's)."""
+    return site.settings.timezone is not None or site.window is not None
+
+
+def zone_index(zone: str) -> int | None:
+    """The DM's zone index for an IANA zone: by its UTC offset without daylight saving
+    time, from the published table; None when the table has no such offset."""
+    standard, _ = year_offsets(zone)
+    sign = -1 if standard < 0 else 1
+    hours, minutes = divmod(abs(standard), 60)
+    return P.ZONE_INDEX.get((sign * hours, sign * minutes))
+
+
+def _setting_entries(site: Site) -> list[Entry]:
+    """The site settings' items; none for a setting the site does not set."""
+    settings = site.settings
+    items: list[Entry] = []
+    if writes_zone(site):
+        index = zone_index(site.timezone)
+        assert index is not None, "validation refuses a zone without an index"
+        standard, summer = year_offsets(site.timezone)
+        dst = settings.dst if settings.dst is not None else standard != summer
+        items += [_item(P.ZONE, _hex(index)), _item(P.DST, _number(int(dst)))]
+    elif settings.dst is not None:
+        items.append(_item(P.DST, _number(int(settings.dst))))
+    if settings.ntp_server is not None:
+        items += [_item(P.NTP_SERVER, _string(settings.ntp_server)),
+                  _item(P.NTP_SYNC, _number(1))]
+    if settings.admin_password is not None:
+        items.append(_item(P.ADMIN_PASSWORD, _string(text_of(settings.admin_password))))
+    if settings.provisioning_server is not None:
+        items.append(_item(P.DATA_SERVER, _string(settings.provisioning_server)))
+    if settings.check_updates is not None:
+        items.append(_item(P.CHECK_UPDATES, _number(int(settings.check_updates))))
+    if settings.vlan is not None:
+        items.append(_item(P.VLAN_ON, _number(1)))
+        if settings.vlan.priority is not None:
+            items.append(_item(P.VLAN_PRIORITY, _number(settings.vlan.priority)))
+        items.append(_item(P.VLAN_ID, _hex(settings.vlan.id)))
+    if settings.tones is not None:
+        items.append(_item(P.TONES, _number(P.TONE_CODES[settings.tones])))
+    if settings.dial_plan_country is not None:
+        items.append(_item(P.DIAL_PLAN, _hex(P.DIAL_PLAN_CODES[settings.dial_plan_country])))
+    if settings.directory is not None:
+        items += _directory_entries(settings.directory)
+    # The zone's name is in the title: the index alone does not say it, and import reads
+    # it back from a file dectprov wrote.
+    title = f"site settings, zone {site.timezone}" if writes_zone(site) else "site settings"
+    return [(None, title), *items] if items else []
+
+
+def _directory_entries(directory: Directory) -> list[Entry]:
+    if directory.kind == "ldap":
+        return [
+            _item(P.LDAP_NAME, _string(directory.name)),
+            _item(P.LDAP_USER, _string(directory.user or "")),
+            _item(P.LDAP_PASSWORD, _string(text_of(directory.password)
+                                           if directory.password else "")),
+            _item(P.LDAP_SERVER, _string(directory.server or "")),
+            _item(P.LDAP_PORT, _number(directory.port or P.LDAP_DEFAULT_PORT)),
+            _item(P.LDAP_BASE_DN, _string(directory.base_dn or "")),
+        ]
+    # As Wazo's template writes its phonebook; the lists' names are the directory's.
+    return [
+        *(_item(param, _hex(value)) for param, value in P.XML_DIRECTORY_FIXED),
+        _item(P.XML_DIRECTORY_NAME, _string(directory.name)),
+        *(_item(param, _string(directory.name if "Private" in param.id else ""))
+          for param in P.XML_DIRECTORY_LISTS),
+        _item(P.XML_DIRECTORY_USER, _string("")),
+        _item(P.XML_DIRECTORY_PASSWORD, _string("")),
+        _item(P.XML_DIRECTORY_URL, _string(directory.url or "")),
+        _item(P.XML_DIRECTORY_AUTH, _number(0)),
+        _item(P.XML_DIRECTORY_COUNTRY, _string("")),
+        *(_item(param, _number(value)) for param, value in P.XML_DIRECTORY_CAPABILITIES),
+    ]
+
+
+def _firmware_elements(site: Site) -> list[Entry]:
+    """The firmware files' elements, after PROFILE_NAME as Wazo's template writes them.
+    Gigaset's and Wazo's templates write a raw '&' in these URLs; a well-formed file needs
+    '&amp;' (whether the DM decodes it is not verified: see UNVERIFIED_FACTS)."""
+    firmware = site.settings.firmware_update
+    if firmware is None:
+        return []
+    return [(param.id, _string(url)) for param, url in (
+        (P.FIRMWARE_IWU, firmware.iwu), (P.FIRMWARE_SAT, firmware.sat)) if url is not None]
+
+
+# Keys of the Nx70's firmware_update, which the N720 does not take.
+_NX70_FIRMWARE_KEYS = ("version", "url")
+
+
+def _setting_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """What the site's settings ask that the N720 cannot be told."""
+    found: list[tuple[tuple[str | int, ...], str, str]] = []
+    zone = data.get("timezone", "UTC")
+    if (isinstance(zone, str) and _known_zone(zone)
+            and ("timezone" in data or "window" in _mapping(data.get("registration")))
+            and zone_index(zone) is None):
+        found.append((("timezone",), "timezone-unsupported", _zone_problem(zone)))
+    server = value_at(data, ("provisioning", "server"))
+    if isinstance(server, str) and "://" in server:
+        why = ("the N720 takes its data server without a scheme, as Gigaset's template "
+               f"writes it (profile.gigaset.net/device): remove '{server.split('://')[0]}://'")
+        found.append((("provisioning", "server"), "setting-value", why))
+    for key in _NX70_FIRMWARE_KEYS:
+        if value_at(data, ("firmware_update", key)) is not None:
+            found.append((("firmware_update", key), "setting-unsupported", unsupported(
+                f"firmware_update.{key}", "N720", "it is the Nx70's firmware file; the N720 "
+                "takes the URLs of its two files, iwu and sat")))
+    if value_at(data, ("directory", "type")) == "xml":
+        for key in ("user", "password"):
+            if value_at(data, ("directory", key)) is not None:
+                found.append((("directory", key), "setting-unsupported", unsupported(
+                    f"directory.{key}", "N720", "no public source gives the code of "
+                    "ucAuthPossibilities for an XML directory that logs in")))
+    return found
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _known_zone(zone: str) -> bool:
+    try:
+        year_offsets(zone)
+    except (ValueError, KeyError, OSError):  # validate reports an unknown zone
+        return False
+    return True
+
+
+def _zone_problem(zone: str) -> str:
+    standard, _ = year_offsets(zone)
+    offsets = sorted(sign_h * 60 + sign_m for sign_h, sign_m in P.ZONE_INDEX)
+    below = max((o for o in offsets if o < standard), default=None)
+    above = min((o for o in offsets if o > standard), default=None)
+    nearest = " and ".join(utc_offset(o) for o in (below, above) if o is not None)
+    return (f"'{zone}' is {utc_offset(standard)} without daylight saving time, and the "
+            f"N720's zone list as published has no index for that offset; the nearest are "
+            f"{nearest}. Choose a zone with one of those offsets, or remove 'timezone:' "
+            "(with no registration window either, the DM's zone is left as it is) and set "
+            "the zone in the DM's web UI")

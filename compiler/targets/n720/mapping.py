@@ -23,6 +23,7 @@ from compiler.targets import Mapped, MappedSlot, Origin
 from compiler.targets.common import is_control, read_header
 from compiler.targets.n720 import TARGET
 from compiler.targets.n720 import params as P
+from compiler.targets.n720.import_settings import import_settings
 from compiler.targets.n720.reader import Element, ReadFile
 from compiler.text import clip, shown_path
 
@@ -117,7 +118,7 @@ def _value(kind: P.Kind, text: str) -> Any:
         return _string(text)
     if kind is P.Kind.BIT:
         return int(text) if text in ("0", "1") else _Problem("is not a bit (0 or 1)")
-    if kind is P.Kind.INT:
+    if kind in (P.Kind.INT, P.Kind.HEX):
         return _integer(text) if _INTEGER.fullmatch(text) else _Problem(
             "is not a whole number (decimal, or 0x hex)")
     if _BYTES.fullmatch(text):
@@ -174,6 +175,7 @@ def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped
     mapper.header()
     mapper.elements_of_provider()
     mapper.registration()
+    import_settings(mapper, _BAD)
     mapper.providers()
     mapper.slots()
     mapper.admin_password()
@@ -184,12 +186,12 @@ def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped
 # The web UI's admin password, once the table has it: a secret, never a value in git.
 _ADMIN = next((p for p in P.ALL_PARAMS if p.field == "admin_password"), None)
 # The parameters the steps below read back: a provider's, those of all providers (DTMF), a
-# slot's, and these of the site.
+# slot's, these of the site, and the site settings (import_settings).
 # Any other of the table is reported, never dropped: a parameter added to the table is not
 # read back until a step maps it.
 _READ = frozenset((P.PIN_RANDOM, P.PIN_CODE, P.WINDOW_START, P.WINDOW_DURATION,
                    *P.PROVIDER_PARAMS, *P.ALL_PROVIDERS_PARAMS, *P.SLOT_PARAMS,
-                   *((_ADMIN,) if _ADMIN else ())))
+                   *((_ADMIN,) if _ADMIN else ()), *P.SETTING_PARAMS))
 # What a build writes of a provider whatever the site says (the model's defaults), after
 # its name and domain; the outbound proxy's port only with an outbound proxy.
 _PROVIDER_DEFAULTED = (

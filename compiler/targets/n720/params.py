@@ -18,6 +18,7 @@ class Kind(Enum):
     INT = "int"  # value="72000"
     BIT = "bit"  # value="0" / value="1"
     BYTES = "bytes"  # value="0x02,0xB6"
+    HEX = "hex"  # value="0x1b": an integer as the sources write it
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,109 @@ HANDSET_CODE = Param("BS_Accounts.astAccounts[{slot}].aucHandsetCode[0]", Kind.B
                      "handsets[].ipui")
 
 SITE_PARAMS = (PIN_RANDOM, PIN_CODE, WINDOW_START, WINDOW_DURATION)
+
+# -- site settings --------------------------------------------------------------------
+# `field` is the site key's path; each one is a `setting` in the plan.
+
+
+def _setting(item: str, kind: Kind, field: str, source: str = "wazo-n720",
+             verified: bool = True) -> Param:
+    return Param(item, kind, field, verified, source)
+
+
+ZONE = _setting("BS_IP_Data.uiI_TIME_TIMEZONE", Kind.HEX, "timezone", verified=False)
+DST = _setting("BS_IP_Data.ucB_TIME_USE_AUTOMATIC_DST", Kind.BIT, "time.dst")
+NTP_SERVER = _setting("BS_IP_Data.aucS_TIME_NTP_SERVER[%]", Kind.STRING, "time.ntp_server")
+NTP_SYNC = _setting("BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN", Kind.BIT, "time.ntp_server")
+ADMIN_PASSWORD = _setting("BS_CUSTOM.WebUIPassword", Kind.STRING, "admin_password")
+DATA_SERVER = _setting("BS_IP_Data.aucS_DATA_SERVER[%]", Kind.STRING, "provisioning.server",
+                       source="wazo-n720-3cb9e3f0")
+CHECK_UPDATES = _setting("BS_IP_Data.ucB_DO_CHECK_FOR_PROFILE_UPDATES", Kind.BIT,
+                         "provisioning.check_updates")
+VLAN_ON = _setting("BS_IP_Data.ucB_VLAN_ENABLED", Kind.BIT, "network.vlan")
+VLAN_ID = _setting("BS_IP_Data.uiI_VLAN_ID", Kind.HEX, "network.vlan")
+VLAN_PRIORITY = _setting("BS_IP_Data.ucI_VLAN_PRIORITY", Kind.INT, "network.vlan")
+TONES = _setting("BS_AE_SwConfig.ucCountryCodeTone", Kind.INT, "locale.tones",
+                 source="xivo-gigaset-nxxx", verified=False)
+DIAL_PLAN = _setting("BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID", Kind.HEX,
+                     "locale.dial_plan_country")
+# Elements of their own, not SYMB_ITEMs: <S_SPECIAL_DATA_SRV_IWU class="string" value=.../>
+FIRMWARE_IWU = _setting("S_SPECIAL_DATA_SRV_IWU", Kind.STRING, "firmware_update.iwu")
+FIRMWARE_SAT = _setting("S_SPECIAL_DATA_SRV_SAT", Kind.STRING, "firmware_update.sat")
+FIRMWARE_ELEMENTS = (FIRMWARE_IWU, FIRMWARE_SAT)
+
+# An XML directory, as Wazo's N720 template writes its phonebook: the fixed values are
+# the template's.
+_X = "BS_XML_Netdirs."
+_XP = _X + "astNetdirProvider[0]."
+XML_DIRECTORY_FIXED = tuple((_setting(_X + item, Kind.HEX, "directory"), value) for item, value in (
+    ("aucAvailableNetdirs[%]", 0x2A), ("aucActivatedNetdirs[%]", 0x2A),
+    ("aucNetdirSelForDirectAccess[%]", 0x2A), ("aucNetdirSelForIntKey[%]", 0x2A),
+    ("aucNetdirSelForAutoLookup[%]", 0x0)))
+XML_DIRECTORY_NAME = _setting(_XP + "aucProviderName[%]", Kind.STRING, "directory.name")
+XML_DIRECTORY_LISTS = tuple(_setting(_XP + item, Kind.STRING, "directory.name") for item in (
+    "aucWhitePagesDirName[%]", "aucYellowPagesDirName[%]", "aucPrivatePagesDirName[%]"))
+# Written empty: no source gives the authentication code for a directory that logs in.
+XML_DIRECTORY_USER = _setting(_XP + "aucUsername[%]", Kind.STRING, "directory")
+XML_DIRECTORY_PASSWORD = _setting(_XP + "aucPassword[%]", Kind.STRING, "directory")
+XML_DIRECTORY_URL = _setting(_XP + "aucServerURL[%]", Kind.STRING, "directory.url")
+XML_DIRECTORY_AUTH = _setting(_XP + "ucAuthPossibilities", Kind.INT, "directory")
+XML_DIRECTORY_COUNTRY = _setting(_XP + "aucCountryCode[%]", Kind.STRING, "directory")
+XML_DIRECTORY_CAPABILITIES = tuple(
+    (_setting(_XP + "bitfldCap." + item, Kind.BIT, "directory"), value) for item, value in (
+        ("bSearchPeopleCap", 1), ("bSearchBusinessCap", 1), ("bReverseSearchCap", 1),
+        ("bAutolookupCap", 0), ("bPrivateDirectoryCap", 0),
+        ("bPrivateDirectoryNicknameCap", 0), ("bSndMacAddress", 1), ("bEncryptPosts", 0)))
+# An LDAP directory: the block Gigaset's own template carries commented out, as written
+# there (the directory's index as [%]).
+_L = "BS_LDAP_Netdirs.astNetdirProvider[%]."
+
+
+def _ldap(item: str, kind: Kind, field: str) -> Param:
+    return _setting(_L + item, kind, field, source="wazo-n720-3cb9e3f0", verified=False)
+
+
+LDAP_NAME = _ldap("aucDirName[%]", Kind.STRING, "directory.name")
+LDAP_USER = _ldap("aucUsername[%]", Kind.STRING, "directory.user")
+LDAP_PASSWORD = _ldap("aucPassword[%]", Kind.STRING, "directory.password")
+LDAP_SERVER = _ldap("aucServerURL[%]", Kind.STRING, "directory.server")
+LDAP_PORT = _ldap("uiServerPort", Kind.INT, "directory.port")
+LDAP_BASE_DN = _ldap("aucBaseDN[%]", Kind.STRING, "directory.base_dn")
+LDAP_DEFAULT_PORT = 389  # the template's
+
+SETTING_PARAMS = (
+    ZONE, DST, NTP_SERVER, NTP_SYNC, ADMIN_PASSWORD, DATA_SERVER, CHECK_UPDATES, VLAN_ON,
+    VLAN_ID, VLAN_PRIORITY, TONES, DIAL_PLAN, *FIRMWARE_ELEMENTS,
+    *(param for param, _ in XML_DIRECTORY_FIXED), XML_DIRECTORY_NAME, *XML_DIRECTORY_LISTS,
+    XML_DIRECTORY_USER, XML_DIRECTORY_PASSWORD, XML_DIRECTORY_URL, XML_DIRECTORY_AUTH,
+    XML_DIRECTORY_COUNTRY, *(param for param, _ in XML_DIRECTORY_CAPABILITIES),
+    LDAP_NAME, LDAP_USER, LDAP_PASSWORD, LDAP_SERVER, LDAP_PORT, LDAP_BASE_DN,
+)
+SETTING_FIELDS = frozenset(param.field for param in SETTING_PARAMS)
+
+# BS_IP_Data.uiI_TIME_TIMEZONE is an index into the DM's own list of zones. Wazo's table
+# (source "wazo-gigaset-common", _TZ_GIGASET) gives one index per UTC offset, (hours,
+# minutes) east of UTC without daylight saving time; the template writes it in hex.
+ZONE_INDEX = {
+    (-12, 0): 0x00, (-11, 0): 0x01, (-10, 0): 0x02, (-9, 0): 0x03, (-8, 0): 0x04,
+    (-7, 0): 0x07, (-6, 0): 0x09, (-5, 0): 0x0D, (-4, 0): 0x10, (-3, 0): 0x12,
+    (-2, 0): 0x16, (-1, 0): 0x18, (0, 0): 0x1A, (1, 0): 0x1B, (2, 0): 0x20, (3, 0): 0x28,
+    (4, 0): 0x2C, (4, 30): 0x2D, (5, 0): 0x2F, (5, 30): 0x30, (5, 45): 0x31, (6, 0): 0x33,
+    (6, 30): 0x35, (7, 0): 0x36, (8, 0): 0x38, (9, 0): 0x3D, (9, 30): 0x40, (10, 0): 0x43,
+    (11, 0): 0x47, (12, 0): 0x48, (13, 0): 0x50,
+}
+ZONE_INDEX_SOURCE = "wazo-gigaset-common"
+# BS_AE_SwConfig.ucCountryCodeTone: the tone selection, from the comment of a Gigaset
+# template for the N510 and N720 (source "xivo-gigaset-nxxx"): "International=0, US=1,
+# CH=2, AUS=4, ES=6, FR=7, UK=8, NL=9, PL=10, Russia=11, DE=12, IT=13".
+TONE_CODES = {
+    "International": 0, "United States": 1, "Switzerland": 2, "Australia": 4, "Spain": 6,
+    "France": 7, "United Kingdom": 8, "Netherlands": 9, "Poland": 10, "Russia": 11,
+    "Germany": 12, "Italy": 13,
+}
+# BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID: only "Other country" has a published code (both
+# N720 templates write 0xff; the same Gigaset template names it).
+DIAL_PLAN_CODES = {"other": 0xFF}
 PROVIDER_PARAMS = (
     PROVIDER_NAME, PROVIDER_DOMAIN, PROVIDER_PROXY, PROVIDER_PROXY_PORT, PROVIDER_REGISTRAR,
     PROVIDER_REGISTRAR_PORT, PROVIDER_REREGISTER, PROVIDER_OUTBOUND_MODE, PROVIDER_OUTBOUND,
@@ -111,7 +215,8 @@ SLOT_PARAMS = (
     ACCOUNT_ACTIVE, ACCOUNT_LOGIN, ACCOUNT_PASSWORD, ACCOUNT_USER_ID, ACCOUNT_DISPLAY_NAME,
     ACCOUNT_PROVIDER, ACCOUNT_MAILBOX, ACCOUNT_MAILBOX_ON, ACCOUNT_NAME, HANDSET_CODE,
 )
-ALL_PARAMS = SITE_PARAMS + PROVIDER_PARAMS + ALL_PROVIDERS_PARAMS + SLOT_PARAMS
+ALL_PARAMS = (SITE_PARAMS + PROVIDER_PARAMS + ALL_PROVIDERS_PARAMS + SLOT_PARAMS
+              + SETTING_PARAMS)
 
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
 # The README's table of unverified facts lists every key, with what dectprov does about it.
@@ -139,6 +244,14 @@ UNVERIFIED_FACTS = {
     "window_with_pin_handsets": "Wazo removed the window items from its N720 template because "
                                 "they made handset registration impossible (commit "
                                 "ebc32d40); for which handsets, and why, is not documented",
+    "zone_index": "the index of uiI_TIME_TIMEZONE per UTC offset is Wazo's table; which "
+                  "zone, and so which daylight-saving rule, the DM attaches to an index is "
+                  "not published, and a template for the N510 gives other indexes for "
+                  "UTC-4, -3, +4, +5, +7 and +8",
+    "tone_codes": "the codes of ucCountryCodeTone come from a template whose other items "
+                  "are the N510's",
+    "ldap_directory": "the LDAP items come from a block Gigaset's template leaves "
+                      "commented out; no source shows how the DM activates that directory",
 }
 
 TRANSPORT_UDP = TRANSPORT_CODES["udp"]
@@ -197,4 +310,6 @@ def scope(param_id: str) -> tuple[str, int | None, str]:
         return "provider", int(match["provider"]), name or "transport"
     if field.startswith("providers[]"):  # one item for every provider profile
         return "provider", None, name
+    if field in SETTING_FIELDS:
+        return "setting", None, field
     return ("pin" if field == "registration.pin" else "window"), None, name

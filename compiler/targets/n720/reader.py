@@ -19,7 +19,8 @@ _ENCODINGS = {"iso8859-1": "ISO-8859-1", "ascii": "US-ASCII"}  # codec name -> a
 _DECLARED = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
 ROOT = "ProviderFrame"
 PROVIDER = "Provider"
-ELEMENTS = ("MAC_ADDRESS", "VERSION", "PROFILE_NAME", "SYMB_ITEM")
+ELEMENTS = ("MAC_ADDRESS", "VERSION", "PROFILE_NAME", "S_SPECIAL_DATA_SRV_IWU",
+            "S_SPECIAL_DATA_SRV_SAT", "SYMB_ITEM")
 
 
 @dataclass(frozen=True)

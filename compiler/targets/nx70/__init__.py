@@ -23,6 +23,7 @@ from compiler.targets.common import (
     refused_provider_settings,
     template,
     text_of,
+    unsupported,
 )
 from compiler.targets.nx70 import params as P
 from compiler.text import value_at
@@ -120,7 +121,7 @@ class Nx70:
             return "extra-owned", f"is written by the compiler from '{owner}'; set it there instead"
         if not P.EXTRA_NAME.fullmatch(name):
             return "extra-name", ("is not an Nx70 parameter name (dotted words such as "
-                                  "'DmGlobal.0.NtpServer')")
+                                  "'DmGlobal.0.HSIdleDisplay')")
         if isinstance(value, list):
             return "extra-value", "the Nx70 file has no byte arrays; give text or a number"
         return None
@@ -159,7 +160,8 @@ class Nx70:
                            "RegDuration 0 would close it as it opens, and no source gives the "
                            "longest window the DM takes; give a duration such as \"2d\", and "
                            "move the start on when it has closed")))
-        return found + refused_provider_settings(data, _WRITTEN, _MISSING)
+        return (found + refused_provider_settings(data, _WRITTEN, _MISSING)
+                + _setting_problems(data, str(model)))
 
     def file_name(self, site: Site) -> str:
         return f"{site.mac.lower()}.xml"
@@ -190,6 +192,9 @@ class Nx70:
             if name == P.REGISTER_STATUS.name:
                 continue
             items[_item_name(name)] = element.get("value", "")
+        for element in root.iterfind("firmware/file"):
+            items[P.FIRMWARE_VERSION.name] = element.get("version", "")
+            items[P.FIRMWARE_URL.name] = element.get("url", "")
         return items
 
     def places(self, content: bytes) -> dict[int | str, Place]:
@@ -232,6 +237,8 @@ class Nx70:
             return "slot", match["ipui"].upper(), leaf or "ipui"
         if "provider" in match.groupdict():
             return "provider", int(match["provider"]), leaf or "transport"
+        if field in P.SETTING_FIELDS:
+            return "setting", None, field
         return "window", None, leaf
 
 
@@ -252,10 +259,13 @@ class _File:
     sections: list[Section]  # providers, then handsets by IPUI
     window: list[Item]
     extra: list[Item]
+    firmware: list[Item]  # the <firmware><file> attributes: version, url
 
     def file(self, revision: Revision | None) -> bytes:
         return template(_TEMPLATES, "provisioning.xml.j2").render(
             header=header(self.site.source, revision.number if revision else None),
+            firmware={item.name.removeprefix("firmware."): item.value
+                      for item in self.firmware},
             authoritative=self.site.authoritative,
             deregistered=self.deregistered,
             sections=self.sections,
@@ -273,6 +283,7 @@ class _File:
                      for ipui in self.deregistered)
         for item in (*(i for s in self.sections for i in s.params), *self.window, *self.extra):
             found[_item_name(item.name)] = item.value
+        found.update((item.name, item.value) for item in self.firmware)
         return found
 
     @classmethod
@@ -280,11 +291,12 @@ class _File:
         handsets = [a.handset for a in slots if a.handset is not None]
         deregistered = sorted(a.released_ipui.hex.lower() for a in slots
                               if a.handset is None and a.released_ipui is not None)
-        sections = [_provider_section(provider) for provider in site.providers]
+        sections = _setting_sections(site)
+        sections += [_provider_section(provider) for provider in site.providers]
         sections += [_handset_section(site, handset) for handset in
                      sorted(handsets, key=_ipui)]
         return cls(site, deregistered, sections, _window(site),
-                   [Item(p.id, _extra_value(p.value)) for p in site.extra])
+                   [Item(p.id, _extra_value(p.value)) for p in site.extra], _firmware(site))
 
 
 def _item(param: P.Param, value: object, ipui: str = "", provider: int = 0) -> Item:
@@ -374,6 +386,84 @@ def _extra_value(value: ExtraValue) -> str:
     if isinstance(value, bool):
         return str(int(value))
     return str(value)
+
+
+# -- site settings ------------------------------------------------------------------------
+
+
+def _setting_sections(site: Site) -> list[Section]:
+    """The site settings' params, as one section before the providers; none for a setting
+    the site does not set. The zone only when the site names it: RegStart is UTC, so the
+    window needs none."""
+    settings = site.settings
+    items = []
+    if settings.timezone is not None:
+        items.append(_item(P.ZONE, settings.timezone))
+    if settings.ntp_server is not None:
+        items.append(_item(P.NTP_SERVER, settings.ntp_server))
+    if settings.admin_password is not None:
+        items.append(_item(P.ADMIN_PASSWORD, text_of(settings.admin_password)))
+    if settings.provisioning_server is not None:
+        items.append(_item(P.PROVISIONING_SERVER, settings.provisioning_server))
+    if settings.tones is not None:
+        items.append(_item(P.TONES, P.TONE_SCHEMES[settings.tones]))
+    directory = settings.directory
+    if directory is not None and directory.url is not None:
+        # As Wazo's template writes its phonebook; the list's name is the directory's.
+        items += [_item(P.DIRECTORY_ON, 1), _item(P.DIRECTORY_NAME, directory.name),
+                  _item(P.DIRECTORY_URL, directory.url),
+                  _item(P.DIRECTORY_LIST, directory.name), _item(P.DIRECTORY_START, 1)]
+    return [Section("site settings", tuple(items))] if items else []
+
+
+def _firmware(site: Site) -> list[Item]:
+    firmware = site.settings.firmware_update
+    if firmware is None or firmware.version is None or firmware.url is None:
+        return []
+    return [_item(P.FIRMWARE_VERSION, firmware.version), _item(P.FIRMWARE_URL, firmware.url)]
+
+
+def _setting_problems(data: dict[str, Any], model: str,
+                      ) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """What the site's settings ask that an Nx70 cannot be told, or that no source shows
+    how to tell it."""
+    found: list[tuple[tuple[str | int, ...], str, str]] = []
+    for path, why in _UNSUPPORTED:
+        if value_at(data, path) is not None:
+            found.append((path, "setting-unsupported", unsupported(".".join(map(str, path)),
+                                                                   model, why)))
+    if value_at(data, ("directory", "type")) == "ldap":
+        found.append((("directory", "type"), "setting-unsupported", unsupported(
+            "directory.type: ldap", model)))
+    server = value_at(data, ("provisioning", "server"))
+    if isinstance(server, str) and not server.startswith(("http://", "https://")):
+        why = (f"the {model} takes its provisioning server as a URL, as Wazo's template "
+               "writes it: start it with http:// or https://")
+        found.append((("provisioning", "server"), "setting-value", why))
+    firmware = data.get("firmware_update")
+    if isinstance(firmware, dict) and ("version" in firmware) != ("url" in firmware):
+        why = (f"version and url go together: the {model} updates when the file's version "
+               "is newer than its own")
+        found.append((("firmware_update",), "required", why))
+    tones = value_at(data, ("locale", "tones"))
+    if isinstance(tones, str) and tones not in P.TONE_SCHEMES:
+        why = (f"the {model} takes the tone schemes {', '.join(P.TONE_SCHEMES)}; no public "
+               f"source gives the name of '{tones}'")
+        found.append((("locale", "tones"), "setting-unsupported", why))
+    return found
+
+
+_DST = "its zone (DmGlobal.0.TimeZone, an IANA name) carries the daylight-saving rule"
+_UNSUPPORTED: tuple[tuple[tuple[str | int, ...], str], ...] = (
+    (("time", "dst"), _DST),
+    (("provisioning", "check_updates"), "no public source gives its parameter"),
+    (("firmware_update", "iwu"), "it is the N720's; the Nx70 takes one file, version and url"),
+    (("firmware_update", "sat"), "it is the N720's; the Nx70 takes one file, version and url"),
+    (("directory", "user"), "no public source gives its parameter"),
+    (("directory", "password"), "no public source gives its parameter"),
+    (("network",), "no public source gives its parameters"),
+    (("locale", "dial_plan_country"), "no public source gives its parameter"),
+)
 
 
 TARGET = Nx70()

@@ -66,6 +66,29 @@ WINDOW_DM_PASSWORD = Param("DMPpasswd", "registration.window", verified=False,
                            source="gigaset-wiki-window")
 AUTHORITATIVE = Param("DeleteNotProvisionedHS", "authoritative")
 
+# -- site settings (`field` is the site key's path; each is a `setting` in the plan) ------
+ZONE = Param("DmGlobal.0.TimeZone", "timezone")
+NTP_SERVER = Param("DmGlobal.0.NtpServer", "time.ntp_server")
+ADMIN_PASSWORD = Param("WebUIAccounts.1.Password", "admin_password")
+PROVISIONING_SERVER = Param("Provisioning.global.ProvisioningServer", "provisioning.server")
+TONES = Param("Telephony.0.ToneScheme", "locale.tones")
+DIRECTORY_ON = Param("Netdir.1.Activated", "directory")
+DIRECTORY_NAME = Param("XMLDir.1.ProviderName", "directory.name")
+DIRECTORY_URL = Param("XMLDir.1.ServerURL", "directory.url")
+DIRECTORY_LIST = Param("XMLDir.1.WhitePagesDirName", "directory.name")
+DIRECTORY_START = Param("XMLDir.1.StartWithListWP", "directory")
+# <firmware><file version=... url=.../></firmware>, before <nvm>: not a param; read back
+# under these names.
+FIRMWARE_VERSION = Param("firmware.version", "firmware_update.version")
+FIRMWARE_URL = Param("firmware.url", "firmware_update.url")
+SETTING_PARAMS = (ZONE, NTP_SERVER, ADMIN_PASSWORD, PROVISIONING_SERVER, TONES, DIRECTORY_ON,
+                  DIRECTORY_NAME, DIRECTORY_URL, DIRECTORY_LIST, DIRECTORY_START,
+                  FIRMWARE_VERSION, FIRMWARE_URL)
+SETTING_FIELDS = frozenset(param.field for param in SETTING_PARAMS)
+
+# Telephony.0.ToneScheme: the values of Wazo's _LOCALE (common.py) that name a country.
+TONE_SCHEMES = {"Germany": "Germany", "France": "France", "Spain": "Spain"}
+
 HANDSET_PARAMS = (AUTH_NAME, AUTH_PASSWORD, USER_NAME, DISPLAY_NAME, PROVIDER_ID, MAILBOX,
                   MAILBOX_ON)
 PROVIDER_PARAMS = (
@@ -74,7 +97,8 @@ PROVIDER_PARAMS = (
     PROVIDER_OUTBOUND, PROVIDER_OUTBOUND_PORT, PROVIDER_SRTP, PROVIDER_SRTP_ONLY, PROVIDER_DTMF,
 )
 ALL_PARAMS = (REGISTER, REGISTER_STATUS, DEREGISTER, PIN, *HANDSET_PARAMS, *PROVIDER_PARAMS,
-              WINDOW, WINDOW_START, WINDOW_DURATION, WINDOW_DM_PASSWORD, AUTHORITATIVE)
+              WINDOW, WINDOW_START, WINDOW_DURATION, WINDOW_DM_PASSWORD, AUTHORITATIVE,
+              *SETTING_PARAMS)
 
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
 # The README's table of unverified facts lists every key, with what dectprov does about it.
@@ -92,6 +116,9 @@ UNVERIFIED_FACTS = {
     "dm_password": "DMPpasswd in update_dm: both sources write 'Gigaset'; whether the DM "
                    "checks it, and against which password, is not documented",
     "voicemail_off": "VoiceMailActive 0 switches the mailbox off: the sources write only 1",
+    "zones": "which IANA names DmGlobal.0.TimeZone takes: Wazo's plugin writes only the "
+             "zones of its _VALID_TZ_GIGASET and another of the same offset for the rest; "
+             "dectprov writes the site's zone as named",
 }
 
 # What the family writes for a typed provider setting; a value missing here is refused
