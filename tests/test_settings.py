@@ -16,7 +16,7 @@ import yaml
 from helpers import run
 
 from compiler.cli import EXIT_INVALID, EXIT_OK
-from compiler.model import Site, build_site
+from compiler.model import build_site
 from compiler.plan import SlotAssignment
 from compiler.secrets import environment_name
 from compiler.targets.n720 import TARGET as N720
@@ -124,7 +124,7 @@ def test_nx70_zone_is_its_iana_name_only_when_the_site_names_it() -> None:
     assert "DmGlobal.0.TimeZone" not in params(nx70_file(registration=window))
 
 
-# -- time ---------------------------------------------------------------------------------------
+# -- time ----------------------------------------------------------------------------------
 
 
 def test_n720_ntp_server() -> None:
@@ -140,7 +140,7 @@ def test_nx70_ntp_server() -> None:
         "DmGlobal.0.NtpServer"] == "ptbtime1.ptb.de"
 
 
-# -- admin_password -------------------------------------------------------------------------------
+# -- admin_password ------------------------------------------------------------------------
 
 
 def test_admin_password_is_a_placeholder_in_both_families() -> None:
@@ -177,7 +177,7 @@ def test_admin_password_is_published_escaped_for_each_family(
     assert ": error: admin_password: secret 'acme-hq/admin' of site acme-hq is not set" in err
 
 
-# -- provisioning -------------------------------------------------------------------------------
+# -- provisioning --------------------------------------------------------------------------
 
 
 def test_n720_provisioning() -> None:
@@ -195,7 +195,7 @@ def test_nx70_provisioning_server() -> None:
         "Provisioning.global.ProvisioningServer"] == "http://10.0.0.1:8667"
 
 
-# -- locale -------------------------------------------------------------------------------------
+# -- locale --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("tones", "code"), [
@@ -222,7 +222,7 @@ def test_nx70_tone_scheme(tones: str) -> None:
     assert params(nx70_file(locale={"tones": tones}))["Telephony.0.ToneScheme"] == tones
 
 
-# -- network --------------------------------------------------------------------------------------
+# -- network -------------------------------------------------------------------------------
 
 
 def test_n720_vlan() -> None:
@@ -235,7 +235,7 @@ def test_n720_vlan() -> None:
         "BS_IP_Data.ucB_VLAN_ENABLED": "1", "BS_IP_Data.uiI_VLAN_ID": "0x7"}
 
 
-# -- firmware_update ---------------------------------------------------------------------------------
+# -- firmware_update -----------------------------------------------------------------------
 
 
 def test_n720_firmware_elements_follow_the_profile_name() -> None:
@@ -265,7 +265,7 @@ def test_nx70_firmware_file_before_nvm() -> None:
     assert b"<firmware>" not in nx70_file()
 
 
-# -- directory --------------------------------------------------------------------------------------
+# -- directory -----------------------------------------------------------------------------
 
 
 def test_n720_xml_directory_as_wazos_phonebook() -> None:
@@ -312,7 +312,7 @@ def test_nx70_xml_directory_as_wazos_phonebook() -> None:
         "XMLDir.1.WhitePagesDirName": "Staff", "XMLDir.1.StartWithListWP": "1"}
 
 
-# -- the plan -------------------------------------------------------------------------------------
+# -- the plan ------------------------------------------------------------------------------
 
 
 def test_a_changed_setting_is_one_site_setting_change(tmp_path: Path) -> None:
@@ -334,12 +334,12 @@ def test_a_changed_setting_is_one_site_setting_change(tmp_path: Path) -> None:
     assert run("plan", "--root", str(root), "--now", NOW)[1] == "Plan: no changes.\n"
 
 
-# -- import -------------------------------------------------------------------------------------
+# -- import --------------------------------------------------------------------------------
 
 
 SETTINGS_FILE = """\
 <?xml version="1.0" encoding="ISO-8859-1"?>
-<ProviderFrame xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="N720_general.xsd">
+<ProviderFrame>
  <Provider>
   <MAC_ADDRESS value="7C2F80CA21E4"/>
   <PROFILE_NAME class="string" value="acme"/>
@@ -361,7 +361,7 @@ SETTINGS_FILE = """\
   <SYMB_ITEM ID="BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%]" class="symb_item" value='"pbx.example.net"'/>
  </Provider>
 </ProviderFrame>
-"""  # noqa: E501
+"""
 
 
 def test_import_turns_setting_items_into_the_typed_keys(tmp_path: Path,
@@ -422,3 +422,79 @@ def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
         {"ntp_server": "ptbtime1.ptb.de", "dst": True}, {"ntp_server": "ptbtime1.ptb.de"})
     assert imported["admin_password"] == {"secret": "care-home/admin"}
     assert run("plan", "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
+
+
+LEFT_OUT_FILE = """\
+<?xml version="1.0" encoding="ISO-8859-1"?>
+<ProviderFrame>
+ <Provider>
+  <MAC_ADDRESS value="7C2F80CA21E4"/>
+  <S_SPECIAL_DATA_SRV_SAT class="string" value='"ftp://fw.example/sat.bin"'/>
+  <SYMB_ITEM ID="BS_IP_Data.uiI_TIME_TIMEZONE" class="symb_item" value="0x05"/>
+  <SYMB_ITEM ID="BS_IP_Data.ucB_TIME_USE_AUTOMATIC_DST" class="symb_item" value="0"/>
+  <SYMB_ITEM ID="BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN" class="symb_item" value="0"/>
+  <SYMB_ITEM ID="BS_IP_Data.ucB_VLAN_ENABLED" class="symb_item" value="0"/>
+  <SYMB_ITEM ID="BS_AE_SwConfig.ucCountryCodeTone" class="symb_item" value="3"/>
+  <SYMB_ITEM ID="BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID" class="symb_item" value="0x31"/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].aucDirName[%]" class="symb_item" value='"Staff"'/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].aucUsername[%]" class="symb_item" value='"cn=dm"'/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].aucPassword[%]" class="symb_item" value='"Ld-4p"'/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].aucServerURL[%]" class="symb_item" value='"ldap.example"'/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].uiServerPort" class="symb_item" value="636"/>
+  <SYMB_ITEM ID="BS_LDAP_Netdirs.astNetdirProvider[%].aucBaseDN[%]" class="symb_item" value='"dc=example"'/>
+  <SYMB_ITEM ID="BS_VOIP_Data.astVoipProviders[0].aucSIP_PROVIDER_NAME[%]" class="symb_item" value='"PBX"'/>
+  <SYMB_ITEM ID="BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%]" class="symb_item" value='"pbx.example.net"'/>
+ </Provider>
+</ProviderFrame>
+"""
+
+
+def test_import_leaves_to_the_dm_what_no_key_says_exactly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index of no table, NTP switched off, a VLAN switched off, a tone code and a
+    dialling plan of no table, a firmware file that is no http URL: each is left out with
+    a warning, and the DM keeps it. An LDAP directory comes in whole, its password a
+    secret."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(LEFT_OUT_FILE, encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_OK, err
+    kept = "writes it; the DM keeps its value until the site sets that key [import-setting]"
+    assert err.splitlines() == [
+        ("dm.xml:5: warning: not imported (S_SPECIAL_DATA_SRV_SAT: not an http:// or https:// "
+        f"URL in double quotes): the site's 'firmware_update.sat' {kept}"),
+        ("dm.xml:6: warning: BS_IP_Data.uiI_TIME_TIMEZONE: not imported (index 0x5 is in no "
+        f"published table): the site's 'timezone' {kept}"),
+        ("dm.xml:8: warning: BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN: not imported (the site "
+        "says a server, and the DM then synchronises with it): the site's 'time.ntp_server' "
+        f"{kept}"),
+        ("dm.xml:9: warning: BS_IP_Data.ucB_VLAN_ENABLED: not imported (the key writes an "
+        f"enabled VLAN with its ID): the site's 'network.vlan' {kept}"),
+        ("dm.xml:10: warning: BS_AE_SwConfig.ucCountryCodeTone: not imported (no published name "
+        f"for code 3): the site's 'locale.tones' {kept}"),
+        ("dm.xml:11: warning: BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID: not imported (no "
+        f"published name for code 49): the site's 'locale.dial_plan_country' {kept}"),
+    ]
+    site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
+    assert {key: site.get(key) for key in ("timezone", "time", "network", "locale",
+                                           "directory")} == {
+        "timezone": None, "time": {"dst": False}, "network": None, "locale": None,
+        "directory": {"type": "ldap", "name": "Staff", "server": "ldap.example", "port": 636,
+                      "base_dn": "dc=example", "user": "cn=dm",
+                      "password": {"secret": "acme/directory"}}}
+    assert yaml.safe_load((tmp_path / "secrets.yaml").read_text())["acme/directory"] == "Ld-4p"
+    assert run("plan", "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
+
+
+@pytest.mark.parametrize(("index", "zone"), [
+    ("0x1a", "UTC"), ("0x1b", "Etc/GMT-1"), ("0xd", "Etc/GMT+5"), ("0x30", "Asia/Calcutta")])
+def test_import_names_a_zone_of_the_index_offset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 index: str, zone: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    content = LEFT_OUT_FILE.replace('value="0x05"', f'value="{index}"')
+    (tmp_path / "dm.xml").write_text(content, encoding="iso-8859-1")
+    assert run("import", "dm.xml", "--site", "acme", "--now", NOW)[0] == EXIT_OK
+    site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
+    assert site["timezone"] == zone
+    built = items((tmp_path / "build" / "acme" / "7C2F80CA21E4.xml").read_bytes())
+    assert (built[ZONE], built[DST]) == (index, "0")

@@ -184,8 +184,8 @@ def _firmware(mapper: _Mapper) -> None:
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             _put(mapper, ("firmware_update", key), url, element)
         else:
-            _left_out(mapper, element, f"firmware_update.{key}", " (not an http:// or "
-                      "https:// URL in double quotes)")
+            _left_out(mapper, element, f"firmware_update.{key}", f" ({param.id}: not an "
+                      "http:// or https:// URL in double quotes)")
 
 
 def _directory(mapper: _Mapper, values: dict[P.Param, tuple[Any, Element]]) -> None:
