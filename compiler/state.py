@@ -20,6 +20,7 @@ from compiler.jsonpos import position_of, positions
 from compiler.paths import STATE_FILE, state_path
 from compiler.schema import STATE_SCHEMA, schema_text
 from compiler.targets import target_for
+from compiler.targets.common import STAMP_FORMAT_SHARED
 from compiler.text import clip, shown_path
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def parse_state(data: bytes, shown: str) -> StateRead:
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         where = _json_error_position(err)
         return StateRead(None, (_located(shown, where, _damaged(f"not JSON: {_reason(err)}")),))
-    problems = _schema_problems(loaded) or _record_problems(loaded)
+    problems = _schema_problems(loaded) or _record_problems(loaded) or _time_problems(loaded)
     if problems:
         table = positions(text)
         return StateRead(None, tuple(_located(shown, position_of(table, path), message)
@@ -294,6 +295,8 @@ def _expected(error: Any) -> str:
     if error.validator == "type":
         return f"of type {error.validator_value}"
     if error.validator == "anyOf":
+        if error.absolute_path and error.absolute_path[-1] == "deregistered_in_revision":
+            return "a revision (a whole number from 1) or null"
         return "an IPUI (10 upper-case hex digits) or null"
     keys = [part for part in error.absolute_path if isinstance(part, str)]
     return _FORMS.get(keys[-1] if keys else "", "of the form this format has")
@@ -326,6 +329,64 @@ def _record_problems(data: dict[str, Any]) -> list[tuple[tuple[PathPart, ...], s
         if ipui is not None:
             in_use.setdefault(ipui, index)
     return problems
+
+
+def _time_problems(data: dict[str, Any]) -> list[tuple[tuple[PathPart, ...], str]]:
+    """What no build writes, about when: a stamp that is no time (the retention and the
+    next revision are computed from each), a revision or a stamp later than the state's
+    own, and a release stamped otherwise than the history records its revision. A state
+    edited so would retire a deregistration early, or write it for ever, unseen."""
+    problems: list[tuple[tuple[PathPart, ...], str]] = []
+    last = _stamp_time(data["stamp"])
+    if last is None:
+        return [(("stamp",), _damaged(f"stamp: {data['stamp']!r} is no time"))]
+    revision = data["revision"]
+    recorded: dict[int, str] = {}
+    for index, entry in enumerate(data.get("history", [])):
+        found = _when_problems(("history", index), "revision", entry["revision"], "stamp",
+                               entry["stamp"], revision, last)
+        problems += found
+        if not found:
+            recorded.setdefault(entry["revision"], entry["stamp"])
+    for index, record in enumerate(data["slots"]):
+        for number_key, stamp_key in (("deregistered_in_revision", "deregistered_at"),
+                                      ("freed_in_revision", "freed_at")):
+            number, stamp = record.get(number_key), record.get(stamp_key)
+            where = ("slots", index)
+            found = _when_problems(where, number_key, number, stamp_key, stamp, revision, last)
+            if not found and None not in (number, stamp) and recorded.get(number,
+                                                                          stamp) != stamp:
+                found = [((*where, stamp_key), _damaged(
+                    f"{shown_path((*where, stamp_key))}: {stamp!r} is not the stamp of "
+                    f"revision {number}, {recorded[number]!r} in the history"))]
+            problems += found
+    return problems
+
+
+def _when_problems(where: tuple[PathPart, ...], number_key: str, number: Any, stamp_key: str,
+                   stamp: Any, revision: int, last: datetime,
+                   ) -> list[tuple[tuple[PathPart, ...], str]]:
+    if isinstance(number, int) and number > revision:
+        return [((*where, number_key), _damaged(
+            f"{shown_path((*where, number_key))}: {number} is later than the state's "
+            f"revision {revision}"))]
+    if stamp is None:
+        return []
+    time = _stamp_time(stamp)
+    if time is None:
+        return [((*where, stamp_key), _damaged(
+            f"{shown_path((*where, stamp_key))}: {stamp!r} is no time"))]
+    if time > last:
+        return [((*where, stamp_key), _damaged(
+            f"{shown_path((*where, stamp_key))}: {stamp!r} is later than the state's stamp"))]
+    return []
+
+
+def _stamp_time(stamp: str) -> datetime | None:
+    try:
+        return datetime.strptime(stamp, STAMP_FORMAT_SHARED)
+    except ValueError:
+        return None
 
 
 def _key_name(key: Any) -> str:

@@ -80,6 +80,29 @@ def test_a_written_state_reads_back_as_itself() -> None:
      "history[0].changes.register: 1.5 is not of type integer"),
     (lambda s: s.update(surprise=1), (),
      "unknown key ['surprise']"),
+    # When: every stamp is a time no later than the state's, every revision no later than
+    # its own, a release stamped as the history records its revision (a hand-edited one
+    # would retire a deregistration early, or write it for ever, unseen).
+    (lambda s: s["slots"][2].update(deregistered_at="9999999999"),
+     ("slots", 2, "deregistered_at"), "slots[2].deregistered_at: '9999999999' is no time"),
+    (lambda s: s["slots"][3].update(freed_at="0000000000"),
+     ("slots", 3, "freed_at"), "slots[3].freed_at: '0000000000' is no time"),
+    (lambda s: s["history"][0].update(stamp="3102261000"),
+     ("history", 0, "stamp"), "history[0].stamp: '3102261000' is no time"),
+    (lambda s: s["slots"][2].update(deregistered_at="0101271000"),
+     ("slots", 2, "deregistered_at"),
+     "slots[2].deregistered_at: '0101271000' is later than the state's stamp"),
+    (lambda s: s["slots"][2].update(deregistered_in_revision=999999999),
+     ("slots", 2, "deregistered_in_revision"),
+     "slots[2].deregistered_in_revision: 999999999 is later than the state's revision 3"),
+    (lambda s: s["slots"][4].update(freed_at="0101701000"),
+     ("slots", 4, "freed_at"),
+     "slots[4].freed_at: '0101701000' is not the stamp of revision 3, '0112261000' in the "
+     "history"),
+    (lambda s: s["slots"][2].update(deregistered_in_revision="2"),
+     ("slots", 2, "deregistered_in_revision"),
+     "slots[2].deregistered_in_revision: '2' is not a revision (a whole number from 1) or "
+     "null"),
 ])
 def test_each_violation_is_located_and_named(edit: Any, path: tuple[Any, ...],
                                              detail: str) -> None:
@@ -227,7 +250,7 @@ def test_a_swap_made_in_the_state_is_refused_by_every_command(built: Path) -> No
 def test_a_deregistration_added_to_an_nx70_state_is_refused(built: Path) -> None:
     """A freed record appended with any IPUI made the Nx70 file deregister that handset."""
     _edit(built, "clinic-north", lambda s: s["slots"].append(
-        {"status": "freed", "deregistered_ipui": "0332A11B99", "deregistered_in_revision": 2}))
+        {"status": "freed", "deregistered_ipui": "0332A11B99", "deregistered_in_revision": 1}))
     code, _, err = run("build", "--root", str(built), "--now", NOW)
     assert code == 1
     assert ("the state records a deregistration at IPUI 0332A11B99, but "
