@@ -561,6 +561,16 @@ def test_first_problem_wins() -> None:
     ("BS_AE_SwConfig.ucCountryCodeTone", "locale.tones"),
     ("BS_XML_Netdirs.astNetdirProvider[%].aucPassword[%]", "directory"),
     ("BS_LDAP_Netdirs.astNetdirProvider[%].aucPassword[%]", "directory.password"),
+    # A scalar with an index, and indexes with a `%` that the site format's ID pattern
+    # admits: a window duration or a DTMF mode set behind the model's back.
+    ("BS_AE_Subscriber.ulIPUIRegistrationDuration[%]", "registration.window.duration"),
+    ("BS_VOIP_Data.ucB_DTMF_TX_MODE_AUTO[0]", "providers[].dtmf"),
+    ("BS_VOIP_Data.astVoipProviders[0].uiSIP_SERVER_PORT[0]", "providers[].proxy"),
+    ("BS_CUSTOM.bit.UseRandomRegistrationPIN[%]", "registration.pin"),
+    ("BS_VOIP_Data.astVoipAccounts[%%].aucS_SIP_PASSWORD[0]", "handsets[].password"),
+    ("BS_VOIP_Data.astVoipAccounts[0%].ucB_SIP_ACCOUNT_IS_ACTIVE_1", "handsets[].enabled"),
+    ("BS_VOIP_Data.astVoipProviders[%0].ucSIP_PREFERRED_TRANSPORT_LAYER",
+     "providers[].transport"),
 ])
 def test_extra_owner_owned(param_id: str, owner: str) -> None:
     assert owning_field(param_id) == owner

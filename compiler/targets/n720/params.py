@@ -269,8 +269,9 @@ def _id_pattern(template: str) -> re.Pattern[str]:
     text = text.replace(re.escape("{slot}"), "(?P<slot>[0-9]+)")
     text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
     if text.endswith(re.escape("[0]")):
-        text = text[: -len(re.escape("[0]"))] + r"(?:\[0\])?"
-    return re.compile(text, re.IGNORECASE)
+        text = text[: -len(re.escape("[0]"))]
+    # A scalar written with an index, `...MODE_AUTO[0]`, is the same item too.
+    return re.compile(text + r"(?:\[0\])?", re.IGNORECASE)
 
 
 _OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
@@ -279,7 +280,9 @@ _OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
 def _match(param_id: str) -> tuple[re.Match[str], str] | None:
     # `[0]` and `[%]` write a field from its start, `[n]` from offset n: each writes the
     # field, so every one of them is owned when the field is.
-    normalised = re.sub(r"\[[0-9]+\]$", "[0]", param_id.replace("[%]", "[0]"))
+    # An index with a `%` in it (`[%%]`, `[0%]`: the format admits them) is read as `%`.
+    normalised = re.sub(r"\[[0-9]*%[0-9%]*\]", "[0]", param_id)
+    normalised = re.sub(r"\[[0-9]+\]$", "[0]", normalised)
     for pattern, field in _OWNED:
         match = pattern.fullmatch(normalised)
         if match is not None:
