@@ -86,15 +86,15 @@ def prepare(request: Request, now: datetime) -> Prepared:
         return Prepared(diagnostics=[_option(
             "--site", "import-site", f"'{name[:63]}' is not a site name: lower-case letters, "
             "digits and '-', starting with a letter or digit, at most 63 characters")])
+    paths = _Paths.of(request, name)
     site_data, secrets, password_problems = _site_data(name, read.model, mapped, target,
-                                                       display)
+                                                       display, _kept_secrets(paths))
     diagnostics += password_problems
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics),
                               given_provider=request.provider is not None)
     if has_errors(diagnostics):
         return _refusal(diagnostics)
     site_data = _pin_slots(site_data, mapped, target.database_slots)
-    paths = _Paths.of(request, name)
     site_outputs = _site_outputs(site_data, mapped, target, paths, now)
     diagnostics += paths.problems(site_outputs)
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
@@ -130,17 +130,22 @@ def _option(option: str, rule: str, message: str) -> Diagnostic:
 
 
 def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: str,
+               kept: frozenset[str] = frozenset(),
                ) -> tuple[dict[str, Any], dict[str, str], list[Diagnostic]]:
     """The site, with each password a secret reference under a name of this site, its
     value for the secrets file. A password that holds a placeholder, `${secret:NAME}`, is
     refused: it is build/'s file, not the device's, and taken as text it would publish the
-    placeholder as the password; taken as a reference it could name another site's."""
+    placeholder as the password; taken as a reference it could name another site's.
+    `kept`: the names the secrets file holds already; a new name never shares the
+    environment variable of another one (`acme-a/b` and `acme/a-b`), which would make the
+    file one that publish refuses."""
     data: dict[str, Any] = {"site": name, "model": model, **mapped.data}
     if data.get("profile_name") == name:
         del data["profile_name"]
     handsets = [dict(slot.handset) for slot in mapped.slots if slot.handset is not None]
     slots = [slot.slot for slot in mapped.slots if slot.handset is not None]
     used: set[str] = set()
+    taken = frozenset(environment_name(other) for other in kept)
     secrets: dict[str, str] = {}
     problems = []
 
@@ -155,7 +160,7 @@ def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: s
             origin = mapped.where[path]
             problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
                                        origin.id, f"{what}: the password {problem}"))
-        secret_name = _unique(f"{name}/{base}", suffix, used)
+        secret_name = _unique(f"{name}/{base}", suffix, used, kept, taken)
         secrets[secret_name] = value
         return {"secret": secret_name}
 
@@ -224,12 +229,17 @@ def readable(login: str) -> str:
     return re.sub(r"[._-]{2,}", "-", text).strip("._-")
 
 
-def _unique(base: str, suffix: str, used: set[str]) -> str:
+def _unique(base: str, suffix: str, used: set[str], kept: frozenset[str] = frozenset(),
+            taken: frozenset[str] = frozenset()) -> str:
     """`base`, unless a name before it reads the same environment variable (logins that
-    differ only in case or punctuation): then `base` with the suffix, which names the
-    slot, and stays the same as long as the slot does."""
+    differ only in case or punctuation, or a name of the secrets file): then `base` with
+    the suffix, which names the slot, and stays the same as long as the slot does. A name
+    the secrets file holds itself is this import's own, run again (or a conflict of
+    values, which the secrets file's check reports). `taken`: the environment variables
+    of `kept`."""
     name, count = base, 1
-    while environment_name(name) in used:
+    while environment_name(name) in used or (environment_name(name) in taken
+                                             and name not in kept):
         count += 1
         name = f"{base}{suffix}" if count == 2 else f"{base}{suffix}-{count - 1}"
     used.add(environment_name(name))
@@ -328,6 +338,15 @@ class _Paths:
 
     def _error(self, path: Path, rule: str, message: str) -> Diagnostic:
         return Diagnostic(self.shown(path), None, None, Severity.ERROR, rule, "", message)
+
+
+def _kept_secrets(paths: _Paths) -> frozenset[str]:
+    """The names the secrets file holds, if it is there and readable (its problems are
+    reported when it is written to)."""
+    if not os.path.lexists(paths.secrets):
+        return frozenset()
+    store, problems = load_store(paths.root, paths.secrets)
+    return frozenset() if problems else frozenset(store.file_values)
 
 
 def _secrets_output(root: Path, paths: _Paths, secrets: dict[str, str],

@@ -1401,3 +1401,22 @@ def test_the_readmes_import_of_a_partial_file_is_what_import_says(here: Path) ->
     assert code == EXIT_OK
     assert shown[1] == err + out
     assert shown[2] == run("plan", "--detailed-exitcode")[1]
+
+
+def test_a_secret_name_never_shares_an_environment_variable_with_the_secrets_file(
+        here: Path) -> None:
+    """`acme/a-b` and another site's `acme-a/b` read DECTPROV_SECRET_ACME_A_B: the import
+    names its secret otherwise, or the secrets file it wrote is one publish refuses. A
+    name the file holds itself is the import's own, run again."""
+    (here / "secrets.yaml").write_text('"acme-a/b": "Other-Pw1"\n"acme/anna": "pw1"\n')
+    content = HEAD + MINIMAL_PROVIDER + account(0, "a-b", "pw0", "Desk") + account(
+        1, "Anna", "pw1", "Desk 1") + account(2, "anna", "pw2", "Desk 2") + TAIL
+    code, _, err = import_text(here, content, "--site", "acme")
+    assert code == EXIT_OK, err
+    assert yaml.safe_load((here / "secrets.yaml").read_text()) == {
+        "acme-a/b": "Other-Pw1", "acme/anna": "pw1", "acme/a-b-slot0": "pw0",
+        "acme/anna-slot2": "pw2"}
+    destination = here.parent / f"{here.name}-published"
+    code, _, err = run("publish", "--root", ".", "--to", destination)
+    assert code == EXIT_OK, err
+    assert b'"pw0"' in (destination / "7C2F80CA21E4.xml").read_bytes()
