@@ -84,6 +84,27 @@ class RegistrationWindow:
         """The moment the window opens, as an aware datetime."""
         return self.start.replace(tzinfo=timezone(self.offset))
 
+    @property
+    def end(self) -> datetime:
+        """The moment the window closes (its duration counted in seconds, not on the wall
+        clock: a window across a change of the clocks closes an hour earlier or later on
+        it)."""
+        return self.instant + timedelta(seconds=self.duration_seconds)
+
+
+def wall_time(instant: datetime, zone: str) -> str:
+    """`instant` on the clocks of `zone`, 'YYYY-MM-DD HH:MM', with its offset when the zone
+    shows that time twice: a reviewer must see which of the two is meant."""
+    local = instant.astimezone(ZoneInfo(zone))
+    other = local.replace(fold=1 - local.fold)
+    shown = f"{local:%Y-%m-%d %H:%M}"
+    if other.utcoffset() == local.utcoffset():
+        return shown
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{shown}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
 
 @dataclass(frozen=True)
 class Pin:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.ipui import Ipui
-from compiler.model import Handset, Site
+from compiler.model import Handset, Site, wall_time
 from compiler.state import HISTORY_LENGTH, HistoryEntry, Key, SlotRecord, State
 
 
@@ -571,10 +571,10 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
                                 f"no registration window is set; {cannot}", Severity.WARNING))
         elif not window.always_open:
             # Compared as instants: in the hour a zone repeats, the offset says which.
-            end = window.start + timedelta(seconds=window.duration_seconds)
-            if options.now >= window.instant + timedelta(seconds=window.duration_seconds):
+            if options.now >= window.end:
                 found.append(_error(site, None, "window-closed", "registration window closed "
-                                    f"at {end:%Y-%m-%d %H:%M}; {cannot}", Severity.WARNING))
+                                    f"at {wall_time(window.end, site.timezone)}; {cannot}",
+                                    Severity.WARNING))
         if site.pin is not None and site.pin.digits != "0000":
             how = "a random PIN (read it on the DM)" if site.pin.is_random else "the PIN"
             found.append(_error(site, None, "pin-typed",

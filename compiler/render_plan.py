@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from compiler.model import wall_time
 from compiler.plan import Change, ChangeKind, Holder, SitePlan
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _window(site: Site) -> str:
     if window is None:
         return "removed"
     length = "never closes" if window.always_open else f"for {_duration(window.duration_seconds)}"
-    return f"from {window.start:%Y-%m-%d %H:%M}, {length}"
+    return f"from {wall_time(window.instant, site.timezone)}, {length}"
 
 
 def _duration(seconds: int) -> str:

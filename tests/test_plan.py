@@ -493,13 +493,24 @@ def test_the_window_closes_in_the_sites_time() -> None:
 def test_a_window_in_the_repeated_hour_closes_at_its_instant_not_its_wall_time() -> None:
     # Berlin shows 02:00-03:00 twice on 25 Oct 2026. A window from the first 02:30 (+02:00,
     # 00:30 UTC) for an hour has closed at 01:45 UTC, though the wall clock then shows the
-    # second 02:45, before the window's wall-clock end of 03:30.
+    # second 02:45, before the window's wall-clock end of 03:30. It closed at the second
+    # 02:30, and the warning says which one.
     first = RegistrationWindow(datetime(2026, 10, 25, 2, 30), 3600, timedelta(hours=2))
     berlin = site(timezone="Europe/Berlin", window=first)
     assert warnings(berlin, [REGISTER], options(datetime(2026, 10, 25, 1, 45, tzinfo=UTC))) == [
-        warning("window-closed", "registration window closed at 2026-10-25 03:30; 1 handset "
-                "cannot register by itself")]
+        warning("window-closed", "registration window closed at 2026-10-25 02:30+01:00; 1 "
+                "handset cannot register by itself")]
     assert warnings(berlin, [REGISTER], options(datetime(2026, 10, 25, 1, 29, tzinfo=UTC))) == []
+
+
+def test_a_window_across_a_change_of_the_clocks_closes_when_its_seconds_have_passed() -> None:
+    # From 24 Oct 20:00 (+02:00, 18:00 UTC) for 12h: 06:00 UTC, 07:00 on the clocks that went
+    # back in the night, not 08:00.
+    night = RegistrationWindow(datetime(2026, 10, 24, 20, 0), 12 * 3600, timedelta(hours=2))
+    berlin = site(timezone="Europe/Berlin", window=night)
+    assert warnings(berlin, [REGISTER], options(datetime(2026, 10, 25, 6, 0, tzinfo=UTC))) == [
+        warning("window-closed", "registration window closed at 2026-10-25 07:00; 1 handset "
+                "cannot register by itself")]
 
 
 def test_a_pin_other_than_0000_warns_that_someone_must_type_it() -> None:

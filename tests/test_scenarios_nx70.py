@@ -470,3 +470,14 @@ def test_no_password_in_any_output(repo: Nx70Repo) -> None:
     state = (repo.root / "build" / "acme" / "state.json").read_text()
     assert "Secret" not in state
     assert json.loads(state)["slots"][2] == in_use(5)
+
+
+def test_a_window_moved_to_the_other_repeated_hour_says_which(repo: Nx70Repo) -> None:
+    """Berlin shows 02:30 twice on 25 Oct 2026: RegStart moves by an hour, and the plan
+    names the offset, or a reviewer reads the same line for either window."""
+    repo.site([handset(1)], window={"start": "2026-10-25 02:30+02:00", "duration": "2h"})
+    assert repo.build(now="2026-10-01 09:00") == EXIT_OK
+    repo.site([handset(1)], window={"start": "2026-10-25 02:30+01:00", "duration": "2h"})
+    plan = repo.plan(now="2026-10-01 09:00")
+    assert repo.descriptions(plan) == [
+        "registration window: from 2026-10-25 02:30+01:00, for 2h"]
