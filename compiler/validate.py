@@ -545,7 +545,10 @@ def _clock_change(wall: datetime, zone: ZoneInfo) -> tuple[str, str]:
         else:
             high = middle
     change = datetime.fromtimestamp(high, UTC).replace(tzinfo=None)
-    return f"{change + before:%H:%M}", f"{change + after:%H:%M}"
+    # A zone that skips a whole day (Samoa, 30 December 2011) shows the same hour on both
+    # sides: then the dates say it.
+    shown = "%H:%M" if (change + before).date() == (change + after).date() else "%Y-%m-%d %H:%M"
+    return f"{change + before:{shown}}", f"{change + after:{shown}}"
 
 
 def _offset_text(offset: timedelta) -> str:

@@ -760,3 +760,19 @@ def test_mutated_fixtures_give_diagnostics_not_exceptions(tmp_path: Path, name: 
     for content in _mutations(sum(map(ord, name)), fixture(name).read_bytes(), 150):
         path.write_bytes(content)
         _assert_located(run(path, root=tmp_path))
+
+
+@pytest.mark.parametrize(("zone", "start", "said"), [
+    # Samoa skipped 30 December 2011: both sides of the jump show 00:00, the dates differ.
+    ("Pacific/Apia", "2011-12-30 10:00", "on 2011-12-30 the clocks jump from 2011-12-30 00:00 "
+     "to 2011-12-31 00:00; choose a time before 2011-12-30 00:00 or from 2011-12-31 00:00"),
+    ("Australia/Lord_Howe", "2026-10-04 02:15", "on 2026-10-04 the clocks jump from 02:00 to "
+     "02:30; choose a time before 02:00 or from 02:30"),
+])
+def test_a_skipped_window_start_names_the_jump(zone: str, start: str, said: str) -> None:
+    data = {"site": "w", "model": "N720", "mac": "7C2F80000001", "timezone": zone,
+            "providers": [{"name": "PBX", "domain": "pbx.example.net"}],
+            "registration": {"window": {"start": start, "duration": "2h"}}}
+    messages = [d.message for d in validate.validate_site(data, "w.yaml", "w").diagnostics
+                if d.rule == "window-start"]
+    assert messages == [f"'{start}' does not exist in {zone}: {said}"]
