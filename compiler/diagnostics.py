@@ -18,7 +18,7 @@ SECRET_KEYS = frozenset({"password", "admin_password"})
 
 
 # Said by `validate` alone (once per site), not by every build: a choice, not a fault.
-ADVICE_RULES = frozenset({"literal-password"})
+ADVICE_RULES = frozenset({"literal-password", "extra-password"})
 
 
 def is_secret(path: Sequence[PathPart]) -> bool:

@@ -30,6 +30,7 @@ from compiler.model import (
 from compiler.schema import schema_text
 from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
+from compiler.targets.common import SECRET_ID
 from compiler.text import clip, shown_path, value_at
 
 if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
@@ -722,6 +723,13 @@ def _extra(report: _Report, target: Target) -> None:
             at_value = rule == "extra-value"
             report.error(("extra", key), rule, message,
                          loc=None if at_value else locate_key(report.data, ("extra", key)))
+        elif SECRET_ID.search(key) and value not in ("", [], 0, False):
+            # Said as a literal handset password is: import refuses such an item.
+            report.error(("extra", key), "extra-password", "names a password: its value is "
+                         "in this file and in build/, and so in git (extra: has no secret "
+                         "reference); set it on the device instead",
+                         loc=locate_key(report.data, ("extra", key)),
+                         severity=Severity.WARNING)
 
 
 def _literal_passwords(report: _Report) -> None:

@@ -476,7 +476,8 @@ RULE_SOURCES = ("compiler/validate.py", "compiler/ipui.py", "compiler/load.py",
 RULE_ARGUMENT = {"error": 1, "add": 1, "IpuiError": 0, "Diagnostic": 4}
 RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 # Encodings, a schema keyword, and the advice only `validate` gives (tested in test_cli).
-NOT_RULES = {"utf-8", "iso-8859-1", "x-hint", "literal-password"}
+NOT_RULES = {"utf-8", "iso-8859-1", "x-hint", "literal-password",
+             "extra-password"}
 
 
 def _write(path: Path, content: bytes) -> Path:
@@ -776,3 +777,24 @@ def test_a_skipped_window_start_names_the_jump(zone: str, start: str, said: str)
     messages = [d.message for d in validate.validate_site(data, "w.yaml", "w").diagnostics
                 if d.rule == "window-start"]
     assert messages == [f"'{start}' does not exist in {zone}: {said}"]
+
+
+def test_a_password_item_in_extra_is_said_to_be_in_git() -> None:
+    """As a literal handset password is said (once, by validate): an `extra:` item whose ID
+    names a password puts its value in the site file and build/; an empty one holds none."""
+    data = {"site": "w", "model": "N720", "mac": "7C2F80000001",
+            "providers": [{"name": "PBX", "domain": "pbx.example.net"}],
+            "extra": {"BS_CUSTOM.WebUIPassword": "Hidden-Admin1",
+                      "BS_LDAP.aucUserPwd[%]": "Hidden-2",
+                      "BS_XML_Netdirs.astNetdirProvider[0].aucPassword[%]": "",
+                      "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN": 1}}
+    checked = validate.validate_site(data, "w.yaml", "w")
+    assert checked.diagnostics == []
+    found = checked.advice
+    assert [(d.severity.value, d.rule, d.path) for d in found] == [
+        ("warning", "extra-password", "extra.BS_CUSTOM.WebUIPassword"),
+        ("warning", "extra-password", "extra.BS_LDAP.aucUserPwd[%]")]
+    assert found[0].message == (
+        "names a password: its value is in this file and in build/, and so in git (extra: "
+        "has no secret reference); set it on the device instead")
+    assert not any("Hidden" in d.to_text() for d in found)

@@ -52,6 +52,10 @@ TEXT_LIMITS_SHARED = {
     "firmware_update.version": 32,
 }
 
+# A parameter whose ID or name names a password: its value is never shown, and `extra:`
+# (the site file, build/, and so git) is no place for it.
+SECRET_ID = re.compile(r"passw(?:or)?d|pwd", re.IGNORECASE)
+
 # A revision's stamp: the N720's VERSION, DDMMYYHHMM in the DM's local time. The Nx70 file
 # carries none; its state keeps one of the same form.
 STAMP_FORMAT_SHARED = "%d%m%y%H%M"

@@ -20,7 +20,7 @@ from compiler.model import (
     Endpoint,
 )
 from compiler.targets import Mapped, MappedSlot, Origin
-from compiler.targets.common import is_control, read_header
+from compiler.targets.common import SECRET_ID, is_control, read_header
 from compiler.targets.n720 import TARGET
 from compiler.targets.n720 import params as P
 from compiler.targets.n720.import_settings import import_settings
@@ -40,7 +40,7 @@ _BYTES = re.compile(r"0x[0-9A-Fa-f]{2}(,0x[0-9A-Fa-f]{2})*")
 # 12 hex digits, or 6 pairs with ':' or '-' between them (the same separator throughout).
 _MAC = re.compile(r"[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
 # An item whose ID names a password: its value is never shown, and never goes to `extra`.
-_SECRET_ID = re.compile(r"passw(?:or)?d|pwd", re.IGNORECASE)
+_SECRET_ID = SECRET_ID
 _BAD = object()  # a value already reported
 # The index `%` of `astVoipAccounts[%]` or `astVoipProviders[%]`: every account, every
 # provider profile at once (Gigaset's own template writes account defaults this way).
