@@ -557,6 +557,10 @@ def test_a_renamed_site_that_keeps_its_slots_passes(root: Path) -> None:
     assert check(root, base)[0] == 0
 
 
+FORGED_LATER = ("the state is damaged (history[0].revision: {revision} is later than the "
+                "state's revision 1)")
+
+
 def forge_history(root: Path, revision: int) -> None:
     """A history entry written by hand into care-home's state, saying that its build was
     allowed everything."""
@@ -568,27 +572,31 @@ def forge_history(root: Path, revision: int) -> None:
 def test_an_allowance_dated_after_the_state_allows_nothing(root: Path) -> None:
     # Merged once (the pull request that forged it changed no file), it would allow every
     # later pull request, for ever: the base revision's history holds it too.
+    # A revision later than the state's own is no state a build wrote: refused as such.
     forge_history(root, 999999999)
     commit(root, "a forged allowance")
     swap_by_hand(root)
     code, out, _ = plan(root, "HEAD")
     assert code == 1
     assert "allowed:" not in out
-    assert "[refused]" in out
+    assert FORGED_LATER.format(revision=999999999) in out
     code, _, err = check(root)
     assert code == 1
-    assert "[reregistration]" in err
+    assert FORGED_LATER.format(revision=999999999) in err
 
 
 def test_an_allowance_the_base_revision_already_held_allows_nothing(root: Path) -> None:
     forge_history(root, 2)  # the revision the next build gets
     commit(root, "a forged allowance")
     drop_handset(root / "sites/care-home.yaml", "2110")
-    build(root)  # revision 2: its history holds the forged entry and its own
+    # Revision 2 would hold the forged entry and its own; the state is refused first.
+    code, _, err = run("build", "--root", str(root), "--now", NOW)
+    assert code == 1
+    assert FORGED_LATER.format(revision=2) in err
     swap_by_hand(root)
     code, out, _ = plan(root, "HEAD")
     assert code == 1
     assert "allowed:" not in out
     code, _, err = check(root, "HEAD")
     assert code == 1
-    assert "[reregistration]" in err
+    assert FORGED_LATER.format(revision=2) in err
