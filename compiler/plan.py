@@ -569,12 +569,11 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
         if window is None:
             found.append(_error(site, None, "window-missing",
                                 f"no registration window is set; {cannot}", Severity.WARNING))
-        elif not window.always_open:
-            # Compared as instants: in the hour a zone repeats, the offset says which.
-            if options.now >= window.end:
-                found.append(_error(site, None, "window-closed", "registration window closed "
-                                    f"at {wall_time(window.end, site.timezone)}; {cannot}",
-                                    Severity.WARNING))
+        # Compared as instants: in the hour a zone repeats, the offset says which.
+        elif not window.always_open and options.now >= window.end:
+            found.append(_error(site, None, "window-closed", "registration window closed "
+                                f"at {wall_time(window.end, site.timezone)}; {cannot}",
+                                Severity.WARNING))
         if site.pin is not None and site.pin.digits != "0000":
             how = "a random PIN (read it on the DM)" if site.pin.is_random else "the PIN"
             found.append(_error(site, None, "pin-typed",

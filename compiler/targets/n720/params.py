@@ -268,8 +268,7 @@ def _id_pattern(template: str) -> re.Pattern[str]:
     text = re.escape(template.replace("[%]", "[0]"))
     text = text.replace(re.escape("{slot}"), "(?P<slot>[0-9]+)")
     text = text.replace(re.escape("{provider}"), "(?P<provider>[0-9]+)")
-    if text.endswith(re.escape("[0]")):
-        text = text[: -len(re.escape("[0]"))]
+    text = text.removesuffix(re.escape("[0]"))
     # A scalar written with an index, `...MODE_AUTO[0]`, is the same item too.
     return re.compile(text + r"(?:\[0\])?", re.IGNORECASE)
 
