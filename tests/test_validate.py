@@ -784,15 +784,15 @@ def test_a_password_item_in_extra_is_said_to_be_in_git() -> None:
     names a password puts its value in the site file and build/; an empty one holds none."""
     data = {"site": "w", "model": "N720", "mac": "7C2F80000001",
             "providers": [{"name": "PBX", "domain": "pbx.example.net"}],
-            "extra": {"BS_CUSTOM.WebUIPassword": "Hidden-Admin1",
+            "extra": {"BS_IP_Data.aucS_HTTP_PROXY_PASSWORD[%]": "Hidden-Admin1",
                       "BS_LDAP.aucUserPwd[%]": "Hidden-2",
-                      "BS_XML_Netdirs.astNetdirProvider[0].aucPassword[%]": "",
-                      "BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN": 1}}
+                      "BS_SNMP.aucCommunityPassword[%]": "",
+                      "BS_IP_Data.ucI_HTTPLANGUAGE": 1}}
     checked = validate.validate_site(data, "w.yaml", "w")
     assert checked.diagnostics == []
     found = checked.advice
     assert [(d.severity.value, d.rule, d.path) for d in found] == [
-        ("warning", "extra-password", "extra.BS_CUSTOM.WebUIPassword"),
+        ("warning", "extra-password", "extra.BS_IP_Data.aucS_HTTP_PROXY_PASSWORD[%]"),
         ("warning", "extra-password", "extra.BS_LDAP.aucUserPwd[%]")]
     assert found[0].message == (
         "names a password: its value is in this file and in build/, and so in git (extra: "
