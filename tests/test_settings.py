@@ -334,6 +334,26 @@ def test_a_changed_setting_is_one_site_setting_change(tmp_path: Path) -> None:
     assert run("plan", "--root", str(root), "--now", NOW)[1] == "Plan: no changes.\n"
 
 
+@pytest.mark.parametrize("data", [n720_data, nx70_data])
+def test_a_removed_setting_is_said_to_stay_on_the_dm(tmp_path: Path, data: Any) -> None:
+    """A key removed from the site is no longer written, and the DM keeps the value it
+    has: the plan says so rather than 'changed', which reads as undone."""
+    root = tmp_path / "repo"
+    (root / "sites").mkdir(parents=True)
+    site = root / "sites" / "acme-hq.yaml"
+    site.write_text(yaml.safe_dump(data(time={"ntp_server": "a.example"}, admin_password={
+        "secret": "acme-hq/admin"})), encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    site.write_text(yaml.safe_dump(data(time={"ntp_server": "b.example"})), encoding="utf-8")
+    out = run("plan", "--root", str(root), "--now", NOW)[1]
+    assert ("  site     setting     site settings: time.ntp_server changed; admin_password no "
+            "longer written (the DM keeps its value)\n") in out
+    site.write_text(yaml.safe_dump(data()), encoding="utf-8")
+    out = run("plan", "--root", str(root), "--now", NOW)[1]
+    assert ("  site     setting     site settings: admin_password, time.ntp_server no longer "
+            "written (the DM keeps their values)\n") in out
+
+
 # -- import --------------------------------------------------------------------------------
 
 
