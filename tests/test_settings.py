@@ -354,6 +354,25 @@ def test_a_removed_setting_is_said_to_stay_on_the_dm(tmp_path: Path, data: Any) 
             "written (the DM keeps their values)\n") in out
 
 
+def test_a_zone_of_the_same_index_is_a_change_the_plan_names(tmp_path: Path) -> None:
+    """Europe/Berlin and Europe/Paris have one index: the items are the same, but the
+    file names the zone and so changes, and the DM gets a new revision. The plan said
+    'no changes' while the build wrote it."""
+    root = tmp_path / "repo"
+    (root / "sites").mkdir(parents=True)
+    site = root / "sites" / "acme-hq.yaml"
+    site.write_text(yaml.safe_dump(n720_data(timezone="Europe/Berlin")), encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    site.write_text(yaml.safe_dump(n720_data(timezone="Europe/Paris")), encoding="utf-8")
+    code, out, _ = run("plan", "--root", str(root), "--now", NOW)
+    assert (code, out) == (EXIT_OK, "acme-hq (sites/acme-hq.yaml, revision 1 -> 2)\n"
+                           "  site     setting     site settings: timezone changed\n\n"
+                           "Plan: 1 to change.\n")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    assert b"zone Europe/Paris" in (root / "build" / "acme-hq" / "7C2F80CA21E4.xml").read_bytes()
+    assert run("plan", "--root", str(root), "--now", NOW)[1] == "Plan: no changes.\n"
+
+
 # -- import --------------------------------------------------------------------------------
 
 

@@ -178,6 +178,10 @@ SETTING_PARAMS = (
     LDAP_NAME, LDAP_USER, LDAP_PASSWORD, LDAP_SERVER, LDAP_PORT, LDAP_BASE_DN,
 )
 SETTING_FIELDS = frozenset(param.field for param in SETTING_PARAMS)
+# The zone's name, which the site settings' title carries beside the index (no item: an
+# ID without a dot, which no `extra:` name is). Two zones of one index are one file's
+# difference, and so one the plan names.
+ZONE_NAME = "ZONE_NAME"
 
 # BS_IP_Data.uiI_TIME_TIMEZONE is an index into the DM's own list of zones. Wazo's table
 # (source "wazo-gigaset-common", _TZ_GIGASET) gives one index per UTC offset, (hours,
@@ -301,6 +305,8 @@ def scope(param_id: str) -> tuple[str, int | None, str]:
     field). `profile_name` is the PROFILE_NAME element, not an item."""
     if param_id == "PROFILE_NAME":
         return "profile", None, "profile_name"
+    if param_id == ZONE_NAME:
+        return "setting", None, "timezone"
     found = _match(param_id)
     if found is None:
         return "extra", None, param_id
