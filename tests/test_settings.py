@@ -436,6 +436,40 @@ def test_import_turns_setting_items_into_the_typed_keys(tmp_path: Path,
     assert run("plan", "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
 
 
+def test_import_leaves_out_an_empty_admin_password(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty WebUIPassword (Wazo's template writes '"{{ admin_password }}"', empty when
+    none is configured) became the secret acme/admin = '': import and plan succeeded, and
+    publish then refused the empty secret. It is left to the DM, with a warning."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace('\'"Adm-1n"\'', '\'""\''),
+                                     encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_OK, err
+    assert ("dm.xml:11: warning: BS_CUSTOM.WebUIPassword: not imported (empty): the site's "
+            "'admin_password' writes it, as a secret, which is never empty; the DM keeps its "
+            "password until the site sets that key [import-setting]\n") in err
+    site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
+    assert "admin_password" not in site
+    secrets = tmp_path / "secrets.yaml"
+    assert not secrets.exists() or "acme/admin" not in secrets.read_text(encoding="utf-8")
+    assert b"WebUIPassword" not in (tmp_path / "build" / "acme" / "7C2F80CA21E4.xml").read_bytes()
+
+
+def test_import_refuses_an_admin_password_publish_would_refuse(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a handset's password: one longer than the field takes is refused at import, not
+    imported and then refused by publish. The value is not shown."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace("Adm-1n", "Q" * 51),
+                                     encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert ("dm.xml:11: error: BS_CUSTOM.WebUIPassword: the web UI: the password is longer "
+            "than the 50 characters the device takes [import-password]\n") in err
+    assert "Q" * 51 not in err and not (tmp_path / "secrets.yaml").exists()
+
+
 def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """care-home as publish writes it imports to the same settings, its zone included:

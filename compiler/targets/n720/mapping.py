@@ -810,7 +810,11 @@ class _Mapper:
         if _ADMIN is None:
             return
         value = self.get(_ADMIN)
-        if value is not None and value is not _BAD:
+        if value == "":  # no secret: publish refuses an empty one, so the file leaves it out
+            self.warning(self.element(_ADMIN), "import-setting", "not imported (empty): the "
+                         "site's 'admin_password' writes it, as a secret, which is never "
+                         "empty; the DM keeps its password until the site sets that key")
+        elif value is not None and value is not _BAD:
             self.result.data["admin_password"] = value
             self.origin(("admin_password",), self.element(_ADMIN))
 
