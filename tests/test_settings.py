@@ -470,6 +470,19 @@ def test_import_refuses_an_admin_password_publish_would_refuse(
     assert "Q" * 51 not in err and not (tmp_path / "secrets.yaml").exists()
 
 
+def test_import_of_a_vlan_priority_out_of_range_is_located(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal named no line ('dm.xml: error: network.vlan.priority: ...')."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace(
+        'ucI_VLAN_PRIORITY" class="symb_item" value="5"',
+        'ucI_VLAN_PRIORITY" class="symb_item" value="9"'), encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert ("dm.xml:15: error: BS_IP_Data.ucI_VLAN_PRIORITY: 9 is out of range: must be at "
+            "most 7 [import-range]\n") in err
+
+
 def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """care-home as publish writes it imports to the same settings, its zone included:
