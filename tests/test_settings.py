@@ -483,6 +483,24 @@ def test_import_of_a_vlan_priority_out_of_range_is_located(
             "most 7 [import-range]\n") in err
 
 
+def test_import_names_the_form_of_a_directory_item_in_another_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An LDAP directory at astNetdirProvider[0] (Gigaset's template writes [%]) is not read
+    back; the refusal said 'an offset other than [0], [%] or none', which this is not."""
+    monkeypatch.chdir(tmp_path)
+    item = "BS_LDAP_Netdirs.astNetdirProvider[0].aucDirName[0]"
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace(
+        "<SYMB_ITEM ID=\"BS_XML_Netdirs.aucActivatedNetdirs[%]\" class=\"symb_item\" "
+        "value=\"0x1\"/>", f"<SYMB_ITEM ID=\"{item}\" class=\"symb_item\" value='\"Corp\"'/>"),
+        encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert (f"dm.xml:19: error: {item}: writes the site's 'directory.name' in a form the "
+            "compiler does not read back: it writes "
+            "BS_LDAP_Netdirs.astNetdirProvider[%].aucDirName[%], the last index [0], [%] or "
+            "none (the whole field); write that form [import-owned]\n") in err
+
+
 def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """care-home as publish writes it imports to the same settings, its zone included:

@@ -293,6 +293,14 @@ def _match(param_id: str) -> tuple[re.Match[str], str] | None:
     return None
 
 
+def owning_param(param_id: str) -> Param | None:
+    """The parameter whose field `param_id` writes, in whatever form."""
+    normalised = re.sub(r"\[[0-9]*%[0-9%]*\]", "[0]", param_id)
+    normalised = re.sub(r"\[[0-9]+\]$", "[0]", normalised)
+    return next((param for param, (pattern, _) in zip(ALL_PARAMS, _OWNED, strict=True)
+                 if pattern.fullmatch(normalised)), None)
+
+
 def owning_field(param_id: str) -> str | None:
     """The site key that owns `param_id`, or None when `extra:` may set it."""
     found = _match(param_id)
