@@ -168,8 +168,8 @@ def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: s
     admin = data.get("admin_password")
     if isinstance(admin, str):
         data["admin_password"] = secret(admin, "admin_password", "the web UI",
-                                        target.text_problem(admin, secret=True), "admin",
-                                        "-site")
+                                        password_problem(target, admin, "admin_password"),
+                                        "admin", "-site")
     for position, (handset, slot) in enumerate(zip(handsets, slots)):
         password = handset["password"]
         if not password:  # an empty password is no secret: it stays as it is

@@ -76,6 +76,8 @@ class Change:
     index: int | None = None  # provider changes: which profile
     refused: bool = False
     since: Since | None = None  # retire: since when the retired release was written
+    # setting: the keys (among `fields`) the new file no longer writes: the DM keeps them
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -412,12 +414,15 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
     implied = _implied_slots(identity)
     grouped: dict[tuple[str, Key | None], set[str]] = {}
     existed: set[tuple[str, Key | None]] = set()
+    written: set[str] = set()  # the site settings the new file still writes
     # In no particular order: the changes are sorted below, and the names in each.
     for item in old_items.keys() | new_items.keys():
         kind, index, name = scope_of(item)
         old = old_items.get(item)
         if old is not None:
             existed.add((kind, index))
+        if kind == "setting" and item in new_items:
+            written.add(name)
         if old == new_items.get(item):
             continue
         if kind == "slot" and (index in implied or name == "ipui"):
@@ -430,7 +435,7 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
     existed.add(("provider", None))
     return [_field_change(kind, index, tuple(sorted(names))
                           if (kind, index) in existed or kind == "setting" else (),
-                          previous, assigned)
+                          previous, assigned, tuple(sorted(names - written)))
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
 
 
@@ -453,14 +458,16 @@ def _scope_order(item: tuple[tuple[str, Key | None], set[str]]) -> tuple[str, tu
 
 
 def _field_change(kind: str, index: Key | None, names: tuple[str, ...],
-                  previous: dict[Key, SlotRecord], assigned: dict[Key, Handset]) -> Change:
+                  previous: dict[Key, SlotRecord], assigned: dict[Key, Handset],
+                  gone: tuple[str, ...] = ()) -> Change:
     if kind == "slot" and index is not None:
         return Change(index, ChangeKind.ACCOUNT, _holder(previous.get(index)),
                       _holder(handset=assigned.get(index)), fields=names)
     if kind == "provider":
         return Change(None, ChangeKind.PROVIDER, fields=names,
                       index=index if isinstance(index, int) else None)
-    return Change(None, ChangeKind(kind), fields=names)
+    return Change(None, ChangeKind(kind), fields=names,
+                  removed=gone if kind == "setting" else ())
 
 
 # -- safety -------------------------------------------------------------------------------

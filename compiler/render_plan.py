@@ -123,7 +123,7 @@ def describe_change(change: Change, site: Site | None) -> str:
             # An item of every provider profile at once (the N720's DTMF mode).
             else f"all providers: {fields} changed"),
         ChangeKind.EXTRA: lambda: f"{fields} changed" if fields else "extra parameters set",
-        ChangeKind.SETTING: lambda: f"site settings: {fields} changed",
+        ChangeKind.SETTING: lambda: _settings(change),
         ChangeKind.SITE_REMOVED: lambda: (
             f"site removed: its {_count(int(change.fields[0]), 'handset')} are no longer "
             "provisioned (the DM keeps what it has, and its file is no longer written); "
@@ -139,6 +139,17 @@ def describe_change(change: Change, site: Site | None) -> str:
             "off: handsets the file does not list stay" if site is not None else "changed"),
     }[kind]()
     return text + (" [refused]" if change.refused else "")
+
+
+def _settings(change: Change) -> str:
+    """"site settings: timezone changed; admin_password no longer written (the DM keeps
+    its value)": a key removed from the site is not undone on the device."""
+    changed = [name for name in change.fields if name not in change.removed]
+    said = [f"{', '.join(changed)} changed"] if changed else []
+    if change.removed:
+        said.append(f"{', '.join(change.removed)} no longer written (the DM keeps "
+                    f"{'its value' if len(change.removed) == 1 else 'their values'})")
+    return "site settings: " + "; ".join(said)
 
 
 def _retired(change: Change) -> str:

@@ -590,9 +590,19 @@ def _window_bounds(target: Target | None) -> tuple[range, int]:
             min(t.max_window_seconds for t in every))
 
 
+# Names the zone database answers that are no fixed zone: `localtime` is the machine's
+# own (a build's output would depend on where it ran), `posixrules` and `Factory` are no
+# place's, and `posix/` and `right/` are copies of the zones under other names.
+_NOT_A_ZONE = re.compile(r"localtime|posixrules|Factory|(?:posix|right)/.*")
+
+
 def _timezone(report: _Report) -> None:
     zone = report.data.get("timezone")
     if not isinstance(zone, str) or not zone:
+        return
+    if _NOT_A_ZONE.fullmatch(zone):
+        report.error(("timezone",), "timezone", f"'{clip(zone)}' is not a zone of its own: "
+                     "name the site's IANA time zone (such as 'Europe/Berlin' or 'UTC')")
         return
     try:
         ZoneInfo(zone)

@@ -334,6 +334,45 @@ def test_a_changed_setting_is_one_site_setting_change(tmp_path: Path) -> None:
     assert run("plan", "--root", str(root), "--now", NOW)[1] == "Plan: no changes.\n"
 
 
+@pytest.mark.parametrize("data", [n720_data, nx70_data])
+def test_a_removed_setting_is_said_to_stay_on_the_dm(tmp_path: Path, data: Any) -> None:
+    """A key removed from the site is no longer written, and the DM keeps the value it
+    has: the plan says so rather than 'changed', which reads as undone."""
+    root = tmp_path / "repo"
+    (root / "sites").mkdir(parents=True)
+    site = root / "sites" / "acme-hq.yaml"
+    site.write_text(yaml.safe_dump(data(time={"ntp_server": "a.example"}, admin_password={
+        "secret": "acme-hq/admin"})), encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    site.write_text(yaml.safe_dump(data(time={"ntp_server": "b.example"})), encoding="utf-8")
+    out = run("plan", "--root", str(root), "--now", NOW)[1]
+    assert ("  site     setting     site settings: time.ntp_server changed; admin_password no "
+            "longer written (the DM keeps its value)\n") in out
+    site.write_text(yaml.safe_dump(data()), encoding="utf-8")
+    out = run("plan", "--root", str(root), "--now", NOW)[1]
+    assert ("  site     setting     site settings: admin_password, time.ntp_server no longer "
+            "written (the DM keeps their values)\n") in out
+
+
+def test_a_zone_of_the_same_index_is_a_change_the_plan_names(tmp_path: Path) -> None:
+    """Europe/Berlin and Europe/Paris have one index: the items are the same, but the
+    file names the zone and so changes, and the DM gets a new revision. The plan said
+    'no changes' while the build wrote it."""
+    root = tmp_path / "repo"
+    (root / "sites").mkdir(parents=True)
+    site = root / "sites" / "acme-hq.yaml"
+    site.write_text(yaml.safe_dump(n720_data(timezone="Europe/Berlin")), encoding="utf-8")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    site.write_text(yaml.safe_dump(n720_data(timezone="Europe/Paris")), encoding="utf-8")
+    code, out, _ = run("plan", "--root", str(root), "--now", NOW)
+    assert (code, out) == (EXIT_OK, "acme-hq (sites/acme-hq.yaml, revision 1 -> 2)\n"
+                           "  site     setting     site settings: timezone changed\n\n"
+                           "Plan: 1 to change.\n")
+    assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
+    assert b"zone Europe/Paris" in (root / "build" / "acme-hq" / "7C2F80CA21E4.xml").read_bytes()
+    assert run("plan", "--root", str(root), "--now", NOW)[1] == "Plan: no changes.\n"
+
+
 # -- import --------------------------------------------------------------------------------
 
 
@@ -395,6 +434,71 @@ def test_import_turns_setting_items_into_the_typed_keys(tmp_path: Path,
         k: v for k, v in original.items() if "Netdirs" not in k and "WebUI" not in k}
     assert "BS_XML_Netdirs.aucActivatedNetdirs[%]" not in built  # left to the DM
     assert run("plan", "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
+
+
+def test_import_leaves_out_an_empty_admin_password(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty WebUIPassword (Wazo's template writes '"{{ admin_password }}"', empty when
+    none is configured) became the secret acme/admin = '': import and plan succeeded, and
+    publish then refused the empty secret. It is left to the DM, with a warning."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace('\'"Adm-1n"\'', '\'""\''),
+                                     encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_OK, err
+    assert ("dm.xml:11: warning: BS_CUSTOM.WebUIPassword: not imported (empty): the site's "
+            "'admin_password' writes it, as a secret, which is never empty; the DM keeps its "
+            "password until the site sets that key [import-setting]\n") in err
+    site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
+    assert "admin_password" not in site
+    secrets = tmp_path / "secrets.yaml"
+    assert not secrets.exists() or "acme/admin" not in secrets.read_text(encoding="utf-8")
+    assert b"WebUIPassword" not in (tmp_path / "build" / "acme" / "7C2F80CA21E4.xml").read_bytes()
+
+
+def test_import_refuses_an_admin_password_publish_would_refuse(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a handset's password: one longer than the field takes is refused at import, not
+    imported and then refused by publish. The value is not shown."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace("Adm-1n", "Q" * 51),
+                                     encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert ("dm.xml:11: error: BS_CUSTOM.WebUIPassword: the web UI: the password is longer "
+            "than the 50 characters the device takes [import-password]\n") in err
+    assert "Q" * 51 not in err and not (tmp_path / "secrets.yaml").exists()
+
+
+def test_import_of_a_vlan_priority_out_of_range_is_located(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal named no line ('dm.xml: error: network.vlan.priority: ...')."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace(
+        'ucI_VLAN_PRIORITY" class="symb_item" value="5"',
+        'ucI_VLAN_PRIORITY" class="symb_item" value="9"'), encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert ("dm.xml:15: error: BS_IP_Data.ucI_VLAN_PRIORITY: 9 is out of range: must be at "
+            "most 7 [import-range]\n") in err
+
+
+def test_import_names_the_form_of_a_directory_item_in_another_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An LDAP directory at astNetdirProvider[0] (Gigaset's template writes [%]) is not read
+    back; the refusal said 'an offset other than [0], [%] or none', which this is not."""
+    monkeypatch.chdir(tmp_path)
+    item = "BS_LDAP_Netdirs.astNetdirProvider[0].aucDirName[0]"
+    (tmp_path / "dm.xml").write_text(SETTINGS_FILE.replace(
+        "<SYMB_ITEM ID=\"BS_XML_Netdirs.aucActivatedNetdirs[%]\" class=\"symb_item\" "
+        "value=\"0x1\"/>", f"<SYMB_ITEM ID=\"{item}\" class=\"symb_item\" value='\"Corp\"'/>"),
+        encoding="iso-8859-1")
+    code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
+    assert code == EXIT_INVALID
+    assert (f"dm.xml:19: error: {item}: writes the site's 'directory.name' in a form the "
+            "compiler does not read back: it writes "
+            "BS_LDAP_Netdirs.astNetdirProvider[%].aucDirName[%], the last index [0], [%] or "
+            "none (the whole field); write that form [import-owned]\n") in err
 
 
 def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,

@@ -798,3 +798,18 @@ def test_a_password_item_in_extra_is_said_to_be_in_git() -> None:
         "names a password: its value is in this file and in build/, and so in git (extra: "
         "has no secret reference); set it on the device instead")
     assert not any("Hidden" in d.to_text() for d in found)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "posix/Europe/Berlin",
+                                  "right/UTC"])
+def test_a_zone_that_is_no_place_is_refused(zone: str) -> None:
+    """The zone database answers these names, but `localtime` is the build machine's own
+    zone (the DM's zone index and the window's stamp would depend on where the build ran)
+    and the others are no site's zone or copies under another name."""
+    data = {"site": "w", "model": "N720", "mac": "7C2F80000001", "timezone": zone,
+            "providers": [{"name": "PBX", "domain": "pbx.example.net"}],
+            "registration": {"window": {"start": "2026-12-07 07:30", "duration": "2h"}}}
+    found = [(d.rule, d.path, d.message)
+             for d in validate.validate_site(data, "w.yaml", "w").diagnostics]
+    assert ("timezone", "timezone", f"'{zone}' is not a zone of its own: name the site's "
+            "IANA time zone (such as 'Europe/Berlin' or 'UTC')") in found

@@ -42,6 +42,7 @@ ENCODING = "iso-8859-1"
 _ITEM = re.compile(r'<SYMB_ITEM ID="([^"]*)" class="symb_item" '
                    r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")  # the ID, then the value
 _PROFILE = re.compile(r'<PROFILE_NAME class="string" value="(?P<value>[^"]*)"\s*/>')
+_ZONE_TITLE = re.compile(r"<!-- site settings, zone (?P<zone>\S+) -->")
 # The firmware elements (not SYMB_ITEMs), read back by their element name.
 _ELEMENT = re.compile(r'<(S_SPECIAL_DATA_SRV_(?:IWU|SAT)) class="string" '
                       r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")
@@ -150,6 +151,8 @@ class _Rendering:
         found = {item_id: _unescape(text[1:-1]) for item_id, text in
                  (*self.entries, *self.elements) if item_id is not None}
         found["PROFILE_NAME"] = self.site.profile_name
+        if writes_zone(self.site):
+            found[P.ZONE_NAME] = self.site.timezone
         return found
 
 
@@ -233,6 +236,9 @@ class N720:
         profile = _PROFILE.search(text)
         if profile is not None:
             items["PROFILE_NAME"] = _unescape(profile["value"])
+        zone = _ZONE_TITLE.search(text)
+        if zone is not None:
+            items[P.ZONE_NAME] = zone["zone"]
         return items
 
     def item_scope(self, item_id: str) -> tuple[str, int | None, str]:

@@ -166,6 +166,9 @@ def _vlan(mapper: _Mapper, values: dict[P.Param, tuple[Any, Element]]) -> None:
         if priority is not None:
             vlan["priority"] = priority[0]
         _put(mapper, ("network", "vlan"), vlan, on[1])
+        mapper.origin(("network", "vlan", "id"), number[1])
+        if priority is not None:  # a priority out of range is said at its line
+            mapper.origin(("network", "vlan", "priority"), priority[1])
         return
     for found in (on, number, priority):
         if found is not None:

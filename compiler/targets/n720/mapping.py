@@ -300,11 +300,11 @@ class _Mapper:
     def _unknown(self, element: Element) -> None:
         """An item the site has no key for: to `extra` as written, with a warning; one
         that writes an owned field in another form, or holds a password, is refused."""
-        owner = P.owning_field(element.id)
+        owner = P.owning_param(element.id)
         if owner is not None:
-            self.error(element, "import-owned", f"writes the site's '{owner}' in a form "
-                       "the compiler does not write (an offset other than [0], [%] or "
-                       "none); write the whole field")
+            self.error(element, "import-owned", f"writes the site's '{owner.field}' in a "
+                       f"form the compiler does not read back: it writes {owner.id}, the "
+                       "last index [0], [%] or none (the whole field); write that form")
             return
         if _SECRET_ID.search(element.id) is not None and element.value != '""':
             # Its value is shown nowhere, and is not even parsed: it goes nowhere.
@@ -810,7 +810,11 @@ class _Mapper:
         if _ADMIN is None:
             return
         value = self.get(_ADMIN)
-        if value is not None and value is not _BAD:
+        if value == "":  # no secret: publish refuses an empty one, so the file leaves it out
+            self.warning(self.element(_ADMIN), "import-setting", "not imported (empty): the "
+                         "site's 'admin_password' writes it, as a secret, which is never "
+                         "empty; the DM keeps its password until the site sets that key")
+        elif value is not None and value is not _BAD:
             self.result.data["admin_password"] = value
             self.origin(("admin_password",), self.element(_ADMIN))
 

@@ -178,6 +178,10 @@ SETTING_PARAMS = (
     LDAP_NAME, LDAP_USER, LDAP_PASSWORD, LDAP_SERVER, LDAP_PORT, LDAP_BASE_DN,
 )
 SETTING_FIELDS = frozenset(param.field for param in SETTING_PARAMS)
+# The zone's name, which the site settings' title carries beside the index (no item: an
+# ID without a dot, which no `extra:` name is). Two zones of one index are one file's
+# difference, and so one the plan names.
+ZONE_NAME = "ZONE_NAME"
 
 # BS_IP_Data.uiI_TIME_TIMEZONE is an index into the DM's own list of zones. Wazo's table
 # (source "wazo-gigaset-common", _TZ_GIGASET) gives one index per UTC offset, (hours,
@@ -289,6 +293,14 @@ def _match(param_id: str) -> tuple[re.Match[str], str] | None:
     return None
 
 
+def owning_param(param_id: str) -> Param | None:
+    """The parameter whose field `param_id` writes, in whatever form."""
+    normalised = re.sub(r"\[[0-9]*%[0-9%]*\]", "[0]", param_id)
+    normalised = re.sub(r"\[[0-9]+\]$", "[0]", normalised)
+    return next((param for param, (pattern, _) in zip(ALL_PARAMS, _OWNED, strict=True)
+                 if pattern.fullmatch(normalised)), None)
+
+
 def owning_field(param_id: str) -> str | None:
     """The site key that owns `param_id`, or None when `extra:` may set it."""
     found = _match(param_id)
@@ -301,6 +313,8 @@ def scope(param_id: str) -> tuple[str, int | None, str]:
     field). `profile_name` is the PROFILE_NAME element, not an item."""
     if param_id == "PROFILE_NAME":
         return "profile", None, "profile_name"
+    if param_id == ZONE_NAME:
+        return "setting", None, "timezone"
     found = _match(param_id)
     if found is None:
         return "extra", None, param_id
