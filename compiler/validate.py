@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from compiler.diagnostics import ADVICE_RULES, Diagnostic, PathPart, Severity, is_secret
+from compiler.diagnostics import (
+    ADVICE_RULES,
+    TARGET_WARNING_RULES,
+    Diagnostic,
+    PathPart,
+    Severity,
+    is_secret,
+)
 from compiler.ipui import Ipui, parse_ipui
 from compiler.load import Loc, LocatedDict, locate, locate_key
 from compiler.model import (
@@ -795,7 +802,8 @@ def _secret_paths(data: dict[str, Any]) -> Iterator[tuple[PathPart, ...]]:
 def _target_rules(report: _Report, target: Target) -> None:
     """What this device family cannot do with an otherwise valid site."""
     for path, rule, message in target.site_problems(report.data):
-        report.error(path, rule, message)
+        report.error(path, rule, message, severity=Severity.WARNING
+                     if rule in TARGET_WARNING_RULES else Severity.ERROR)
 
 
 def _firmware(report: _Report, target: Target, identities: list[Identity]) -> None:

@@ -7,6 +7,7 @@ messages); shown by the plan; imported back from an N720 file.
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,27 @@ def test_nx70_zone_is_its_iana_name_only_when_the_site_names_it() -> None:
     # RegStart is UTC seconds: the window needs no zone on the device.
     window = {"window": {"start": "2026-12-01 08:00", "duration": "2d"}}
     assert "DmGlobal.0.TimeZone" not in params(nx70_file(registration=window))
+
+
+def test_nx70_zone_outside_the_sources_list_is_not_written_and_said(tmp_path: Path) -> None:
+    # Wazo's common.py writes only the names of its _VALID_TZ_GIGASET: UTC and Asia/Kolkata
+    # are not among them, Greenwich is. Nothing is guessed: the zone is left to the DM.
+    root = tmp_path / "repo"
+    (root / "sites").mkdir(parents=True)
+    window = {"window": {"start": "2026-12-01 08:00", "duration": "2d"}}
+    (root / "sites" / "acme-hq.yaml").write_text(yaml.safe_dump(nx70_data(
+        timezone="Asia/Kolkata", registration=window)), encoding="utf-8")
+    code, _, err = run("build", "--root", str(root), "--now", NOW)
+    assert code == EXIT_OK
+    assert ("warning: timezone: 'Asia/Kolkata' is not written to the N870: the only public "
+            "list of the zones it takes (Wazo's Nx70 plugin) does not name it") in err
+    assert err.count("[timezone-not-written]") == 1
+    written = params((root / "build" / "acme-hq" / "7c2f80ca21e4.xml").read_bytes())
+    assert "DmGlobal.0.TimeZone" not in written
+    # 08:00 in Kolkata (+05:30) is 02:30 UTC: the window is still the site's.
+    assert written["RegStart"] == str(int(datetime(2026, 12, 1, 2, 30, tzinfo=UTC).timestamp()))
+    assert params(nx70_file(timezone="Greenwich"))["DmGlobal.0.TimeZone"] == "Greenwich"
+    assert "DmGlobal.0.TimeZone" not in params(nx70_file(timezone="UTC"))
 
 
 # -- time ----------------------------------------------------------------------------------

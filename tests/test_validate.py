@@ -305,6 +305,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/n720-settings-refused.yaml:24:3: error: extra.BS_IP_Data.uiI_TIME_TIMEZONE: is written by the compiler from 'timezone'; set it there instead [extra-owned]",
     ],
     "nx70-settings-refused": [
+        "tests/fixtures/invalid/nx70-settings-refused.yaml:6:11: warning: timezone: 'Asia/Kolkata' is not written to the N870: the only public list of the zones it takes (Wazo's Nx70 plugin) does not name it, so the DM keeps the zone it has; choose a listed zone with the same rules (for UTC: Greenwich) or set it in the DM's web UI. The registration window is unaffected (RegStart is UTC) [timezone-not-written]",
         "tests/fixtures/invalid/nx70-settings-refused.yaml:8:8: error: time.dst: 'time.dst' is not written for the N870: its zone (DmGlobal.0.TimeZone, an IANA name) carries the daylight-saving rule (see the README's table of site settings) [setting-unsupported]",
         "tests/fixtures/invalid/nx70-settings-refused.yaml:10:11: error: provisioning.server: the N870 takes its provisioning server as a URL, as Wazo's template writes it: start it with http:// or https:// [setting-value]",
         "tests/fixtures/invalid/nx70-settings-refused.yaml:11:18: error: provisioning.check_updates: 'provisioning.check_updates' is not written for the N870: no public source gives its parameter (see the README's table of site settings) [setting-unsupported]",
@@ -611,7 +612,7 @@ def test_both_yaml_parsers_place_problems_alike(name: str, monkeypatch: pytest.M
 
 
 def _place(line: str) -> tuple[str, int | None, int | None, str, str]:
-    match = re.fullmatch(r"(.+?):(\d+):(\d+): error: (?:(\S+): )?.*\[([a-z0-9-]+)\]", line)
+    match = re.fullmatch(r"(.+?):(\d+):(\d+): (?:error|warning): (?:(\S+): )?.*\[([a-z0-9-]+)\]", line)
     assert match is not None, line
     file, row, column, path, rule = match.groups()
     return file, int(row), int(column), rule, path or ""

@@ -26,7 +26,7 @@ from compiler.targets.common import (
     unsupported,
 )
 from compiler.targets.nx70 import params as P
-from compiler.text import value_at
+from compiler.text import clip, value_at
 
 if TYPE_CHECKING:
     from compiler.model import ExtraValue, Handset, Provider, Site
@@ -150,6 +150,14 @@ class Nx70:
                 found.append((path, "enabled-unsupported",
                               f"the {model} file has no documented way to disable an "
                               "account; remove the entry to deregister its handset"))
+        zone = data.get("timezone")
+        if isinstance(zone, str) and zone not in P.ZONES:
+            found.append((("timezone",), "timezone-not-written",
+                          (f"'{clip(zone)}' is not written to the {model}: the only public "
+                           "list of the zones it takes (Wazo's Nx70 plugin) does not name it, "
+                           "so the DM keeps the zone it has; choose a listed zone with the "
+                           "same rules (for UTC: Greenwich) or set it in the DM's web UI. "
+                           "The registration window is unaffected (RegStart is UTC)")))
         if value_at(data, ("registration", "pin")) == "random":
             found.append((("registration", "pin"), "pin-random-unsupported",
                           f"the {model} takes a fixed PIN per handset; give 4 digits"))
@@ -397,7 +405,7 @@ def _setting_sections(site: Site) -> list[Section]:
     window needs none."""
     settings = site.settings
     items = []
-    if settings.timezone is not None:
+    if settings.timezone is not None and settings.timezone in P.ZONES:
         items.append(_item(P.ZONE, settings.timezone))
     if settings.ntp_server is not None:
         items.append(_item(P.NTP_SERVER, settings.ntp_server))

@@ -100,6 +100,31 @@ ALL_PARAMS = (REGISTER, REGISTER_STATUS, DEREGISTER, PIN, *HANDSET_PARAMS, *PROV
               WINDOW, WINDOW_START, WINDOW_DURATION, WINDOW_DM_PASSWORD, AUTHORITATIVE,
               *SETTING_PARAMS)
 
+# The zones DmGlobal.0.TimeZone is known to take: the names Wazo's Nx70 plugin writes
+# (common.py, _VALID_TZ_GIGASET; source "wazo-nx70"). Another zone is not written: the DM
+# keeps its own, and validate says so (RegStart is UTC, so the window needs no zone).
+ZONES = frozenset({
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
+    "America/Chicago", "America/New_York", "America/Caracas", "America/Sao_Paulo",
+    "Europe/Belfast", "Europe/Dublin", "Europe/Guernsey", "Europe/Isle_of_Man",
+    "Europe/Jersey", "Europe/Lisbon", "Europe/London", "Greenwich", "Europe/Amsterdam",
+    "Europe/Andorra", "Europe/Belgrade", "Europe/Berlin", "Europe/Bratislava",
+    "Europe/Brussels", "Europe/Budapest", "Europe/Busingen", "Europe/Copenhagen",
+    "Europe/Gibraltar", "Europe/Ljubljana", "Europe/Luxembourg", "Europe/Madrid",
+    "Europe/Malta", "Europe/Monaco", "Europe/Oslo", "Europe/Paris", "Europe/Podgorica",
+    "Europe/Prague", "Europe/Rome", "Europe/San_Marino", "Europe/Sarajevo",
+    "Europe/Skopje", "Europe/Stockholm", "Europe/Tirane", "Europe/Vaduz", "Europe/Vatican",
+    "Europe/Vienna", "Europe/Warsaw", "Europe/Zagreb", "Europe/Zurich", "Africa/Cairo",
+    "Europe/Athens", "Europe/Bucharest", "Europe/Chisinau", "Europe/Helsinki",
+    "Europe/Kaliningrad", "Europe/Kiev", "Europe/Mariehamn", "Europe/Nicosia",
+    "Europe/Riga", "Europe/Sofia", "Europe/Tallinn", "Europe/Tiraspol", "Europe/Uzhgorod",
+    "Europe/Vilnius", "Europe/Zaporozhye", "Europe/Istanbul", "Europe/Kirov",
+    "Europe/Minsk", "Europe/Moscow", "Europe/Simferopol", "Europe/Volgograd", "Asia/Dubai",
+    "Europe/Astrakhan", "Europe/Samara", "Europe/Ulyanovsk", "Asia/Karachi", "Asia/Dhaka",
+    "Asia/Hong_Kong", "Asia/Tokyo", "Australia/Adelaide", "Australia/Darwin",
+    "Australia/Brisbane", "Australia/Sydney", "Pacific/Noumea",
+})
+
 # Encodings and behaviour taken from third-party templates or inferred, not from the vendor.
 # The README's table of unverified facts lists every key, with what dectprov does about it.
 UNVERIFIED_FACTS = {
@@ -118,7 +143,7 @@ UNVERIFIED_FACTS = {
     "voicemail_off": "VoiceMailActive 0 switches the mailbox off: the sources write only 1",
     "zones": "which IANA names DmGlobal.0.TimeZone takes: Wazo's plugin writes only the "
              "zones of its _VALID_TZ_GIGASET and another of the same offset for the rest; "
-             "dectprov writes the site's zone as named",
+             "dectprov writes only those names, and warns that another zone is not written",
 }
 
 # What the family writes for a typed provider setting; a value missing here is refused
