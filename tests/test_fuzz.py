@@ -53,6 +53,9 @@ ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/
 # Lord Howe (UTC+10:30) has no index: the N720 refuses it.
 N720_ZONES = {"UTC": ("0x1a", "0"), "Europe/Berlin": ("0x1b", "1"),
               "America/New_York": ("0xd", "1"), "Asia/Kolkata": ("0x30", "0")}
+# Of those, the names Wazo's Nx70 plugin writes (its _VALID_TZ_GIGASET): the only ones an
+# Nx70 is told; the others are left to the DM.
+NX70_LISTED_ZONES = {"Europe/Berlin", "America/New_York"}
 
 # Legal, and each hostile to something: XML markup and entities, comments, YAML's
 # indicators and its 1.1 booleans and numbers, the two quotes.
@@ -443,7 +446,7 @@ def _endpoints(provider: dict[str, Any]) -> tuple[tuple[str, int], tuple[str, in
 
 def _nx70_expected(data: dict[str, Any]) -> Nx70File:
     params: dict[str, str] = {}
-    if "timezone" in data:
+    if data.get("timezone") in NX70_LISTED_ZONES:
         params[NX70.ZONE.name] = data["timezone"]
     for index, provider in enumerate(data["providers"]):
         proxy, registrar, outbound = _endpoints(provider)
