@@ -1349,12 +1349,6 @@ def test_a_password_item_never_goes_to_extra(here: Path) -> None:
 
 
 ADMIN_ITEM = "BS_CUSTOM.WebUIPassword"
-HAS_ADMIN_PASSWORD = mapping._ADMIN is not None  # the table has the admin password
-NO_ADMIN_PASSWORD = ("the site format has no 'admin_password' key yet (the typed settings of "
-                     "the N720 add it, with BS_CUSTOM.WebUIPassword in the parameter table)")
-
-
-@pytest.mark.skipif(not HAS_ADMIN_PASSWORD, reason=NO_ADMIN_PASSWORD)
 def test_the_web_ui_password_becomes_a_secret(here: Path) -> None:
     content = HEAD + MINIMAL_PROVIDER + item(ADMIN_ITEM, text("Hidden-Admin1")) + account(
         0, "admin", "Hidden-Pw5", "Desk") + TAIL
@@ -1370,13 +1364,6 @@ def test_the_web_ui_password_becomes_a_secret(here: Path) -> None:
         "dm.xml", "secrets.yaml"]
     assert run("plan", "--detailed-exitcode", "--now", NOW) == (
         EXIT_OK, "Plan: no changes.\n", "")
-
-
-@pytest.mark.skipif(HAS_ADMIN_PASSWORD, reason="the site format keeps the web UI password "
-                    "as admin_password")
-def test_without_an_admin_password_key_the_web_ui_password_is_refused(here: Path) -> None:
-    _refused(here, HEAD + MINIMAL_PROVIDER + item(ADMIN_ITEM, text("Hidden-Admin1")) + TAIL,
-             f"dm.xml:7: error: {ADMIN_ITEM}: {SECRET_REFUSED}\n")
 
 
 def test_an_item_of_the_table_that_import_does_not_read_is_refused(

@@ -183,15 +183,15 @@ def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped
     return mapper.result
 
 
-# The web UI's admin password, once the table has it: a secret, never a value in git.
-_ADMIN = next((p for p in P.ALL_PARAMS if p.field == "admin_password"), None)
+# The web UI's admin password: a secret, never a value in git.
+_ADMIN = P.ADMIN_PASSWORD
 # The parameters the steps below read back: a provider's, those of all providers (DTMF), a
 # slot's, these of the site, and the site settings (import_settings).
 # Any other of the table is reported, never dropped: a parameter added to the table is not
 # read back until a step maps it.
 _READ = frozenset((P.PIN_RANDOM, P.PIN_CODE, P.WINDOW_START, P.WINDOW_DURATION,
                    *P.PROVIDER_PARAMS, *P.ALL_PROVIDERS_PARAMS, *P.SLOT_PARAMS,
-                   *((_ADMIN,) if _ADMIN else ()), *P.SETTING_PARAMS))
+                   _ADMIN, *P.SETTING_PARAMS))
 # What a build writes of a provider whatever the site says (the model's defaults), after
 # its name and domain; the outbound proxy's port only with an outbound proxy.
 _PROVIDER_DEFAULTED = (
@@ -807,8 +807,6 @@ class _Mapper:
 
     def admin_password(self) -> None:
         """The web UI's admin password, as the file has it: import makes it a secret."""
-        if _ADMIN is None:
-            return
         value = self.get(_ADMIN)
         if value == "":  # no secret: publish refuses an empty one, so the file leaves it out
             self.warning(self.element(_ADMIN), "import-setting", "not imported (empty): the "
