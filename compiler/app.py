@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from compiler.importer import FileOutput, Request
     from compiler.model import Site
     from compiler.publish import Publication
+    from compiler.secrets_command import SecretsCommand
     from compiler.state import State
     from compiler.validate import Identity
 
@@ -298,10 +299,12 @@ def _after_writing(root: Path, jobs: Sequence[Job], fleet: Fleet, cache: Cache |
 
 
 def publish(root: Path, to: Path, sites: Sequence[str] = (),
-            secrets: Path | None = None) -> Published:
+            secrets: Path | None = None, command: SecretsCommand | None = None,
+            ) -> Published:
     """build/'s files with their secrets resolved, written into `to`: all of the chosen
     sites (default: every site), or nothing. `check` must pass first; every site is
-    compiled afresh for it, without the cache."""
+    compiled afresh for it, without the cache. The secrets come from the environment,
+    then from `command`'s output, or `secrets`, or secrets.yaml in the root."""
     sources = site_files(root)
     jobs, fleet = _compile(root, sources, Options(now=now()), None)
     diagnostics = _check_diagnostics(root, sources, fleet)
@@ -311,7 +314,10 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
     from compiler.secrets import load_store
 
     chosen, unknown = _choose(fleet.planned, sites)
-    store, problems = load_store(root, secrets)
+    store, problems = load_store(root, secrets, command)
+    if any(problem.rule == "secret-command" for problem in problems):
+        # The command gave nothing: every secret would be said to be missing besides.
+        return Published(Outcome.INVALID, tuple(sorted_diagnostics(problems + unknown)))
     by_source = {job.source.display: job.source for job in jobs}
     wholes, changed = _whole_sites(chosen, by_source)
     publications, missing = publish_stage.resolve(root, wholes, store, to)

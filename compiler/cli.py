@@ -287,13 +287,35 @@ def publish(
     secrets: Annotated[Path | None, typer.Option(
         "--secrets", help="The secrets file (default: secrets.yaml in the root, if any).",
         dir_okay=False, show_default=False)] = None,
+    secrets_command: Annotated[str | None, typer.Option(
+        "--secrets-command", metavar="CMD", help="Read the secrets YAML from this command's "
+        "output instead of a file, e.g. 'sops -d secrets.enc.yaml'; run without a shell.",
+        show_default=False)] = None,
+    secrets_shell: Annotated[bool, typer.Option(
+        "--secrets-shell", help="Run --secrets-command with /bin/sh -c (pipes, $VARS).",
+    )] = False,
+    secrets_timeout: Annotated[float | None, typer.Option(
+        "--secrets-timeout", metavar="SECONDS", min=0.001, help="How long --secrets-command "
+        "may take (default: 60).", show_default=False)] = None,
 ) -> int:
     """Resolve the secrets of the files under build/ and write them to the server's folder."""
     from compiler.publish import Interrupted, stopping_on_signals
+    from compiler.secrets_command import DEFAULT_TIMEOUT, SecretsCommand
 
+    command = None
+    if secrets_command is not None:
+        if secrets is not None:
+            raise typer.BadParameter("give the secrets as a file or as a command's output, "
+                                     "not both", param_hint="--secrets-command")
+        command = SecretsCommand(secrets_command, secrets_shell,
+                                 secrets_timeout or DEFAULT_TIMEOUT)
+    elif secrets_shell or secrets_timeout is not None:
+        raise typer.BadParameter("says how to run --secrets-command, which is not given",
+                                 param_hint="--secrets-shell" if secrets_shell
+                                 else "--secrets-timeout")
     try:
         with stopping_on_signals():
-            published = application.publish(root, to, site or (), secrets)
+            published = application.publish(root, to, site or (), secrets, command)
     except Interrupted as stop:  # SIGINT, SIGTERM, SIGHUP: 128 + the signal, as a shell says
         _published(stop.written)
         _err(f"dectprov: {stop.summary}\n")

@@ -127,6 +127,12 @@ def load_site(path: Path, display: str) -> LoadResult:
         problems.add(None, "file-unreadable", "cannot read the file: it is a pipe, a socket "
                      "or a device, not a file; put the site's YAML in a plain file")
         return LoadResult(None, problems.items)
+    return load_bytes(data, display, problems)
+
+
+def load_bytes(data: bytes, display: str, problems: _Problems | None = None) -> LoadResult:
+    """Site-file YAML given as bytes (a command's output): the checks load_site makes."""
+    problems = problems if problems is not None else _Problems(display)
     if len(data) > MAX_FILE_BYTES:
         problems.add(
             Loc(1, 1), "file-too-large",

@@ -131,7 +131,7 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
         name = handset.password.name
         references[name] += 1
         value = store.value(name)
-        problem = _problem(target, name, value)
+        problem = _problem(target, name, value, store.source)
         if problem is None and value is not None:
             values[name] = value
             continue
@@ -142,7 +142,7 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
         name = secret.ref.name
         references[name] += 1
         value = store.value(name)
-        problem = _problem(target, name, value, secret.path)
+        problem = _problem(target, name, value, store.source, secret.path)
         if problem is None and value is not None:
             values[name] = value
             continue
@@ -163,12 +163,11 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
     return PLACEHOLDER.sub(lambda match: target.escape_text(values[match.group(1)]), text), []
 
 
-def _problem(target: Target, name: str, value: str | None,
+def _problem(target: Target, name: str, value: str | None, source: str,
              field: str = PASSWORD_FIELD) -> str | None:
     """Why a value cannot be published, in words that do not give it away."""
     if value is None:
-        return (f"is not set: export {environment_name(name)}, or add '{name}' to the "
-                "secrets file")
+        return f"is not set: export {environment_name(name)}, or add '{name}' to {source}"
     if not value:
         return "is empty"
     return password_problem(target, value, field)

@@ -11,9 +11,14 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.paths import SECRETS_FILE
+
+if TYPE_CHECKING:
+    from compiler.load import LoadResult
+    from compiler.secrets_command import SecretsCommand
 
 ENVIRONMENT_PREFIX = "DECTPROV_SECRET_"
 PLACEHOLDER = re.compile(r"\$\{secret:([a-z0-9][a-z0-9._/-]*)\}")
@@ -42,6 +47,7 @@ class SecretStore:
 
     environment: dict[str, str]
     file_values: dict[str, str]
+    source: str = "the secrets file"  # where file_values come from, as a user is told
 
     def value(self, name: str) -> str | None:
         found = self.environment.get(environment_name(name))
@@ -76,11 +82,15 @@ def collision_message(name: str, earlier: str, where: str) -> str:
             f"variable {environment_name(name)}: rename one of them")
 
 
-def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagnostic]]:
-    """The store for a run: the environment, and `given` or secrets.yaml in the root (a
-    flat mapping of name to text). A value YAML would type must be quoted."""
-    path = given if given is not None else root / SECRETS_FILE
+def load_store(root: Path, given: Path | None, command: SecretsCommand | None = None,
+               ) -> tuple[SecretStore, list[Diagnostic]]:
+    """The store for a run: the environment, and then one source of YAML, a flat mapping of
+    name to text: the output of `command`, or `given`, or else secrets.yaml in the root. A
+    value YAML would type must be quoted."""
     environment = {k: v for k, v in os.environ.items() if k.startswith(ENVIRONMENT_PREFIX)}
+    if command is not None:
+        return _from_command(environment, given, command)
+    path = given if given is not None else root / SECRETS_FILE
     if given is None and not os.path.lexists(path):
         return SecretStore(environment, {}), []
     # Named as the user knows it: as given, or relative to the root like the site files.
@@ -90,11 +100,41 @@ def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagno
         return SecretStore(environment, {}), [refusal]
     from compiler.load import load_site  # a secrets file is read by publish and import only
 
-    loaded = load_site(path, display)
+    values, problems = _values(load_site(path, display), display, _lines(path), _FILE)
+    return SecretStore(environment, values), problems
+
+
+_FILE = "the secrets file"
+_OUTPUT = "the secrets command's output"
+
+
+def _from_command(environment: dict[str, str], given: Path | None, command: SecretsCommand,
+                  ) -> tuple[SecretStore, list[Diagnostic]]:
+    """The command's output read as the secrets file is; the command's problems, or the
+    file's, never quote a byte of it."""
+    from compiler.load import load_bytes
+    from compiler.secrets_command import DISPLAY, RULE, run
+
+    if given is not None:
+        return SecretStore(environment, {}, _OUTPUT), [Diagnostic(
+            DISPLAY, None, None, Severity.ERROR, RULE, "",
+            "give the secrets as a file (--secrets) or as a command's output "
+            "(--secrets-command), not both")]
+    output, problem = run(command, MAX_SECRETS_BYTES)
+    if output is None:
+        assert problem is not None
+        return SecretStore(environment, {}, _OUTPUT), [problem]
+    lines = output.decode("utf-8", "replace").splitlines()
+    values, problems = _values(load_bytes(output, DISPLAY), DISPLAY, lines, _OUTPUT)
+    return SecretStore(environment, values, _OUTPUT), problems
+
+
+def _values(loaded: LoadResult, display: str, lines: list[str], what: str,
+            ) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The secrets of loaded YAML, or its problems, in words that quote no value."""
     if loaded.data is None:  # an empty secrets file holds no secrets; anything else is wrong
-        lines = _lines(path)
-        problems = [_reworded(d, lines) for d in loaded.diagnostics if d.rule != "site-empty"]
-        return SecretStore(environment, {}), problems
+        return {}, [_reworded(d, lines, what) for d in loaded.diagnostics
+                    if d.rule != "site-empty"]
     values: dict[str, str] = {}
     problems = []
     for name, value in loaded.data.items():
@@ -113,7 +153,7 @@ def load_store(root: Path, given: Path | None) -> tuple[SecretStore, list[Diagno
         problems.append(Diagnostic(display, loc.line, loc.column, Severity.ERROR,
                                    "secret-collision", name, collision_message(
                                        name, earlier, f" (line {first.line})")))
-    return SecretStore(environment, values), problems
+    return values, problems
 
 
 def _not_plain(path: Path, display: str) -> Diagnostic | None:
@@ -178,13 +218,13 @@ _LOADING_DEFAULT = ("the secrets file must be a flat mapping of secret names to 
 _SECRETS_RULE = {"site-not-mapping": "secret-file"}
 
 
-def _reworded(diagnostic: Diagnostic, lines: list[str]) -> Diagnostic:
+def _reworded(diagnostic: Diagnostic, lines: list[str], what: str) -> Diagnostic:
     """The loader's diagnostic, in words that quote nothing of the file. It names the
     secret only when its line starts with that name as a key (a path into a value's
     mapping would show the value's text)."""
     if diagnostic.rule == "file-unreadable":
         return diagnostic  # the system's reason, about the file
-    words = _LOADING_WORDS.get(diagnostic.rule, _LOADING_DEFAULT)
+    words = _LOADING_WORDS.get(diagnostic.rule, _LOADING_DEFAULT).replace(_FILE, what)
     name = _name_on_line(diagnostic, lines)
     if name is not None and diagnostic.rule == "duplicate-key":
         return diagnostic  # it quotes the key, here a secret's name, and no value
