@@ -24,8 +24,20 @@ from compiler.secrets import environment_name
 REPO = Path(__file__).resolve().parents[1]
 PULL_REQUEST = REPO / "examples" / "github-actions.yml"
 PUBLISH = REPO / "examples" / "github-actions-publish.yml"
+PUBLISH_SOPS = REPO / "examples" / "github-actions-publish-sops.yml"
+WORKFLOWS = (PULL_REQUEST, PUBLISH, PUBLISH_SOPS)
 HOOKS = REPO / ".pre-commit-hooks.yaml"
-PINNED = re.compile(r"actions/(checkout|setup-python|github-script)@v[0-9]+")
+# Each action at a commit, with the tag it was released as. Where each pair is published
+# (a tag can be moved, a commit cannot): Dependabot's compare links, which GitHub resolves
+# from the tags, in RedisLabs/terraform-provider-rediscloud#847 (checkout 6.0.2 -> 6.0.3),
+# cisco-en-programmability/catalystwan-sdk#209 and ms609/citation-bot#6023 (setup-python
+# 6.3.0), and for github-script 8.0.0 the release's commit as pinned with its tag in
+# many public workflows.
+PINS = {
+    "actions/checkout": ("df4cb1c069e1874edd31b4311f1884172cec0e10", "v6.0.3"),
+    "actions/setup-python": ("ece7cb06caefa5fff74198d8649806c4678c61a1", "v6.3.0"),
+    "actions/github-script": ("ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
+}
 
 
 def workflow(path: Path) -> dict[str, Any]:
@@ -68,7 +80,7 @@ def test_pull_request_workflow_needs_no_secrets() -> None:
 
 def test_pull_request_workflow_finds_its_comment_by_the_marker_render_plan_writes() -> None:
     script = [step for step in steps(workflow(PULL_REQUEST), "plan")
-              if step.get("uses") == "actions/github-script@v8"]
+              if step.get("uses", "").startswith("actions/github-script@")]
     assert len(script) == 1
     text = script[0]["with"]["script"]
     assert f"const marker = '{MARKDOWN_MARKER}';" in text
@@ -77,15 +89,28 @@ def test_pull_request_workflow_finds_its_comment_by_the_marker_render_plan_write
         assert call in text
 
 
-def test_actions_are_pinned_by_major_tag() -> None:
-    for path in (PULL_REQUEST, PUBLISH):
-        for data_steps in workflow(path)["jobs"].values():
-            for step in data_steps["steps"]:
-                if "uses" in step:
-                    assert PINNED.fullmatch(step["uses"]), (path.name, step["uses"])
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_by_commit_with_the_tag_beside_it(path: Path) -> None:
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+             if re.match(r"\s*(- )?uses:", line)]
+    assert lines
+    for line in lines:
+        found = re.fullmatch(r"(?:- )?uses: ([\w-]+/[\w-]+)@([0-9a-f]{40})  # (v[0-9.]+)", line)
+        assert found, line
+        assert PINS[found[1]] == (found[2], found[3]), line
 
 
-@pytest.mark.parametrize("path", [PULL_REQUEST, PUBLISH], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout_and_caches_pip(path: Path) -> None:
+    for job in workflow(path)["jobs"].values():
+        assert 0 < job["timeout-minutes"] <= 30
+        python = [step for step in job["steps"]
+                  if step.get("uses", "").startswith("actions/setup-python@")]
+        assert [step["with"] for step in python] == [{
+            "python-version": "3.11", "cache": "pip", "cache-dependency-path": "pyproject.toml"}]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_every_run_step_is_valid_bash(path: Path) -> None:
     for job in workflow(path)["jobs"]:
         for command in runs(workflow(path), job):
@@ -138,25 +163,99 @@ def test_the_plan_step_plans_against_the_base_branch(tmp_path: Path) -> None:
     assert result.stdout.endswith("\nPlan: 1 to register.\n")  # the text plan, for the log
 
 
-# -- the publish workflow --------------------------------------------------------------------
+# -- the publish workflows ------------------------------------------------------------------
 
 
-def test_publish_workflow_checks_then_publishes_on_main() -> None:
-    data = workflow(PUBLISH)
+@pytest.mark.parametrize("path", [PUBLISH, PUBLISH_SOPS], ids=lambda p: p.name)
+def test_publish_workflow_checks_then_publishes_on_main_in_a_protected_environment(
+        path: Path) -> None:
+    data = workflow(path)
     assert data["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
     assert data["permissions"] == {"contents": "read"}
-    commands = runs(data, "publish")
-    assert commands[:3] == ["pip install .", "dectprov check",
-                            'dectprov publish --to "$RUNNER_TEMP/provisioning"']
+    assert data["jobs"]["publish"]["environment"] == "provisioning"
+    assert "Settings > Environments > New environment \"provisioning\": add required " \
+        "reviewers" in path.read_text(encoding="utf-8")
+    commands = [command for command in runs(data, "publish")
+                if command.startswith(("pip install", "dectprov"))]
+    assert commands[:2] == ["pip install .", "dectprov check"]
+    assert commands[2].startswith('dectprov publish --to "$RUNNER_TEMP/provisioning" '
+                                  "--secrets-command ")
 
 
-def test_publish_workflow_exposes_secrets_under_dectprovs_names() -> None:
-    publish = [step for step in steps(workflow(PUBLISH), "publish")
-               if step.get("run", "").startswith("dectprov publish")]
-    assert len(publish) == 1
-    names = [environment_name("care-home/2101"), environment_name("care-home/2102")]
-    assert names == ["DECTPROV_SECRET_CARE_HOME_2101", "DECTPROV_SECRET_CARE_HOME_2102"]
-    assert publish[0]["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in names}
+def _publish_step(path: Path) -> dict[str, Any]:
+    found = [step for step in steps(workflow(path), "publish")
+             if step.get("run", "").startswith("dectprov publish")]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_publish_workflow_reads_every_secret_from_one_ci_secret() -> None:
+    step = _publish_step(PUBLISH)
+    assert step["env"] == {"DECTPROV_SECRETS_YAML": "${{ secrets.DECTPROV_SECRETS_YAML }}"}
+    assert shlex.split(step["run"])[-1] == "printenv DECTPROV_SECRETS_YAML"
+    # Not itself read as a secret's environment variable.
+    assert not "DECTPROV_SECRETS_YAML".startswith(environment_name(""))
+
+
+def test_sops_workflow_decrypts_the_file_with_the_age_key() -> None:
+    step = _publish_step(PUBLISH_SOPS)
+    assert step["env"] == {"SOPS_AGE_KEY": "${{ secrets.SOPS_AGE_KEY }}"}
+    assert shlex.split(step["run"])[-1] == "sops --decrypt secrets.enc.yaml"
+    install = [s for s in steps(workflow(PUBLISH_SOPS), "publish")
+               if s.get("name") == "Install sops"]
+    assert len(install) == 1
+    assert 'sha256sum -c -' in install[0]["run"]
+    assert re.fullmatch(r"[0-9a-f]{64}", install[0]["env"]["SOPS_SHA256"])
+
+
+def _run_publish_step(tmp_path: Path, path: Path, environment: dict[str, str],
+                      ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The workflow's publish step, run by bash in a built copy of the example sites."""
+    repo, runner = tmp_path / "repo", tmp_path / "runner"
+    shutil.copytree(REPO / "sites", repo / "sites")
+    runner.mkdir()
+    assert main(["build", "--root", str(repo), "--now", "2026-11-26 12:00"]) == EXIT_OK
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DECTPROV_SECRET")}
+    environment = {**clean, **environment, "RUNNER_TEMP": str(runner),
+                   "PATH": f"{tmp_path / 'bin'}{os.pathsep}{Path(sys.executable).parent}"
+                           f"{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                             _publish_step(path)["run"]], cwd=repo, env=environment,
+                            capture_output=True, text=True, check=False)
+    return result, runner / "provisioning"
+
+
+def _all_secrets() -> str:
+    names = [f"care-home/{n}" for n in (2101, 2102, 2103, 2104, 2105, 2106, 2107, 2108, 2109,
+                                        2110, 2111, 2112, 2190, 2191)]
+    names += [f"clinic-north/{n}" for n in (4101, 4102, 4110, 4111, 4120, 4190)]
+    names += ["care-home/admin", "clinic-north/admin"]
+    return "".join(f'{name}: "Qz{name.replace("/", "Xq")}Wk9"\n' for name in names)
+
+
+def test_the_one_secret_publish_step_runs(tmp_path: Path) -> None:
+    secrets = _all_secrets()
+    result, published = _run_publish_step(tmp_path, PUBLISH,
+                                          {"DECTPROV_SECRETS_YAML": secrets})
+    assert result.returncode == 0, result.stderr
+    assert "Qzcare-homeXq2101Wk9" not in result.stdout + result.stderr
+    assert b'"Qzcare-homeXq2101Wk9"' in (published / "7C2F80123456.xml").read_bytes()
+
+
+def test_the_sops_publish_step_runs(tmp_path: Path) -> None:
+    """With a stand-in for sops that prints a plain file: the step's command line."""
+    (tmp_path / "bin").mkdir()
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(_all_secrets(), encoding="utf-8")
+    fake = tmp_path / "bin" / "sops"
+    fake.write_text(f'#!/bin/sh\n[ "$1 $2 $SOPS_AGE_KEY" = "--decrypt secrets.enc.yaml '
+                    f'AGE-SECRET-KEY-1TEST" ] || exit 9\ncat {shlex.quote(str(plain))}\n',
+                    encoding="utf-8")
+    fake.chmod(0o755)
+    result, published = _run_publish_step(tmp_path, PUBLISH_SOPS,
+                                          {"SOPS_AGE_KEY": "AGE-SECRET-KEY-1TEST"})
+    assert result.returncode == 0, result.stderr
+    assert b"Qzclinic-northXq4101Wk9" in (published / "7c2f809a0b11.xml").read_bytes()
 
 
 def test_publish_workflow_secrets_are_references_of_the_example_site() -> None:
@@ -165,10 +264,11 @@ def test_publish_workflow_secrets_are_references_of_the_example_site() -> None:
     assert passwords == [{"secret": "care-home/2101"}, {"secret": "care-home/2102"}]
 
 
-def test_publish_workflow_marks_the_copy_step_as_a_placeholder() -> None:
-    text = PUBLISH.read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", [PUBLISH, PUBLISH_SOPS], ids=lambda p: p.name)
+def test_publish_workflow_marks_the_copy_step_as_a_placeholder(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
     assert "# PLACEHOLDER: adapt this step to your provisioning server." in text
-    copy = [step for step in steps(workflow(PUBLISH), "publish")
+    copy = [step for step in steps(workflow(path), "publish")
             if step.get("name") == "Copy to the provisioning server"]
     assert len(copy) == 1
     assert "rsync" in copy[0]["run"]
