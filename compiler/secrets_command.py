@@ -86,7 +86,8 @@ class _TimedOut(Exception):
 
 
 def _timed_out(name: str, timeout: float) -> Diagnostic:
-    return _problem(f"{name} did not finish within {timeout:g} seconds and was stopped; "
+    unit = "second" if timeout == 1 else "seconds"
+    return _problem(f"{name} did not finish within {timeout:g} {unit} and was stopped; "
                     "it must not wait for input (it has none). Give it longer with "
                     "--secrets-timeout SECONDS")
 

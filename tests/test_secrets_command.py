@@ -223,7 +223,7 @@ def test_a_command_that_hangs_is_stopped_at_the_timeout(
                    "--secrets-command", command)
     assert time.monotonic() - started < 20
     assert err == (
-        "--secrets-command: error: the secrets command did not finish within 1 seconds and "
+        "--secrets-command: error: the secrets command did not finish within 1 second and "
         "was stopped; it must not wait for input (it has none). Give it longer with "
         "--secrets-timeout SECONDS [secret-command]\nNothing was published.\n")
     _assert_gone(pids)
