@@ -554,9 +554,9 @@ def stale(results: Sequence[SiteResult]) -> list[Diagnostic]:
             if not output.missing and not result.plan.content_changed and \
                     output.name != STATE_FILE:
                 what = "was edited by hand (its sha256 is not the one in the state)"
-            found.append(_stale(output.path, f"{what}; run 'make build' and commit build/"))
+            found.append(_stale(output.path, f"{what}; run 'dectprov build' and commit build/"))
         found += [_stale(path, "is not written by the build (an old MAC, or a crashed "
-                         "write); run 'make build', which removes it, and commit build/")
+                         "write); run 'dectprov build', which removes it, and commit build/")
                   for path in result.strays]
     return found
 

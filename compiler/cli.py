@@ -43,7 +43,7 @@ __all__ = ["CACHE_ENVIRONMENT", "main"]
 app = typer.Typer(
     name="dectprov",
     help="Compile Gigaset DECT site YAML into provisioning files.",
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (README)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -81,8 +81,13 @@ def _now(text: str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _count(count: int, noun: str) -> str:
+    """'1 site', '2 sites', '0 files': the noun in the number's form."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _sites(count: int) -> str:
-    return f"{count} site" if count == 1 else f"{count} sites"
+    return _count(count, "site")
 
 
 def _out(text: str) -> None:
@@ -232,7 +237,7 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
     changed = built.changed - len(removed)
     gone = "".join(f"; build/{name}/ deleted" for name in removed)
     _out(f"Built {_sites(sites)}: {changed} changed, {sites - changed} unchanged "
-         f"({len(built.written)} files written{gone}).\n")
+         f"({_count(len(built.written), 'file')} written{gone}).\n")
     return EXIT_OK
 
 
@@ -383,6 +388,19 @@ def schema() -> int:
     return EXIT_OK
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        _out(f"dectprov {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", help="Print the compiler's version and exit.", is_eager=True,
+        callback=_print_version)] = False) -> None:
+    """Compile Gigaset DECT site YAML into provisioning files."""
+
+
 @app.command(hidden=True)
 def version() -> int:
     """Print the compiler's version."""
@@ -435,9 +453,8 @@ def _stopped(stop: Stopped) -> str:
     name = signal.Signals(stop.signal_number).name
     if not stop.written:
         return f"dectprov: stopped by {name} before writing: nothing was written\n"
-    count = len(stop.written)
-    return (f"dectprov: stopped by {name} while writing: {count} file"
-            f"{'s' if count != 1 else ''} written, every other as it was, each site at its "
+    return (f"dectprov: stopped by {name} while writing: {_count(len(stop.written), 'file')} "
+            "written, every other as it was, each site at its "
             "old revision or its new one; build again\n")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_build_of_invalid_site_writes_nothing(root: Path,
 def test_check_fails_when_stale_and_passes_after_build(
         root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--root", str(root)]) == EXIT_INVALID
-    assert "is missing; run 'make build' and commit build/" in capsys.readouterr().err
+    assert "is missing; run 'dectprov build' and commit build/" in capsys.readouterr().err
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
     assert main(["check", "--root", str(root)]) == EXIT_OK
     xml = root / "build" / "care-home" / "7C2F80123456.xml"
@@ -133,7 +134,7 @@ def test_check_fails_when_stale_and_passes_after_build(
     assert main(["check", "--root", str(root)]) == EXIT_INVALID
     assert capsys.readouterr().err == (
         "build/care-home/7C2F80123456.xml: error: was edited by hand (its sha256 is not the "
-        "one in the state); run 'make build' and commit build/ [stale]\n")
+        "one in the state); run 'dectprov build' and commit build/ [stale]\n")
 
 
 def test_plan_detailed_exitcode(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,6 +186,38 @@ def test_python_dash_m_compiler_is_the_same_command(root: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "compiler", "frobnicate"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == EXIT_USAGE
+
+
+def test_version_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from compiler import __version__
+
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out == f"dectprov {__version__}\n"
+    assert main(["version"]) == EXIT_OK  # the older spelling stays
+    assert capsys.readouterr().out == f"dectprov {__version__}\n"
+
+
+def test_shell_completion_script_and_answers() -> None:
+    """`--show-completion SHELL` prints the script the README says to install; the script
+    calls dectprov back with _DECTPROV_COMPLETE set, and gets the command names."""
+    script = subprocess.run([sys.executable, "-m", "compiler", "--show-completion", "bash"],
+                            capture_output=True, text=True, check=False)
+    assert script.returncode == 0
+    assert "_DECTPROV_COMPLETE=complete_bash" in script.stdout
+    answer = subprocess.run(
+        [sys.executable, "-m", "compiler"], capture_output=True, text=True, check=False,
+        env={**os.environ, "_DECTPROV_COMPLETE": "complete_bash",
+             "COMP_WORDS": "dectprov va", "COMP_CWORD": "1"})
+    assert (answer.returncode, answer.stdout) == (0, "validate\n")
+
+
+def test_one_file_written_is_singular(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    care_home = str(root / "sites" / "care-home.yaml")
+    assert main(["build", "--root", str(root), "--now", NOW, care_home]) == EXIT_OK
+    (root / "build" / "care-home" / "7C2F80123456.xml").unlink()
+    capsys.readouterr()
+    assert main(["build", "--root", str(root), "--now", NOW, care_home]) == EXIT_OK
+    assert capsys.readouterr().out == "Built 1 site: 0 changed, 1 unchanged (1 file written).\n"
 
 
 def test_build_no_wait_while_another_build_holds_the_lock(

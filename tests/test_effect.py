@@ -360,7 +360,7 @@ def test_a_stale_build_is_named_in_its_site(root: Path) -> None:
     code, out, _ = plan(root, "HEAD")
     assert code == 1
     assert "care-home (sites/care-home.yaml, revision 1)" in out
-    assert f"error: {CARE}: is out of date; run 'make build' and commit build/ [stale]" in out
+    assert f"error: {CARE}: is out of date; run 'dectprov build' and commit build/ [stale]" in out
     assert check(root)[0] == 1
 
 

@@ -274,9 +274,9 @@ def test_refused_when_a_site_changed_without_a_build(root: Path, tmp_path: Path,
     output = capsys.readouterr()
     assert output.out == ""
     assert _errors(output.err) == [
-        "build/care-home/7C2F80123456.xml: error: is out of date; run 'make build' and commit "
+        "build/care-home/7C2F80123456.xml: error: is out of date; run 'dectprov build' and commit "
         "build/ [stale]",
-        "build/care-home/state.json: error: is out of date; run 'make build' and commit "
+        "build/care-home/state.json: error: is out of date; run 'dectprov build' and commit "
         "build/ [stale]"]
     assert output.err.endswith(CHECK_FIRST)
     assert not to.exists()

@@ -828,7 +828,7 @@ def test_check_fails_on_hand_edits_missing_state_and_unbuilt_changes(repo: Repo)
     xml_path.write_bytes(built.replace(b'value=\'"2002"\'', b'value=\'"2009"\''))
     assert repo.check() == EXIT_INVALID
     assert repo.err == (f"build/acme/{XML_NAME}: error: was edited by hand (its sha256 is not "
-                        "the one in the state); run 'make build' and commit build/ [stale]\n")
+                        "the one in the state); run 'dectprov build' and commit build/ [stale]\n")
     xml_path.write_bytes(built)
     assert repo.check() == EXIT_OK
 
@@ -837,18 +837,18 @@ def test_check_fails_on_hand_edits_missing_state_and_unbuilt_changes(repo: Repo)
     state_path.unlink()
     assert repo.check() == EXIT_INVALID
     assert repo.err == (
-        f"build/acme/{XML_NAME}: error: is out of date; run 'make build' and commit build/ "
+        f"build/acme/{XML_NAME}: error: is out of date; run 'dectprov build' and commit build/ "
         "[stale]\n"
-        "build/acme/state.json: error: is missing; run 'make build' and commit build/ [stale]\n")
+        "build/acme/state.json: error: is missing; run 'dectprov build' and commit build/ [stale]\n")
     state_path.write_bytes(state)
     assert repo.check() == EXIT_OK
 
     repo.site([handset(1), handset(2), handset(3)])
     assert repo.check() == EXIT_INVALID
     assert repo.err == (
-        f"build/acme/{XML_NAME}: error: is out of date; run 'make build' and commit build/ "
+        f"build/acme/{XML_NAME}: error: is out of date; run 'dectprov build' and commit build/ "
         "[stale]\n"
-        "build/acme/state.json: error: is out of date; run 'make build' and commit build/ "
+        "build/acme/state.json: error: is out of date; run 'dectprov build' and commit build/ "
         "[stale]\n")
     assert repo.build() == EXIT_OK
     assert repo.check() == EXIT_OK
