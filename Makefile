@@ -28,6 +28,10 @@ test: $(TEST_INSTALLED)
 fuzz: $(TEST_INSTALLED)
 	DECTPROV_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_device_model.py -q
 
+# ruff, at the version and with the rules pyproject.toml names.
+lint: $(TEST_INSTALLED)
+	$(BIN)/ruff check compiler tests bench
+
 golden: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
 

@@ -298,7 +298,8 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         window=_window(registration.get("window"), data.get("timezone", "UTC")),
         pin=_pin(registration.get("pin")),
         handsets=handsets,
-        extra=tuple(ExtraParam(k, _extra_value(v)) for k, v in sorted(data.get("extra", {}).items())),
+        extra=tuple(ExtraParam(k, _extra_value(v))
+                    for k, v in sorted(data.get("extra", {}).items())),
         deregistration_threshold=float(
             data.get("deregistration_threshold", DEFAULT_DEREGISTRATION_THRESHOLD)),
         source=source,

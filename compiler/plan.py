@@ -369,7 +369,7 @@ def _holder(record: SlotRecord | None = None, handset: Handset | None = None) ->
 def _moves(moved: dict[Ipui, tuple[Key, Key]], previous: dict[Key, SlotRecord],
            assigned: dict[Key, Handset]) -> list[Change]:
     changes = []
-    for ipui, (source, target) in sorted(moved.items(), key=lambda item: item[1]):
+    for _ipui, (source, target) in sorted(moved.items(), key=lambda item: item[1]):
         partner = previous[target].ipui if target in previous else None
         if partner is not None and moved.get(partner) == (target, source):
             if source < target:

@@ -305,7 +305,7 @@ def test_a_site_moved_to_another_family_is_refused_not_a_traceback(root: Path) -
         (root / "sites" / f"{name}.yaml").write_text(
             site.format(name=name, model=old, mac=f"7C2F8000000{n}", n=n + 1), encoding="utf-8")
     assert app.build(root, options=NOW).outcome is Outcome.DONE
-    for n, (name, (old, new)) in enumerate(models.items()):
+    for name, (old, new) in models.items():
         path = root / "sites" / f"{name}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     planned = app.plan(root, options=LATER)
@@ -329,7 +329,7 @@ def test_a_site_moved_to_another_family_is_refused_not_a_traceback(root: Path) -
             assert plan.allowed == ("device-change",) and not plan.refused
     assert app.build(root, options=replacing).outcome is Outcome.DONE
     assert app.check(root).ok
-    for n, (name, (_, new)) in enumerate(models.items()):
+    for name, (_, new) in models.items():
         state = json.loads((root / "build" / name / "state.json").read_text())
         assert (state["model"], state["revision"]) == (new, 2)
         assert len(list((root / "build" / name).iterdir())) == 2  # the old DM's file went

@@ -102,7 +102,8 @@ def test_build_writes_files_and_one_summary_line(root: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
     out = capsys.readouterr().out
-    assert out == f"Built {SITES} sites: {SITES} changed, 0 unchanged ({2 * SITES} files written).\n"
+    assert out == (f"Built {SITES} sites: {SITES} changed, 0 unchanged "
+                   f"({2 * SITES} files written).\n")
     assert sorted(tree(root / "build")) == sorted(
         f"{path.parent.name}/{path.name}" for path in (REPO / "build").glob("*/*"))
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK

@@ -257,9 +257,9 @@ ENCODING = "dm.xml:{line}: error: {message} [import-encoding]\n"
 
 
 @pytest.mark.parametrize(("content", "line", "message"), [
-    ('<?xml version="1.0" encoding="UTF-8"?>\n<ProviderFrame/>\n'.encode(), 1,
+    (b'<?xml version="1.0" encoding="UTF-8"?>\n<ProviderFrame/>\n', 1,
      "the file declares encoding 'UTF-8'; an N720 file is ISO-8859-1 (or ASCII)"),
-    ('<?xml version="1.0" encoding="windows-1252"?>\n<ProviderFrame/>\n'.encode(), 1,
+    (b'<?xml version="1.0" encoding="windows-1252"?>\n<ProviderFrame/>\n', 1,
      "the file declares encoding 'windows-1252'; an N720 file is ISO-8859-1 (or ASCII)"),
     ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<ProviderFrame/>\n'.encode("utf-16"), 1,
      "the file starts with a byte order mark or is UTF-16/32; an N720 file is ISO-8859-1"),
@@ -446,7 +446,7 @@ def test_every_n720_example_round_trips(tmp_path: Path, monkeypatch: pytest.Monk
     for secret in values:
         monkeypatch.delenv(environment_name(secret))
     built = {name: next((original / "build" / name).glob("*.xml")) for name in N720_EXAMPLES}
-    for name, xml in built.items():
+    for xml in built.values():
         (tmp_path / xml.name).write_bytes(deployed[xml.name])
         code, out, err = run("import", tmp_path / xml.name, "--root", imported)
         # What the site's `extra:` held comes back there, with a warning each.

@@ -316,8 +316,8 @@ def test_json_document_fields_and_format_version() -> None:
                 "diagnostics": [],
             },
         ],
-        "summary": {"register": 1, "replace": 0, "change": 1, "deregister": 0, "move": 1, "remove": 0,
-                    "retire": 1, "refused": 1},
+        "summary": {"register": 1, "replace": 0, "change": 1, "deregister": 0, "move": 1,
+                    "remove": 0, "retire": 1, "refused": 1},
     }
 
 

@@ -839,7 +839,8 @@ def test_check_fails_on_hand_edits_missing_state_and_unbuilt_changes(repo: Repo)
     assert repo.err == (
         f"build/acme/{XML_NAME}: error: is out of date; run 'dectprov build' and commit build/ "
         "[stale]\n"
-        "build/acme/state.json: error: is missing; run 'dectprov build' and commit build/ [stale]\n")
+        "build/acme/state.json: error: is missing; run 'dectprov build' and commit build/ "
+        "[stale]\n")
     state_path.write_bytes(state)
     assert repo.check() == EXIT_OK
 

@@ -822,8 +822,7 @@ class _Mapper:
             if value is not _BAD:
                 extra[item_id] = value
                 self.origin(("extra", item_id), element)
-        for item_id, (value, element) in sorted(self.extra.items(),
-                                                key=lambda entry: entry[1][1].line):
+        for value, element in sorted(self.extra.values(), key=lambda entry: entry[1].line):
             if value is not _BAD:
                 self.warning(element, "import-extra", "goes to 'extra' as written: the site "
                              "format has no key for it, and the compiler writes it unchecked")
