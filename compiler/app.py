@@ -152,15 +152,16 @@ def now() -> datetime:
 
 
 def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Checked:
-    """Every problem of every file, and the warnings of the plans that have a state to
-    plan against; refusals belong to plan and build."""
+    """Every problem of every file, the refusals of their plans against build/ (what a
+    build without its flags refuses, validate fails on), and the warnings of the plans
+    that have a state to plan against."""
     fleet = _fleet(root, site_files(root, list(files)), Options(now=now()))
     plans = fleet.plans
     plan_diagnostics = sorted_diagnostics(d for plan in plans for d in plan.diagnostics)
     known = sorted_diagnostics(d for plan in plans if plan.state is not None
                                for d in plan.diagnostics)
     diagnostics = [*fleet.diagnostics, *(d for r in fleet.results for d in r.advice),
-                   *(d for d in plan_diagnostics if d.rule == "state"),
+                   *(d for d in plan_diagnostics if d.rule == "state" or d.is_error),
                    *(d for d in known if not d.is_error)]
     if strict:
         diagnostics = [replace(d, severity=Severity.ERROR) if d.rule in STRICT_RULES else d

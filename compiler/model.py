@@ -5,7 +5,7 @@ once. Later stages never look at YAML again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -133,6 +133,9 @@ class Handset:
     provider: int  # index into Site.providers
     voicemail: str | None  # mailbox number, None when off
     enabled: bool
+    at: tuple[int, int] | None = None  # line and column of the entry, for diagnostics
+    slot_at: tuple[int, int] | None = None  # line and column of its `slot:` key
+    password_at: tuple[int, int] | None = None  # of its `password:` key, when it has one
 
 
 ExtraValue = str | int | bool | tuple[int, ...]
@@ -154,6 +157,7 @@ class SiteSecret:
     path: str  # `admin_password`, `directory.password`
     ref: SecretRef
     line: int
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,11 @@ class Site:
     line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
     authoritative: bool = False  # Nx70: the DM removes every handset the file does not list
     mac_at: tuple[int, int] | None = None  # line and column of the MAC, for the fleet's checks
+    # Line and column of the keys the plan's diagnostics point at.
+    handsets_at: tuple[int, int] | None = None
+    window_at: tuple[int, int] | None = None  # registration.window
+    pin_at: tuple[int, int] | None = None  # registration.pin
+    authoritative_at: tuple[int, int] | None = None
     # How long a build keeps writing a deregistration (or an emptied slot), in seconds,
     # from the revision that first wrote it: the next build that changes the site after
     # that retires it.
@@ -284,7 +293,9 @@ def build_site(data: dict[str, Any], source: str) -> Site:
     defaults = data.get("defaults", {})
     provider_index = {p.name: p.index for p in providers}
     handsets = tuple(
-        _handset(i, {**defaults, **entry}, provider_index, _line_of(data["handsets"], i))
+        replace(_handset(i, {**defaults, **entry}, provider_index, _line_of(data["handsets"], i)),
+                at=_item_at(data["handsets"], i), slot_at=_key_at(entry, "slot"),
+                password_at=_key_at(entry, "password"))
         for i, entry in enumerate(data.get("handsets", []))
     )
     return Site(
@@ -305,6 +316,10 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         source=source,
         line=_key_line(data, "handsets"),
         mac_at=_value_at(data, "mac"),
+        handsets_at=_key_at(data, "handsets"),
+        window_at=_key_at(registration, "window"),
+        pin_at=_key_at(registration, "pin"),
+        authoritative_at=_key_at(data, "authoritative"),
         authoritative=data.get("authoritative", False),
         deregistration_retention=parse_duration(data["deregistration_retention"])
         if "deregistration_retention" in data else DEFAULT_DEREGISTRATION_RETENTION,
@@ -320,6 +335,16 @@ def _key_line(data: dict[str, Any], key: str) -> int:
 def _value_at(data: dict[str, Any], key: str) -> tuple[int, int] | None:
     locs = getattr(data, "value_locs", {})
     return (locs[key].line, locs[key].column) if key in locs else None
+
+
+def _key_at(data: Any, key: str) -> tuple[int, int] | None:
+    locs = getattr(data, "key_locs", {})
+    return (locs[key].line, locs[key].column) if key in locs else None
+
+
+def _item_at(items: Any, index: int) -> tuple[int, int] | None:
+    locs = getattr(items, "item_locs", None)
+    return (locs[index].line, locs[index].column) if locs else None
 
 
 def _line_of(items: Any, index: int) -> int:
@@ -449,6 +474,7 @@ def _site_secrets(data: dict[str, Any]) -> list[SiteSecret]:
             parent = parent.get(key, {})
         reference = parent.get(path[-1])
         if reference:
+            at = _key_at(parent, path[-1])
             found.append(SiteSecret(".".join(path), SecretRef(reference["secret"]),
-                                    _key_line(parent, path[-1])))
+                                    *(at or (1, None))))
     return found

@@ -480,12 +480,12 @@ def refusals(site: Site, state: State | None, assigned: dict[Key, Handset],
     target says which kinds of change those are."""
     diagnostics = []
     marked = []
-    lines = {h.login: h.line for h in site.handsets}
+    places = {h.login: h.slot_at or _entry(h) for h in site.handsets}  # the pin at fault
     for change in changes:
         if change.kind.value in refused_kinds and not options.allow_reregistration:
             change = replace(change, refused=True)
-            line = lines.get(change.after.login if change.after else "", 0) or None
-            diagnostics.append(_error(site, line, "reregistration", _reregistration(change)))
+            at = places.get(change.after.login if change.after else "")
+            diagnostics.append(_error(site, at, "reregistration", _reregistration(change)))
         marked.append(change)
     if diagnostics:
         diagnostics.append(_error(site, None, "reregistration", _REREGISTRATION_ADVICE))
@@ -555,9 +555,15 @@ def _reregistration(change: Change) -> str:
             "by hand")
 
 
-def _error(site: Site, line: int | None, rule: str, message: str,
+def _entry(handset: Handset) -> tuple[int, int] | None:
+    return handset.at or ((handset.line, 1) if handset.line else None)
+
+
+def _error(site: Site, at: tuple[int, int] | None, rule: str, message: str,
            severity: Severity = Severity.ERROR) -> Diagnostic:
-    return Diagnostic(site.source, line or site.line, 1, severity, rule, "", message)
+    """A diagnostic at the key `at` (line, column), or else at `handsets:`."""
+    line, column = at or site.handsets_at or (site.line, 1)
+    return Diagnostic(site.source, line, column, severity, rule, "", message)
 
 
 # -- warnings ------------------------------------------------------------------------------
@@ -578,23 +584,23 @@ def warnings(site: Site, changes: list[Change], options: Options) -> list[Diagno
                                 f"no registration window is set; {cannot}", Severity.WARNING))
         # Compared as instants: in the hour a zone repeats, the offset says which.
         elif not window.always_open and options.now >= window.end:
-            found.append(_error(site, None, "window-closed", "registration window closed "
+            found.append(_error(site, site.window_at, "window-closed", "registration window closed "
                                 f"at {wall_time(window.end, site.timezone)}; {cannot}",
                                 Severity.WARNING))
         if site.pin is not None and site.pin.digits != "0000":
             how = "a random PIN (read it on the DM)" if site.pin.is_random else "the PIN"
-            found.append(_error(site, None, "pin-typed",
+            found.append(_error(site, site.pin_at, "pin-typed",
                                 f"the registration PIN is not 0000: {handsets} register only "
                                 f"after someone types {how} on each", Severity.WARNING))
     if site.authoritative and changes:
-        found.append(_error(site, None, "authoritative",
+        found.append(_error(site, site.authoritative_at, "authoritative",
                             "authoritative: the DM removes every handset this file does not "
                             "list, handsets registered by hand included; how many that is "
                             "cannot be seen from here", Severity.WARNING))
     if window is not None:
         found += _window_and_pin(site, changes)
     if window is not None and window.always_open:
-        found.append(_error(site, None, "window-always-open",
+        found.append(_error(site, site.window_at, "window-always-open",
                             "the registration window never closes: any handset whose IPUI is "
                             "provisioned can register at any time", Severity.WARNING))
     return found
@@ -612,7 +618,7 @@ def _window_and_pin(site: Site, changes: list[Change]) -> list[Diagnostic]:
         return []
     count = (f"{len(by_pin)} new handsets register" if len(by_pin) != 1
              else "1 new handset registers")
-    return [_error(site, by_pin[0].line, "window-pin-handsets",
+    return [_error(site, _entry(by_pin[0]), "window-pin-handsets",
                    f"{count} with the PIN (no ipui; first: login {by_pin[0].login}), and a "
                    "registration window is written: Wazo removed the window items from its N720 "
                    "template because they made handset registration impossible "

@@ -135,7 +135,8 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
         if problem is None and value is not None:
             values[name] = value
             continue
-        problems.append(Diagnostic(site.source, handset.line, None, Severity.ERROR, "secret",
+        line, column = handset.password_at or handset.at or (handset.line, None)
+        problems.append(Diagnostic(site.source, line, column, Severity.ERROR, "secret",
                                    f"handsets[{handset.position}].password",
                                    f"secret '{name}' of site {site.name} {problem}"))
     for secret in site.settings.secrets:  # the admin password, a directory's password
@@ -146,7 +147,8 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
         if problem is None and value is not None:
             values[name] = value
             continue
-        problems.append(Diagnostic(site.source, secret.line, None, Severity.ERROR, "secret",
+        problems.append(Diagnostic(site.source, secret.line, secret.column, Severity.ERROR,
+                                   "secret",
                                    secret.path, f"secret '{name}' of site {site.name} "
                                    f"{problem}"))
     # A placeholder the passwords do not account for is in some other text (a display name,

@@ -70,13 +70,13 @@ def root(built: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def secret_line(root: Path, secret: str) -> int:
-    """Where publish shows a problem with `secret`: the line of the example site's handset
-    entry that names it (the examples' other keys move it as they grow)."""
+def secret_line(root: Path, secret: str) -> str:
+    """Where publish shows a problem with `secret`: line and column of the `password:` key
+    that names it in the example site (the examples' other keys move it as they grow)."""
     lines = (root / "sites" / f"{secret.split('/')[0]}.yaml").read_text(
         encoding="utf-8").splitlines()
     named = next(n for n, line in enumerate(lines) if f"{{secret: {secret}}}" in line)
-    return next(n for n in range(named, -1, -1) if lines[n].startswith("  - ")) + 1
+    return f"{named + 1}:{lines[named].index('password:') + 1}"
 
 
 @pytest.fixture
@@ -323,7 +323,7 @@ def test_without_any_secret_every_reference_is_named(root: Path, tmp_path: Path,
     assert [line.split(" of site ")[0].rsplit("secret ", 1)[1] for line in lines[:-1]] == [
         f"'{name}'" for name in ("care-home/admin", *CARE_HOME_HANDSETS, "clinic-north/admin",
                                  *CLINIC_NORTH_HANDSETS)]
-    assert lines[0] == ("sites/care-home.yaml:14: error: admin_password: secret "
+    assert lines[0] == ("sites/care-home.yaml:14:1: error: admin_password: secret "
                         "'care-home/admin' of site care-home is not set: export "
                         "DECTPROV_SECRET_CARE_HOME_ADMIN, or add 'care-home/admin' to the "
                         "secrets file [secret]")

@@ -221,6 +221,15 @@ class Repo:
         lines = (self.root / "sites" / f"{site}.yaml").read_text().splitlines()
         return next(number for number, line in enumerate(lines, 1) if text in line)
 
+    def at(self, key: str, after: str = "", site: str = "acme") -> str:
+        """'line:column' of the first `key:` in the site file below the line holding
+        `after`, as diagnostics name it."""
+        lines = (self.root / "sites" / f"{site}.yaml").read_text().splitlines()
+        start = next(n for n, line in enumerate(lines) if after in line)
+        number, line = next((n, line) for n, line in enumerate(lines) if n >= start
+                            and line.lstrip(" -").startswith(f"{key}:"))
+        return f"{number + 1}:{line.index(key) + 1}"
+
     def xml(self, site: str = "acme", name: str = XML_NAME) -> str:
         return (self.root / "build" / site / name).read_bytes().decode("iso-8859-1")
 
@@ -543,10 +552,17 @@ def test_pinned_swap_is_refused_then_allowed_with_the_flag(repo: Repo) -> None:
     assert repo.out == ""
     assert repo.err == (f"sites/acme.yaml:{repo.line('handsets:')}:1: error: {ADVICE} "
                         "[reregistration]\n"
-                        f"sites/acme.yaml:{repo.line(ipui(3))}:1: error: {swap} "
+                        f"sites/acme.yaml:{repo.at('slot', ipui(3))}: error: {swap} "
                         "[reregistration]\n"
                         + NOTHING_WRITTEN)
     assert repo.tree() == tree
+    # validate (and so the pre-commit hook, which names the file) refuses it as build does.
+    refusals = repo.err.removesuffix(NOTHING_WRITTEN)
+    assert repo.run("validate", "--root", str(repo.root)) == EXIT_INVALID
+    assert repo.out == "" and repo.err.endswith(refusals)  # after the literal-password advice
+    assert repo.run("validate", "--root", str(repo.root),
+                    str(repo.root / "sites" / "acme.yaml")) == EXIT_INVALID
+    assert repo.err.endswith(refusals)
 
     # Without the pins, the same order is no change at all.
     repo.site(_tidied(order, pinned=False))
@@ -590,7 +606,7 @@ def test_move_to_a_pinned_free_slot_is_refused(repo: Repo) -> None:
     assert repo.build() == EXIT_INVALID
     assert repo.err == (f"sites/acme.yaml:{repo.line('handsets:')}:1: error: {ADVICE} "
                         "[reregistration]\n"
-                        f"sites/acme.yaml:{repo.line(ipui(2))}:1: error: {move} "
+                        f"sites/acme.yaml:{repo.at('slot', ipui(2))}: error: {move} "
                         "[reregistration]\n"
                         + NOTHING_WRITTEN)
     assert repo.tree() == tree
@@ -715,7 +731,7 @@ def test_registering_after_the_window_closed_warns(repo: Repo) -> None:
     assert repo.diagnostics(plan) == [("warning", "window-closed", warning)]
     assert repo.code == EXIT_OK
     assert repo.build(now=late) == EXIT_OK
-    assert repo.err == (f"sites/acme.yaml:{repo.line('handsets:')}:1: warning: {warning} "
+    assert repo.err == (f"sites/acme.yaml:{repo.at('window')}: warning: {warning} "
                         "[window-closed]\n")
 
     # Nothing to register, nothing to warn about.

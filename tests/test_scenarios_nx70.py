@@ -339,7 +339,7 @@ def test_authoritative_on_and_off(repo: Nx70Repo) -> None:
         "on: the DM removes every handset this file does not list (how many: unknown)"]
     assert repo.diagnostics(plan) == [("warning", "authoritative", AUTHORITATIVE)]
     assert repo.build() == EXIT_OK
-    assert repo.err == (f"sites/acme.yaml:{repo.line('handsets:')}:1: warning: "
+    assert repo.err == (f"sites/acme.yaml:{repo.line('authoritative:')}:1: warning: "
                         f"{AUTHORITATIVE} [authoritative]\n")
     xml = repo.xml()
     assert head(xml) == ['<oper name="DeleteNotProvisionedHS"/>']
