@@ -243,9 +243,7 @@ def render_text(plans: list[SitePlan]) -> str:
         for change in plan.changes:
             lines.append(f"  {_where(change):8} {change.kind.value:11} {describe(plan, change)}")
         lines += [f"  allowed: {text}" for text in allowed_lines(plan)]
-        for diagnostic in plan.diagnostics:
-            lines.append(f"  {diagnostic.severity.value}: {diagnostic.message} "
-                         f"[{diagnostic.rule}]")
+        lines += [f"  {diagnostic.to_text()}" for diagnostic in plan.diagnostics]  # located
         lines.append("")
     lines.append(summary_line(plans) + ".")
     return "\n".join(lines) + "\n"

@@ -29,10 +29,10 @@ def test_a_removed_site_is_planned_and_refused_without_force(root: Path) -> None
         "  site     site-removed site removed: its 2 handsets are no longer provisioned (the "
         "DM keeps what it has, and its file is no longer written); build/vendor-example/ is "
         "deleted [refused]",
-        "  error: site 'vendor-example' has no site file any more: the N720 with MAC "
-        "7C2F80CA21E4 and its 2 handsets are no longer provisioned. If that DM is retired, "
-        "build with --force, which deletes build/vendor-example/; if not, restore "
-        "sites/vendor-example.yaml [site-removed]"]
+        "  build/vendor-example/state.json: error: site 'vendor-example' has no site file any "
+        "more: the N720 with MAC 7C2F80CA21E4 and its 2 handsets are no longer provisioned. "
+        "If that DM is retired, build with --force, which deletes build/vendor-example/; if "
+        "not, restore sites/vendor-example.yaml [site-removed]"]
     assert out.endswith("Plan: 1 to remove; 1 refused.\n")
     document = json.loads(run("plan", "--root", str(root), "--now", NOW, "--format",
                               "json")[1])

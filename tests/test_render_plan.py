@@ -239,7 +239,7 @@ def test_text_lines_where_kind_and_description_in_columns() -> None:
         "  slot 7   replace     031A2B3C52 (2108) -> 031A2B3C60 (2108): the old handset is "
         "deregistered, the new one registers in the window\n"
         "  slot 12  account     login 2190: display_name, user_id changed\n"
-        "  warning: the window closed [window-closed]\n"
+        "  sites/alpha.yaml:3:1: warning: the window closed [window-closed]\n"
         "\n"
         "nx (sites/nx.yaml, first build, revision 1)\n"
         "  handset  deregister  0328D41A01 (3001): handset deregistered; account disabled and "
