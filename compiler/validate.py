@@ -37,7 +37,7 @@ from compiler.model import (
 from compiler.schema import schema_text
 from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
-from compiler.targets.common import SECRET_ID
+from compiler.targets.common import SECRET_ID, is_control
 from compiler.text import clip, shown_path, value_at
 
 if TYPE_CHECKING:  # both are imported when a site is first validated: a no-op build never
@@ -178,6 +178,9 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         _extra(report, target)
         _firmware(report, target, identities)
         _target_rules(report, target)
+    else:  # the model is wrong (said above): what holds for every model is still checked,
+        _texts_any_model(report)  # so that the file is fixed in one round
+        _extra_passwords(report)
     advice = [d for d in report.items if d.rule in ADVICE_RULES]
     return SiteCheck([d for d in report.items if d.rule not in ADVICE_RULES], identities, advice)
 
@@ -697,6 +700,24 @@ def _texts(report: _Report, target: Target) -> None:
                          f"{report.data['model']} takes at most {limit}")
 
 
+def _texts_any_model(report: _Report) -> None:
+    """Without a model: a control character, which no model takes, and a text longer than
+    the longest any model takes for its field."""
+    targets = all_targets()
+    for path, limit_name, value in _text_fields(report.data):
+        if not isinstance(value, str):
+            continue
+        control = next((character for character in value if is_control(character)), None)
+        if control is not None:
+            code = "" if is_secret(path) else f" (U+{ord(control):04X})"
+            report.error(path, "text-charset",
+                         f"contains a control character{code}; use plain text on one line")
+        limit = max(target.text_limit(limit_name) for target in targets)
+        if len(value) > limit:
+            report.error(path, "text-length", f"is {len(value)} characters long; no model "
+                         f"takes more than {limit}")
+
+
 def _defaulted_texts(report: _Report, target: Target) -> None:
     """The site name is the profile name when none is given, and a handset's login its
     user_id, display_name and account_name (unless defaults: sets them)."""
@@ -740,13 +761,24 @@ def _extra(report: _Report, target: Target) -> None:
             at_value = rule == "extra-value"
             report.error(("extra", key), rule, message,
                          loc=None if at_value else locate_key(report.data, ("extra", key)))
-        elif SECRET_ID.search(key) and value not in ("", [], 0, False):
-            # Said as a literal handset password is: import refuses such an item.
-            report.error(("extra", key), "extra-password", "names a password: its value is "
-                         "in this file and in build/, and so in git (extra: has no secret "
-                         "reference); set it on the device instead",
-                         loc=locate_key(report.data, ("extra", key)),
-                         severity=Severity.WARNING)
+        else:
+            _extra_password(report, key, value)
+
+
+def _extra_passwords(report: _Report) -> None:
+    """Without a model: the items that name a password (the others are the model's)."""
+    extra = report.data.get("extra")
+    for key, value in extra.items() if isinstance(extra, dict) else ():
+        _extra_password(report, key, value)
+
+
+def _extra_password(report: _Report, key: str, value: Any) -> None:
+    if isinstance(key, str) and SECRET_ID.search(key) and value not in ("", [], 0, False):
+        # Said as a literal handset password is: import refuses such an item.
+        report.error(("extra", key), "extra-password", "names a password: its value is "
+                     "in this file and in build/, and so in git (extra: has no secret "
+                     "reference); set it on the device instead",
+                     loc=locate_key(report.data, ("extra", key)), severity=Severity.WARNING)
 
 
 def _literal_passwords(report: _Report) -> None:

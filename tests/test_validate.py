@@ -524,6 +524,34 @@ def test_window_of_an_unknown_model_is_held_to_what_every_target_stores(tmp_path
         "never closes [window-duration]"]
 
 
+def test_an_unknown_model_hides_no_check_that_holds_for_every_model(tmp_path: Path) -> None:
+    """A control character, a text longer than any model takes and an extra: item that
+    holds a password are said with the wrong model, so that the file is fixed in one go."""
+    text = (fixture("window-start-year-1999").read_text(encoding="utf-8")
+            .replace("model: N720", "model: N999")
+            .replace("start: 1999-12-31 23:00", "start: 2026-12-31 23:00")
+            .replace("profile_name: Fixture", f"profile_name: {'P' * 80}")
+            .replace('password: Password', 'password: Password\n    display_name: "Bell\\a"')
+            + "extra:\n  BS_IP_Data.aucS_HTTP_PROXY_PASSWORD: hunter2\n")
+    path = _write(tmp_path / "window-start-year-1999.yaml", text.encode())
+    from compiler import app
+
+    assert [d.to_text() for d in app.validate(tmp_path, [path]).diagnostics] == [
+        "window-start-year-1999.yaml:3:8: error: model: 'N999' is not one of: N720, N870, "
+        "N870E, N770, N670, N610 [enum]",
+        "window-start-year-1999.yaml:5:15: error: profile_name: is 80 characters long; no "
+        "model takes more than 20 [text-length]",
+        "window-start-year-1999.yaml:16:19: error: handsets[0].display_name: contains a "
+        "control character (U+0007); use plain text on one line [text-charset]",
+        "window-start-year-1999.yaml:15:15: warning: handsets[0].password: 1 handset keeps its "
+        "password in this file, and so in git; write {secret: NAME} and keep the value in the "
+        "environment or secrets.yaml [literal-password]",
+        "window-start-year-1999.yaml:18:3: warning: extra.BS_IP_Data.aucS_HTTP_PROXY_PASSWORD: "
+        "names a password: "
+        "its value is in this file and in build/, and so in git (extra: has no secret "
+        "reference); set it on the device instead [extra-password]"]
+
+
 def test_ipui_claimed_by_two_sites() -> None:
     paths = sorted(CROSS_SITE.glob("*.yaml"))
     assert texts(*paths) == CROSS_SITE_EXPECTED
