@@ -66,6 +66,8 @@ STRICT_RULES = ADVICE_RULES  # warnings that `validate --strict` makes errors
 # Sites are compiled in worker processes, one per core and one more, once there are this
 # many to compile: below it, starting the workers costs more than it saves (bench/).
 PARALLEL_FROM = 24
+# Told (sites done, sites in all) as the sites are compiled, for a progress line.
+Progress = Callable[[int, int], None]
 
 
 class Outcome(str, Enum):
@@ -151,11 +153,12 @@ def now() -> datetime:
 # -- the commands ------------------------------------------------------------------------
 
 
-def validate(root: Path, files: Sequence[Path] = (), strict: bool = False) -> Checked:
+def validate(root: Path, files: Sequence[Path] = (), strict: bool = False,
+             progress: Progress | None = None) -> Checked:
     """Every problem of every file, the refusals of their plans against build/ (what a
     build without its flags refuses, validate fails on), and the warnings of the plans
     that have a state to plan against."""
-    fleet = _fleet(root, site_files(root, list(files)), Options(now=now()))
+    fleet = _fleet(root, site_files(root, list(files)), Options(now=now()), progress=progress)
     plans = fleet.plans
     plan_diagnostics = sorted_diagnostics(d for plan in plans for d in plan.diagnostics)
     known = sorted_diagnostics(d for plan in plans if plan.state is not None
@@ -179,20 +182,21 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
     return Models(fleet.diagnostics, tuple(r.site for r in results if r.site is not None))
 
 
-def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None) -> Planned:
+def plan(root: Path, files: Sequence[Path] = (), options: Options | None = None,
+         progress: Progress | None = None) -> Planned:
     """What a build would change on each device, against build/<site>/state.json."""
     options = options or Options(now=now())
     sources = site_files(root, list(files))
-    fleet = _fleet(root, sources, options, changes=True)
+    fleet = _fleet(root, sources, options, changes=True, progress=progress)
     removed = removed_sites(root, sources, options) if fleet.ok and not files else ()
     return Planned(fleet.diagnostics, fleet.plans + removed)
 
 
-def check(root: Path) -> Checked:
+def check(root: Path, progress: Progress | None = None) -> Checked:
     """Whether every site is valid and build/ holds what a build would write, and
     nothing else."""
     sources = site_files(root)
-    fleet = _fleet(root, sources, Options(now=now()))
+    fleet = _fleet(root, sources, Options(now=now()), progress=progress)
     return Checked(_check_diagnostics(root, sources, fleet), len(fleet.planned))
 
 
@@ -224,7 +228,8 @@ def compare(root: Path, ref: str, moment: datetime | None = None) -> Compared:
 
 def build(root: Path, files: Sequence[Path] = (), options: Options | None = None,
           wait: bool = True, on_wait: Callable[[], None] | None = None,
-          before_writing: Callable[[Sequence[Diagnostic]], None] | None = None) -> Built:
+          before_writing: Callable[[Sequence[Diagnostic]], None] | None = None,
+          progress: Progress | None = None) -> Built:
     """Compile every site and write build/<site>/, all of it or nothing, under the
     root's lock (`wait` False: give up at once when another build holds it; `on_wait` is
     called before waiting). `before_writing` is given the build's warnings once it is
@@ -239,7 +244,7 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
             if not held:
                 return Built(Outcome.BUSY)
             return _build_locked(root, sources, options, Faults.from_environment(),
-                                 before_writing, everything=not files)
+                                 before_writing, everything=not files, progress=progress)
     except OSError as err:
         return Built(Outcome.NO_LOCK, problem=err.strerror or str(err))
 
@@ -247,13 +252,13 @@ def build(root: Path, files: Sequence[Path] = (), options: Options | None = None
 def _build_locked(root: Path, sources: Sequence[SourceFile], options: Options,
                   faults: Faults,
                   before_writing: Callable[[Sequence[Diagnostic]], None] | None,
-                  everything: bool = True) -> Built:
+                  everything: bool = True, progress: Progress | None = None) -> Built:
     """The build, under the lock: files are staged as the sites are compiled, and renamed
     into place once every site is known to be fine. A build of every site file
     (`everything`) also deletes the builds of sites removed, with --force."""
     cache = _cache(root)
     try:
-        jobs, fleet = _compile(root, sources, options, cache, stage=faults)
+        jobs, fleet = _compile(root, sources, options, cache, stage=faults, progress=progress)
         results = fleet.planned
         removed = removed_sites(root, sources, options) if fleet.ok and everything else ()
         failure = next((r.failure for r in fleet.results if r.failure is not None), None)
@@ -417,17 +422,17 @@ def _save(cache: Cache | None) -> None:
 
 
 def _fleet(root: Path, sources: Sequence[SourceFile], options: Options,
-           changes: bool = False) -> Fleet:
+           changes: bool = False, progress: Progress | None = None) -> Fleet:
     """Every site compiled with the root's cache, which is saved, and the fleet settled."""
     cache = _cache(root)
-    _, fleet = _compile(root, sources, options, cache, changes=changes)
+    _, fleet = _compile(root, sources, options, cache, changes=changes, progress=progress)
     _save(cache)
     return fleet
 
 
 def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
              cache: Cache | None, stage: Faults | None = None, changes: bool = False,
-             ) -> tuple[list[Job], Fleet]:
+             progress: Progress | None = None) -> tuple[list[Job], Fleet]:
     """Every site of `sources` compiled, and the fleet settled, with the job of each
     result. `changes` keeps every change of each plan, to be shown."""
     jobs = [Job(source, root, options, stage, changes) for source in sources
@@ -437,7 +442,7 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
     def places(result: SiteResult) -> Sequence[Identity]:
         return site_stage.check_site(by_source[result.source].source).identities
 
-    results = _results(jobs, cache)
+    results = _results(jobs, cache, progress)
     disjoint = cache.disjoint(jobs) if cache is not None else frozenset()
     fleet = settle(sources, results, places, disjoint)
     if cache is not None and fleet.disjoint:
@@ -445,12 +450,14 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
     return jobs, fleet
 
 
-def _results(jobs: list[Job], cache: Cache | None) -> list[SiteResult]:
+def _results(jobs: list[Job], cache: Cache | None,
+             progress: Progress | None = None) -> list[SiteResult]:
     """Every site's result, in order: from the cache, or compiled afresh, in worker
     processes when there are enough of them and more than one core."""
     recalled = [cache.recall(job) if cache is not None else None for job in jobs]
     missing = [job for job, result in zip(jobs, recalled) if result is None]
-    fresh = iter(_run_all(missing))
+    told = _told(progress, len(jobs) - len(missing), len(jobs))
+    fresh = iter(_run_all(missing, told))
     results = []
     for job, result in zip(jobs, recalled):
         if result is None:
@@ -461,10 +468,23 @@ def _results(jobs: list[Job], cache: Cache | None) -> list[SiteResult]:
     return results
 
 
-def _run_all(jobs: list[Job]) -> list[SiteResult]:
+def _told(progress: Progress | None, recalled: int, total: int) -> Callable[[], None]:
+    """What to call as each site is compiled afresh (the recalled ones are done)."""
+    if progress is None:
+        return lambda: None
+    done = [recalled]
+    progress(recalled, total)
+
+    def one_more() -> None:
+        done[0] += 1
+        progress(done[0], total)
+    return one_more
+
+
+def _run_all(jobs: list[Job], told: Callable[[], None] = lambda: None) -> list[SiteResult]:
     cores = os.cpu_count() or 1
     if cores == 1 or len(jobs) < PARALLEL_FROM:
-        return [site_stage.run(job) for job in jobs]
+        return [_counted(site_stage.run(job), told) for job in jobs]
     import multiprocessing  # only for a fleet: a one-site run does without them
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -480,7 +500,7 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
     try:
         with signals_held():  # a stop that lands while a worker is forked waits for it
             pending = pool.map(workers.run, jobs, chunksize=4)
-        results = list(pending)
+        results = [_counted(result, told) for result in pending]
     except BrokenProcessPool as broken:
         pool.shutdown(wait=True, cancel_futures=True)
         raise WorkerLost() from broken
@@ -492,6 +512,11 @@ def _run_all(jobs: list[Job]) -> list[SiteResult]:
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _counted(result: SiteResult, told: Callable[[], None]) -> SiteResult:
+    told()
+    return result
 
 
 def _end_workers(pool: Any) -> None:

@@ -12,12 +12,13 @@ import gc
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -98,6 +99,57 @@ def _err(text: str) -> None:
     sys.stderr.write(text)
 
 
+PROGRESS_AFTER = 1.0  # seconds: a quicker run shows no progress line
+_PROGRESS_EVERY = 0.1  # seconds between two updates of the line
+
+
+class Progress:
+    """How many sites are compiled, on one line of standard error rewritten in place, once
+    a run has taken PROGRESS_AFTER seconds, and only when standard error is a terminal
+    (never in a pipe, a file or CI). The line is erased when the sites are done."""
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream
+        self.clock = clock
+        self.start = clock()
+        self.shown_at: float | None = None
+        self.terminal = _is_terminal(stream)
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.terminal:
+            return
+        moment = self.clock()
+        if done >= total:
+            self.close()
+        elif moment - self.start >= PROGRESS_AFTER and (
+                self.shown_at is None or moment - self.shown_at >= _PROGRESS_EVERY):
+            self.shown_at = moment
+            self.stream.write(f"\rdectprov: {done:,} of {total:,} sites compiled\x1b[K")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown_at is not None:
+            self.shown_at = None
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    shown = Progress(sys.stderr)
+    try:
+        yield shown
+    finally:
+        shown.close()
+
+
 class PlanFormat(str, Enum):
     text = "text"
     markdown = "markdown"
@@ -129,7 +181,8 @@ def validate(files: Files = None, root: Root = Path("."),
                  "warnings.")] = False,
              ) -> int:
     """Check site files; print every problem of every file, and the plan's warnings."""
-    validated = application.validate(root, files or (), strict)
+    with _progress() as progress:
+        validated = application.validate(root, files or (), strict, progress)
     if format is DiagnosticFormat.json:
         _out(render_json(validated.diagnostics))
     else:
@@ -158,7 +211,8 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
                                      param_hint="--base-ref")
         return _plan_against(root, base_ref, _now(now), format, detailed_exitcode)
     options = Options(_now(now), allow_reregistration, force, replace_device)
-    planned = application.plan(root, files or (), options)
+    with _progress() as progress:
+        planned = application.plan(root, files or (), options, progress)
     if not planned.ok:
         _err(render_text(planned.diagnostics))
         return EXIT_INVALID
@@ -217,8 +271,9 @@ def build(files: Files = None, root: Root = Path("."), now: Now = None,
         _err(render_text(diagnostics))
         shown.extend(diagnostics)
 
-    built = application.build(root, files or (), options, wait=not no_wait, on_wait=_waiting,
-                              before_writing=warn)
+    with _progress() as progress:
+        built = application.build(root, files or (), options, wait=not no_wait,
+                                  on_wait=_waiting, before_writing=warn, progress=progress)
     if built.outcome is Outcome.BUSY:
         _err(f"dectprov: another build of this root holds the lock ({LOCK_FILE}); "
              "nothing was written\n")
@@ -260,7 +315,8 @@ def check(root: Root = Path("."), base_ref: Annotated[str | None, typer.Option(
     """For CI: fail when a site is invalid or build/ is not what a build would write."""
     if base_ref is not None:
         return _check_against(root, base_ref)
-    checked = application.check(root)
+    with _progress() as progress:
+        checked = application.check(root, progress)
     _err(render_text(checked.diagnostics))
     if not checked.ok:
         return EXIT_INVALID

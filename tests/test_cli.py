@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import REPO, copy_sites, tree
@@ -252,3 +253,80 @@ def test_build_on_a_full_disk_says_which_file(root: Path, monkeypatch: pytest.Mo
         "Every file is as it was or complete; fix the cause and build again [write-failed]\n"
         "Nothing was written: fix the errors above.\n")  # it failed while staging
     assert tree(root / "build") == {}
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+def _terminal() -> tuple[int, Any]:
+    """A pseudo-terminal: its reading end, and its writing end as a text stream."""
+    import pty
+
+    reader, writer = pty.openpty()
+    return reader, open(writer, "w", encoding="utf-8")  # noqa: SIM115 - closed by the test
+
+
+def _shown(reader: int) -> str:
+    import select
+
+    found = b""
+    while select.select([reader], [], [], 0.05)[0]:
+        found += os.read(reader, 65536)
+    return found.decode()
+
+
+def test_progress_shows_on_a_terminal_after_a_second_and_is_erased() -> None:
+    from compiler.cli import Progress
+
+    reader, stream = _terminal()
+    moments = iter([0.0, 0.5, 1.2, 1.25, 1.4, 1.5])
+    progress = Progress(stream, clock=lambda: next(moments))
+    progress(1, 10)  # at 0.5 s: too soon
+    assert _shown(reader) == ""
+    progress(2, 10)  # 1.2 s
+    progress(3, 10)  # 1.25 s: within a tenth of a second of the last line
+    progress(4, 10)  # 1.4 s
+    # A terminal's line discipline may turn \r into \r\n on the reading side: compare
+    # what is written, not how it is echoed.
+    assert _shown(reader).replace("\r\n", "\r") == (
+        "\rdectprov: 2 of 10 sites compiled\x1b[K\rdectprov: 4 of 10 sites compiled\x1b[K")
+    progress(10, 10)  # done: the line is erased before anything else is printed
+    assert _shown(reader).replace("\r\n", "\r") == "\r\x1b[K"
+    stream.close()
+    os.close(reader)
+
+
+def test_progress_is_silent_when_standard_error_is_no_terminal(tmp_path: Path) -> None:
+    from compiler.cli import Progress
+
+    with (tmp_path / "err").open("w", encoding="utf-8") as stream:
+        moments = iter([0.0, 5.0, 6.0, 7.0])
+        progress = Progress(stream, clock=lambda: next(moments))
+        progress(1, 3)
+        progress(2, 3)
+        progress(3, 3)
+    assert (tmp_path / "err").read_text(encoding="utf-8") == ""
+
+
+def test_a_build_shows_its_progress_on_a_terminal_only(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import cli
+
+    reader, stream = _terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
+    assert "sites compiled" not in _shown(reader)  # quicker than a second: nothing
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)  # as if it took longer
+    (root / "build").rename(root / "old")
+    assert main(["build", "--root", str(root), "--now", NOW,
+                 "--no-wait"]) == EXIT_OK
+    shown = _shown(reader)
+    assert f"dectprov: 0 of {SITES} sites compiled\x1b[K" in shown
+    assert "\x1b[K" in shown.rsplit("sites compiled", 1)[1]  # erased again
+    stream.close()
+    os.close(reader)
+    # In a pipe, never: standard error holds the diagnostics alone.
+    result = subprocess.run([sys.executable, "-m", "compiler", "validate", "--root",
+                             str(root)], capture_output=True, text=True, check=False,
+                            env={**os.environ, "DECTPROV_CACHE": "off"})
+    assert "sites compiled" not in result.stderr
