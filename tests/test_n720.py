@@ -375,7 +375,21 @@ def test_no_window_no_window_items() -> None:
     site = make_site(registration={"pin": "0000"})
     found = items(render(site))
     assert [i for i in found if i.startswith("BS_AE_Subscriber.")] == []
-    assert "<!-- registration window -->" not in lines(render(site))
+    assert not any("registration window" in line for line in lines(render(site)))
+
+
+def test_window_start_is_shown_readable_beside_its_bytes() -> None:
+    site = make_site(timezone="Europe/Berlin",
+                     registration={"window": {"start": "2026-12-01 08:00", "duration": "2d"}})
+    output = render(site)
+    shown = lines(output)
+    at = shown.index('<SYMB_ITEM ID="BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]" '
+                     'class="symb_item" value="0x30,0x31,0x31,0x32,0x32,0x36,0x30,0x38,0x30,'
+                     '0x30"/>')
+    assert shown[at - 1] == ("<!-- registration window: opens 2026-12-01 08:00 on the DM's "
+                             "clock; the start below is '0112260800' (DDMMYYHHMM) in ASCII -->")
+    assert items(output)["BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]"] == ",".join(
+        f"0x{byte:02X}" for byte in b"0112260800")  # still well-formed, the same value
 
 
 def test_always_open_window() -> None:

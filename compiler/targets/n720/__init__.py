@@ -282,9 +282,11 @@ class N720:
             if site.pin.digits is not None:
                 lines.append(_item(P.PIN_CODE, _bytes(bytes.fromhex(site.pin.digits))))
         if site.window is not None:
-            stamp = site.window.start.strftime("%d%m%y%H%M").encode("ascii")
-            lines += [
-                (None, "registration window"),
+            start = site.window.start
+            stamp = start.strftime("%d%m%y%H%M").encode("ascii")
+            lines += [  # the title says the start as a reviewer reads it, beside its bytes
+                (None, f"registration window: opens {start:%Y-%m-%d %H:%M} on the DM's "
+                       f"clock; the start below is '{stamp.decode()}' (DDMMYYHHMM) in ASCII"),
                 _item(P.WINDOW_START, _bytes(stamp)),
                 _item(P.WINDOW_DURATION, _number(site.window.duration_seconds)),
             ]
