@@ -7,8 +7,8 @@ messages); shown by the plan; imported back from an N720 file.
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
