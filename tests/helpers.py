@@ -66,3 +66,12 @@ def _files(directory: Path) -> Iterator[tuple[str, Path]]:
     for path in sorted(directory.rglob("*")):
         if path.is_file():
             yield path.relative_to(directory).as_posix(), path
+
+
+def secret_line(root: Path, secret: str) -> str:
+    """Where publish shows a problem with `secret`: line and column of the `password:` key
+    that names it in the example site (the examples' other keys move it as they grow)."""
+    lines = (root / "sites" / f"{secret.split('/')[0]}.yaml").read_text(
+        encoding="utf-8").splitlines()
+    named = next(n for n, line in enumerate(lines) if f"{{secret: {secret}}}" in line)
+    return f"{named + 1}:{lines[named].index('password:') + 1}"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import copy_sites
+from helpers import copy_sites, secret_line
 from test_secrets import (
     CARE_HOME,
     CARE_HOME_HANDSETS,
@@ -68,15 +68,6 @@ def root(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "repo"
     shutil.copytree(built, copy)
     return copy
-
-
-def secret_line(root: Path, secret: str) -> str:
-    """Where publish shows a problem with `secret`: line and column of the `password:` key
-    that names it in the example site (the examples' other keys move it as they grow)."""
-    lines = (root / "sites" / f"{secret.split('/')[0]}.yaml").read_text(
-        encoding="utf-8").splitlines()
-    named = next(n for n, line in enumerate(lines) if f"{{secret: {secret}}}" in line)
-    return f"{named + 1}:{lines[named].index('password:') + 1}"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from helpers import REPO, copy_sites, tree
+from helpers import REPO, copy_sites, secret_line, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from compiler.secrets import ENVIRONMENT_PREFIX, environment_name
@@ -355,7 +355,8 @@ def test_a_missing_secret_says_to_add_it_to_the_commands_output(
     text = ALL_SECRETS.replace(f'care-home/2103: "{_value("care-home/2103")}"\n', "")
     err = _refused(root, tmp_path, capfd, "--secrets-command", _printing(tmp_path, text))
     assert err.splitlines()[:-1] == [
-        "sites/care-home.yaml:66: error: handsets[2].password: secret 'care-home/2103' of "
+        f"sites/care-home.yaml:{secret_line(root, 'care-home/2103')}: error: "
+        "handsets[2].password: secret 'care-home/2103' of "
         "site care-home is not set: export DECTPROV_SECRET_CARE_HOME_2103, or add "
         "'care-home/2103' to the secrets command's output [secret]"]
 
