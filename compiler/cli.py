@@ -213,13 +213,16 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
     options = Options(_now(now), allow_reregistration, force, replace_device)
     with _progress() as progress:
         planned = application.plan(root, files or (), options, progress)
+    from compiler import render_plan
+
+    if format is PlanFormat.json:  # one document, whatever the exit code
+        _out(render_plan.render_json(list(planned.plans), planned.diagnostics))
     if not planned.ok:
         _err(render_text(planned.diagnostics))
         return EXIT_INVALID
-    from compiler import render_plan
-
-    _out(_pick(format, render_plan.render_text, render_plan.render_markdown,
-               render_plan.render_json)(list(planned.plans)))
+    if format is not PlanFormat.json:
+        _out(_pick(format, render_plan.render_text, render_plan.render_markdown,
+                   render_plan.render_json)(list(planned.plans)))
     if planned.refused:
         return EXIT_INVALID
     return EXIT_CHANGES if detailed_exitcode and planned.changed else EXIT_OK
@@ -236,16 +239,19 @@ def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
     section shows."""
     compared = application.compare(root, ref, moment)
     effect = compared.effect
+    from compiler import render_plan
+
+    shown = {d for site in effect.sites for d in site.stale}
+    unshown = [d for d in compared.checked.diagnostics if d not in shown]
+    if format is PlanFormat.json:  # one document, whatever the exit code
+        _out(render_plan.render_effect_json(effect, unshown if effect.commit else ()))
     if not effect.commit:
         _err(render_text(effect.diagnostics))
         return EXIT_INVALID
-    from compiler import render_plan
-
-    _out(_pick(format, render_plan.render_effect_text, render_plan.render_effect_markdown,
-               render_plan.render_effect_json)(effect))
-    shown = {d for site in effect.sites for d in site.stale}
-    _err(render_text([*(d for d in compared.checked.diagnostics if d not in shown),
-                      *effect.diagnostics]))
+    if format is not PlanFormat.json:
+        _out(_pick(format, render_plan.render_effect_text, render_plan.render_effect_markdown,
+                   render_plan.render_effect_json)(effect))
+    _err(render_text([*unshown, *effect.diagnostics]))
     if not compared.ok:
         return EXIT_INVALID
     return EXIT_CHANGES if detailed_exitcode and effect.changed else EXIT_OK

@@ -6,7 +6,7 @@ render_plan's job.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from itertools import chain
@@ -78,6 +78,10 @@ class Change:
     since: Since | None = None  # retire: since when the retired release was written
     # setting: the keys (among `fields`) the new file no longer writes: the DM keeps them
     removed: tuple[str, ...] = ()
+    # A field change's items as the files write them: (item, old, new), by item; None
+    # where a file has no such item. Build files hold secret references, never values.
+    # What makes two sites' changes the same (render_plan groups them); not compared.
+    values: tuple[tuple[str, str | None, str | None], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -413,6 +417,7 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
     repeated; a handset code is an identity change, never a field."""
     implied = _implied_slots(identity)
     grouped: dict[tuple[str, Key | None], set[str]] = {}
+    values: dict[tuple[str, Key | None], list[tuple[str, str | None, str | None]]] = {}
     existed: set[tuple[str, Key | None]] = set()
     written: set[str] = set()  # the site settings the new file still writes
     # In no particular order: the changes are sorted below, and the names in each.
@@ -428,14 +433,16 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
         if kind == "slot" and (index in implied or name == "ipui"):
             continue
         grouped.setdefault((kind, index), set()).add(name)
+        values.setdefault((kind, index), []).append((item, old, new_items.get(item)))
     previous = state.in_use() if state else {}
     # A scope the old file did not have at all is new: its fields are not listed. Items of
     # every provider at once (index None) are fields of providers that were there. The site
     # settings are one scope of independent keys: each is named.
     existed.add(("provider", None))
-    return [_field_change(kind, index, tuple(sorted(names))
-                          if (kind, index) in existed or kind == "setting" else (),
-                          previous, assigned, tuple(sorted(names - written)))
+    return [replace(_field_change(kind, index, tuple(sorted(names))
+                                  if (kind, index) in existed or kind == "setting" else (),
+                                  previous, assigned, tuple(sorted(names - written))),
+                    values=tuple(sorted(values[kind, index])))
             for (kind, index), names in sorted(grouped.items(), key=_scope_order)]
 
 

@@ -5,12 +5,14 @@ pull-request comment, JSON for tools. The plan is data; this module only prints 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from compiler.model import wall_time
 from compiler.plan import Change, ChangeKind, Holder, SitePlan
+from compiler.render_groups import Group, Grouped, Row, group
 
 if TYPE_CHECKING:
     from compiler.effect import Effect, SiteEffect
@@ -51,6 +53,15 @@ def _counts(parts: Iterable[tuple[Iterable[Change], Iterable[Diagnostic]]],
             refused += change.refused
         refused += sum(1 for d in diagnostics if d.rule in refusals)
     counts["refused"] = refused
+    return counts
+
+
+def _kinds(parts: Iterable[Iterable[Change]]) -> dict[str, int]:
+    """How many changes of each kind, every kind named (the summary folds some)."""
+    counts = {kind.value: 0 for kind in ChangeKind}
+    for changes in parts:
+        for change in changes:
+            counts[change.kind.value] += 1
     return counts
 
 
@@ -229,19 +240,88 @@ def allowed_lines(plan: SitePlan) -> list[str]:
     return [ALLOWED.get(rule, rule) for rule in plan.allowed]
 
 
-def _shown(plans: list[SitePlan]) -> list[SitePlan]:
-    return [p for p in plans if p.changes or p.diagnostics]
-
-
 # -- text --------------------------------------------------------------------------------
 
 
+def _rows(plans: list[SitePlan]) -> list[Row]:
+    return [Row(plan.site.name, plan.changes, lambda change, plan=plan: describe(plan, change),
+                not plan.refused) for plan in plans]
+
+
+def _grouped_sites(grouped: Grouped, name: str, changes: tuple[Change, ...],
+                   shown: bool) -> bool:
+    """Whether a site still has a section: its own changes, or what `shown` says of it
+    (diagnostics, allowed refusals, a status) besides its shared changes."""
+    return bool(grouped.own_changes(name, changes)) or shown
+
+
+def _number(number: int) -> str:
+    return f"{number:,}"
+
+
+def _sites_count(number: int) -> str:
+    return f"{_number(number)} site{'' if number == 1 else 's'}"
+
+
+# How many items of a shared change, and how many characters of each value, are shown.
+_VALUES_SHOWN = 5
+_VALUE_CHARACTERS = 60
+
+
+def _value(text: str | None) -> str:
+    if text is None:
+        return "(none)"
+    return text if len(text) <= _VALUE_CHARACTERS else text[:_VALUE_CHARACTERS - 3] + "..."
+
+
+def _values(change: Change) -> list[str]:
+    """The items a shared change writes, old -> new: what makes it the same on each site."""
+    lines = [f"{item}: {_value(old)} -> {_value(new)}"
+             for item, old, new in change.values[:_VALUES_SHOWN]]
+    if len(change.values) > _VALUES_SHOWN:
+        lines.append(f"and {_count(len(change.values) - _VALUES_SHOWN, 'more item')}")
+    return lines
+
+
+def _group_title(shared: Group) -> str:
+    return f"[{shared.number}] {shared.description}: {_sites_count(len(shared.sites))}"
+
+
+def _shared_line(grouped: Grouped, name: str) -> str | None:
+    numbers = grouped.shared.get(name, ())
+    if not numbers:
+        return None
+    return ("shared changes " + ", ".join(f"[{n}]" for n in numbers) + " (above)")
+
+
+def _text_groups(grouped: Grouped) -> list[str]:
+    if not grouped.groups:
+        return []
+    lines = ["Shared changes, each the same on every site it lists:"]
+    for shared in grouped.groups:
+        lines.append(f"  {shared.kind.value:11} {_group_title(shared)}")
+        lines += [f"      {line}" for line in _values(shared.change)]
+        lines += textwrap.wrap("sites: " + ", ".join(shared.sites), width=_TEXT_WIDTH,
+                               initial_indent="      ", subsequent_indent="        ",
+                               break_long_words=False, break_on_hyphens=False)
+    return [*lines, ""]
+
+
+_TEXT_WIDTH = 100
+
+
 def render_text(plans: list[SitePlan]) -> str:
-    lines = []
-    for plan in _shown(plans):
+    grouped = group(_rows(plans))
+    lines = _text_groups(grouped)
+    for plan in plans:
+        if not _grouped_sites(grouped, plan.site.name, plan.changes,
+                              bool(plan.diagnostics or plan.allowed)):
+            continue
         lines.append(f"{plan.site.name} ({plan.site.source}, {_revision(plan)})")
-        for change in plan.changes:
+        for change in grouped.own_changes(plan.site.name, plan.changes):
             lines.append(f"  {_where(change):8} {change.kind.value:11} {describe(plan, change)}")
+        shared = _shared_line(grouped, plan.site.name)
+        lines += [f"  {'site':8} {'shared':11} {shared}"] if shared else []
         lines += [f"  allowed: {text}" for text in allowed_lines(plan)]
         lines += [f"  {diagnostic.to_text()}" for diagnostic in plan.diagnostics]  # located
         lines.append("")
@@ -278,9 +358,11 @@ def _change_table(changes: Iterable[Change], text: Callable[[Change], str]) -> l
     return ["", "| where | change | what happens |", "|---|---|---|", *rows] if rows else []
 
 
-def _markdown_section(plan: SitePlan) -> str:
+def _markdown_section(plan: SitePlan, grouped: Grouped) -> str:
     lines = [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})"]
-    lines += _change_table(plan.changes, lambda change: describe(plan, change))
+    lines += _change_table(grouped.own_changes(plan.site.name, plan.changes),
+                           lambda change: describe(plan, change))
+    lines += _markdown_shared(grouped, plan.site.name)
     if plan.diagnostics or plan.allowed:
         lines.append("")
     lines += [f"- **allowed**: {_cell(text)}" for text in allowed_lines(plan)]
@@ -288,6 +370,44 @@ def _markdown_section(plan: SitePlan) -> str:
         label = "refused" if diagnostic.severity is Severity.ERROR else "warning"
         lines.append(f"- **{label}**: {_cell(diagnostic.message)} ({_cell(diagnostic.rule)})")
     return "\n".join(lines)
+
+
+def _markdown_shared(grouped: Grouped, name: str) -> list[str]:
+    shared = _shared_line(grouped, name)
+    return ["", f"Also {_cell(shared)}."] if shared else []
+
+
+def _markdown_groups(grouped: Grouped, limit: int) -> list[str]:
+    """One block per shared change: its words, its values and its sites, as many names as
+    the group's share of half the limit holds (the count is always there)."""
+    if not grouped.groups:
+        return []
+    names_limit = max(_CUT_NAMES_LIMIT, limit // 2 // len(grouped.groups))
+    blocks = ["### Shared changes\n\nEach is the same on every site it lists; a site with "
+              "other changes has its own section below."]
+    for shared in grouped.groups:
+        lines = [f"#### {_cell(_group_title(shared))}", "",
+                 f"- change: {_cell(shared.kind.value)}"]
+        lines += [f"- {_cell(line)}" for line in _values(shared.change)]
+        lines += ["", f"<details><summary>the {_sites_count(len(shared.sites))}</summary>",
+                  "", _names(shared.sites, names_limit) + ".", "", "</details>"]
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _names(names: list[str] | tuple[str, ...], limit: int) -> str:
+    """The names, escaped, as many as fit in `limit` characters, then "and N more"."""
+    shown: list[str] = []
+    length = 0
+    for name in names:
+        escaped = _cell(name)
+        length += len(escaped) + 2
+        if length > limit:
+            break
+        shown.append(escaped)
+    if shown and len(shown) < len(names):
+        shown.append(f"{_number(len(names) - len(shown))} more")
+    return shown[0] if len(shown) == 1 else (", ".join(shown[:-1]) + " and " + shown[-1])
 
 
 def _blocks(blocks: list[str]) -> str:
@@ -298,15 +418,10 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _cut_note(cut: list[SitePlan], limit: int) -> str:
-    return _cut_sites_note([(p.site.name, len(p.changes), len(p.diagnostics)) for p in cut],
-                           limit)
-
-
-def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int) -> str:
-    """What the cap left out: how many sites and changes, which sites (as many names as
-    fit in _CUT_NAMES_LIMIT), and where to see everything. `cut`: each site's name and
-    how many changes and diagnostics it has."""
+def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int, groups: int = 0) -> str:
+    """What the cap left out: how many shared changes (`groups`), sites and changes, which
+    sites (as many names as fit in _CUT_NAMES_LIMIT), and where to see everything. `cut`:
+    each site's name and how many changes and diagnostics it has."""
     names: list[str] = []
     length = 0
     for site_name, _, _ in cut:
@@ -316,7 +431,7 @@ def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int) -> str:
             break
         names.append(name)
     if names and len(names) < len(cut):
-        names.append(f"{len(cut) - len(names)} more")
+        names.append(f"{_number(len(cut) - len(names))} more")
     listed = " and ".join(names) if len(names) < 3 else (", ".join(names[:-1]) + " and "
                                                          + names[-1])
     changes = sum(count for _, count, _ in cut)
@@ -324,20 +439,30 @@ def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int) -> str:
     counted = _count(changes, "change")
     if diagnostics:
         counted += f", {_count(diagnostics, 'diagnostic')}"
-    return (f"**Not shown: {_count(len(cut), 'site')} ({counted})**"
+    what = f"{_count(len(cut), 'site')} ({counted})"
+    if groups:
+        what = f"{_count(groups, 'shared change')}" + (f", {what}" if cut else "")
+    return (f"**Not shown: {what}**"
             + (f": {listed}." if listed else ".") + " This comment "
             f"stops at {limit:,} characters; the summary above counts every site. To see the "
             "whole plan, run `dectprov plan` locally, or `dectprov plan --format text` in CI.")
 
 
 def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
-    """The plan as one pull-request comment: the marker, the heading, the summary and one
-    section per site. Over `limit` characters, whole site sections are cut from the end
-    and a note names them; the marker, heading and summary always stay."""
+    """The plan as one pull-request comment: the marker, the heading, the summary, the
+    changes many sites share (each once, with its sites), and a section for each site with
+    changes of its own or diagnostics. Over `limit` characters, whole sections are cut from
+    the end and a note names them; the marker, heading and summary always stay."""
     head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(summary_line(plans)) + "."]
-    shown = _shown(plans)
-    return _capped(head, [_markdown_section(plan) for plan in shown],
-                   lambda kept: _cut_note(shown[kept:], limit), limit)
+    grouped = group(_rows(plans))
+    shown = [plan for plan in plans
+             if _grouped_sites(grouped, plan.site.name, plan.changes,
+                               bool(plan.diagnostics or plan.allowed))]
+    shared = _markdown_groups(grouped, limit)
+    cut = [(p.site.name, len(grouped.own_changes(p.site.name, p.changes)), len(p.diagnostics))
+           for p in shown]
+    return _capped(head, shared + [_markdown_section(plan, grouped) for plan in shown],
+                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit)
 
 
 def _capped(head: list[str], sections: list[str], cut_note: Callable[[int], str],
@@ -394,7 +519,29 @@ def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
     return diagnostic.to_json()
 
 
-def render_json(plans: list[SitePlan]) -> str:
+def _group_json(shared: Group) -> dict[str, Any]:
+    change = shared.change
+    return {
+        "group": shared.number,
+        "kind": shared.kind.value,
+        "fields": list(change.fields),
+        "provider": change.index,
+        "values": [{"item": item, "before": old, "after": new}
+                   for item, old, new in change.values],
+        "description": shared.description,
+        "sites": list(shared.sites),
+    }
+
+
+def _groups_json(rows: list[Row]) -> list[dict[str, Any]]:
+    return [_group_json(shared) for shared in group(rows).groups]
+
+
+def render_json(plans: list[SitePlan], diagnostics: Iterable[Diagnostic] = ()) -> str:
+    """Every site and every change; and, added for tools, the diagnostics of the files and
+    of the fleet (`diagnostics`: a plan refused before any site is planned has only
+    these), the changes sites share (as the text and Markdown group them), and a count of
+    each kind of change."""
     document = {
         "format_version": JSON_FORMAT_VERSION,
         "sites": [{
@@ -406,7 +553,9 @@ def render_json(plans: list[SitePlan]) -> str:
             "allowed": list(plan.allowed),
             "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
         } for plan in plans],
-        "summary": summary(plans),
+        "summary": summary(plans) | {"kinds": _kinds(plan.changes for plan in plans)},
+        "groups": _groups_json(_rows(plans)),
+        "diagnostics": [_diagnostic(d) for d in diagnostics],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -459,14 +608,34 @@ def _effect_diagnostics(effect: SiteEffect) -> list[Diagnostic]:
     return sorted_diagnostics([*effect.diagnostics, *effect.stale])
 
 
+def _effect_rows(effect: Effect) -> list[Row]:
+    from compiler.effect import Status
+
+    return [Row(site.name, site.changes,
+                lambda change, site=site: describe_change(change, site.site),
+                site.status is Status.CHANGED and not site.refused and not site.stale)
+            for site in effect.sites]
+
+
+def _effect_shown(effect: Effect, grouped: Grouped) -> list[SiteEffect]:
+    from compiler.effect import Status
+
+    return [site for site in effect.sites if site.shown and _grouped_sites(
+        grouped, site.name, site.changes, bool(site.diagnostics or site.stale or site.allowed
+                                               or site.status is not Status.CHANGED))]
+
+
 def render_effect_text(effect: Effect) -> str:
     """`plan --base-ref` for the terminal: the plan's lines, from the files."""
-    lines = [_effect_head(effect) + ".", ""]
-    for site in (site for site in effect.sites if site.shown):
+    grouped = group(_effect_rows(effect))
+    lines = [_effect_head(effect) + ".", "", *_text_groups(grouped)]
+    for site in _effect_shown(effect, grouped):
         lines.append(f"{site.name} ({site.source}, {_effect_status(site)})")
-        for change in site.changes:
+        for change in grouped.own_changes(site.name, site.changes):
             lines.append(f"  {_where(change):8} {change.kind.value:11} "
                          f"{describe_change(change, site.site)}")
+        shared = _shared_line(grouped, site.name)
+        lines += [f"  {'site':8} {'shared':11} {shared}"] if shared else []
         lines += [f"  allowed: {ALLOWED.get(rule, rule)}" for rule in site.allowed]
         lines += [f"  {d.severity.value}: {d.file}: {d.message} [{d.rule}]"
                   for d in _effect_diagnostics(site)]
@@ -475,9 +644,11 @@ def render_effect_text(effect: Effect) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _effect_section(effect: SiteEffect) -> str:
+def _effect_section(effect: SiteEffect, grouped: Grouped) -> str:
     lines = [f"### {_cell(effect.name)} ({_cell(_effect_status(effect))})"]
-    lines += _change_table(effect.changes, lambda change: describe_change(change, effect.site))
+    lines += _change_table(grouped.own_changes(effect.name, effect.changes),
+                           lambda change: describe_change(change, effect.site))
+    lines += _markdown_shared(grouped, effect.name)
     diagnostics = _effect_diagnostics(effect)
     if diagnostics or effect.allowed:
         lines.append("")
@@ -493,13 +664,28 @@ def render_effect_markdown(effect: Effect, limit: int = MARKDOWN_LIMIT) -> str:
     """`plan --base-ref` as the pull-request comment, capped as render_markdown is."""
     head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(_effect_head(effect)) + ".",
             _cell(_effect_summary(effect)) + "."]
-    shown = [site for site in effect.sites if site.shown]
-    cut = [(site.name, len(site.changes), len(_effect_diagnostics(site))) for site in shown]
-    return _capped(head, [_effect_section(site) for site in shown],
-                   lambda kept: _cut_sites_note(cut[kept:], limit), limit)
+    grouped = group(_effect_rows(effect))
+    shown = _effect_shown(effect, grouped)
+    shared = _markdown_groups(grouped, limit)
+    cut = [(site.name, len(grouped.own_changes(site.name, site.changes)),
+            len(_effect_diagnostics(site))) for site in shown]
+    return _capped(head, shared + [_effect_section(site, grouped) for site in shown],
+                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit)
 
 
-def render_effect_json(effect: Effect) -> str:
+def _cut_with_groups(cut: list[tuple[str, int, int]], limit: int, shared_blocks: int,
+                     groups: int) -> Callable[[int], str]:
+    """The cut note of a Markdown plan whose first `shared_blocks` sections are the shared
+    changes (a heading, then `groups` groups), then one section for each site of `cut`."""
+    def note(kept: int) -> str:
+        return _cut_sites_note(cut[max(kept - shared_blocks, 0):], limit,
+                               min(shared_blocks - min(kept, shared_blocks), groups))
+    return note
+
+
+def render_effect_json(effect: Effect, diagnostics: Iterable[Diagnostic] = ()) -> str:
+    """`plan --base-ref` for tools; `diagnostics`: what else `check` finds, which no
+    site's entry holds."""
     document = {
         "format_version": JSON_FORMAT_VERSION,
         "base_ref": effect.ref,
@@ -515,7 +701,9 @@ def render_effect_json(effect: Effect) -> str:
             "allowed": list(site.allowed),
             "diagnostics": [_diagnostic(d) for d in _effect_diagnostics(site)],
         } for site in effect.sites],
-        "diagnostics": [_diagnostic(d) for d in effect.diagnostics],
-        "summary": _effect_counts(effect),
+        "diagnostics": [_diagnostic(d) for d in (*effect.diagnostics, *diagnostics)],
+        "summary": _effect_counts(effect) | {"kinds": _kinds(site.changes
+                                                             for site in effect.sites)},
+        "groups": _groups_json(_effect_rows(effect)),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -317,7 +317,15 @@ def test_json_document_fields_and_format_version() -> None:
             },
         ],
         "summary": {"register": 1, "replace": 0, "change": 1, "deregister": 0, "move": 1,
-                    "remove": 0, "retire": 1, "refused": 1},
+                    "remove": 0, "retire": 1, "refused": 1,
+                    # Each kind on its own: register and add, deregister and remove apart.
+                    "kinds": {"register": 1, "add": 0, "replace": 0, "deregister": 0,
+                              "remove": 0, "move": 0, "swap": 1, "account": 0, "profile": 0,
+                              "pin": 0, "window": 0, "provider": 1, "extra": 0,
+                              "authoritative": 0, "setting": 0, "device": 0,
+                              "site-removed": 0, "retire": 1}},
+        "groups": [],
+        "diagnostics": [],
     }
 
 

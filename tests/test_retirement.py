@@ -28,6 +28,7 @@ from test_scenarios import (
     ipui,
     slot_lines,
     slots_in,
+    folded,
     summary,
     zeroed_lines,
 )
@@ -89,7 +90,7 @@ def test_a_deregistration_is_retired_by_the_first_change_after_its_retention(
     # Forty days on, nothing changed: nothing to retire, nothing written, check green.
     built = repo.tree()
     plan = repo.plan("--detailed-exitcode", now=DAY_40)
-    assert (repo.code, plan["summary"]) == (EXIT_OK, summary())
+    assert (repo.code, folded(plan["summary"])) == (EXIT_OK, summary())
     assert repo.build(now=DAY_40) == EXIT_OK
     assert repo.out == BUILT_UNCHANGED
     assert repo.tree() == built
@@ -104,7 +105,7 @@ def test_a_deregistration_is_retired_by_the_first_change_after_its_retention(
         removed(1, 2),
         change("account", 2, before=holder(3), after=holder(3), fields=["display_name"])]
     assert repo.descriptions(plan)[0] == RETIRED_2
-    assert plan["summary"] == summary(change=1, retire=1)
+    assert folded(plan["summary"]) == summary(change=1, retire=1)
     assert [d for d in repo.diagnostics(plan) if d[0] == "error"] == []
     assert repo.plan_text("text", now=DAY_40) == EXIT_OK
     assert f"  slot 1   retire      {RETIRED_2}\n" in repo.out
@@ -122,7 +123,7 @@ def test_a_deregistration_is_retired_by_the_first_change_after_its_retention(
     assert state["history"][-1]["changes"] == {"account": 1, "retire": 1}
     assert repo.check() == EXIT_OK  # years later still
     plan = repo.plan("--detailed-exitcode", now="2030-06-01 09:00")
-    assert (repo.code, plan["summary"]) == (EXIT_OK, summary())
+    assert (repo.code, folded(plan["summary"])) == (EXIT_OK, summary())
 
 
 def test_the_retention_counts_from_the_revision_that_first_wrote_it(repo: Repo) -> None:

@@ -265,6 +265,11 @@ def summary(**counts: int) -> dict[str, int]:
     return {**NO_CHANGES, **counts}
 
 
+def folded(document: dict[str, Any]) -> dict[str, int]:
+    """A JSON plan's summary without its count of each kind: the summary's own words."""
+    return {key: value for key, value in document.items() if key != "kinds"}
+
+
 # -- Monday: a new site -------------------------------------------------------------------
 
 
@@ -287,7 +292,7 @@ def test_first_build_registers_every_handset(repo: Repo) -> None:
     ]
     assert plan["format_version"] == 1
     assert plan["sites"][0]["revision"] == {"before": None, "after": 1}
-    assert plan["summary"] == summary(register=4, change=5)
+    assert folded(plan["summary"]) == summary(register=4, change=5)
     # Wazo found that window items make registration impossible (wazo-provd-plugins
     # ebc32d40): the PIN handset added under the window is said.
     assert [rule for _, rule, _ in repo.diagnostics(plan)] == ["window-pin-handsets"]
@@ -354,7 +359,7 @@ def test_removed_handset_is_zeroed_until_a_new_one_takes_its_slot(repo: Repo) ->
     assert repo.changes(plan) == [change("deregister", 1, before=holder(2))]
     assert repo.descriptions(plan) == [
         "0328D41A02 (2002): handset deregistered; account disabled and emptied"]
-    assert plan["summary"] == summary(deregister=1)
+    assert folded(plan["summary"]) == summary(deregister=1)
     assert repo.diagnostics(plan) == []  # 1 of 4 is under the threshold
     assert repo.build() == EXIT_OK
     removed = repo.xml()
@@ -438,7 +443,7 @@ def test_replaced_handset_keeps_its_slot(repo: Repo) -> None:
     assert repo.descriptions(plan) == [
         "0328D41A02 (2002) -> 0328D41A09 (2002): the old handset is deregistered, the new one "
         "registers in the window"]
-    assert plan["summary"] == summary(replace=1)
+    assert folded(plan["summary"]) == summary(replace=1)
     assert repo.diagnostics(plan) == []
     assert repo.build() == EXIT_OK
     xml = repo.xml()
@@ -484,7 +489,7 @@ def test_swapped_logins_change_accounts_and_deregister_nothing(repo: Repo) -> No
         "login 2002 -> 2003: account_name, display_name, login, password, user_id changed",
         "login 2003 -> 2002: account_name, display_name, login, password, user_id changed",
     ]
-    assert plan["summary"] == summary(change=2)
+    assert folded(plan["summary"]) == summary(change=2)
     assert repo.diagnostics(plan) == []
     assert repo.build() == EXIT_OK
     assert repo.err == ""
@@ -511,7 +516,7 @@ def test_reordered_yaml_changes_nothing(repo: Repo) -> None:
     assert repo.code == EXIT_OK
     assert repo.changes(plan) == []
     assert plan["sites"][0]["revision"] == {"before": 1, "after": 1}
-    assert plan["summary"] == NO_CHANGES
+    assert folded(plan["summary"]) == NO_CHANGES
     assert repo.plan_text("text", "--detailed-exitcode") == EXIT_OK
     assert repo.out == "Plan: no changes.\n"
     assert repo.build() == EXIT_OK
@@ -546,7 +551,7 @@ def test_pinned_swap_is_refused_then_allowed_with_the_flag(repo: Repo) -> None:
             "and 2, and both must then be registered again by hand")
     assert repo.diagnostics(plan) == [("error", "reregistration", swap),
                                       ("error", "reregistration", ADVICE)]
-    assert plan["summary"] == summary(move=1, refused=1)
+    assert folded(plan["summary"]) == summary(move=1, refused=1)
 
     assert repo.build() == EXIT_INVALID
     assert repo.out == ""
@@ -681,7 +686,7 @@ def test_deregistering_over_the_threshold_needs_force(repo: Repo) -> None:
     assert repo.changes(plan) == [change("deregister", slot, before=holder(slot + 1))
                                   for slot in range(2, 7)]
     assert repo.diagnostics(plan) == [("error", "deregistration-threshold", message)]
-    assert plan["summary"] == summary(deregister=5, refused=1)
+    assert folded(plan["summary"]) == summary(deregister=5, refused=1)
     assert repo.build() == EXIT_INVALID
     assert repo.err == (f"sites/acme.yaml:{repo.line('handsets:')}:1: error: {message} "
                         "[deregistration-threshold]\n"
