@@ -291,7 +291,17 @@ def _shared_line(grouped: Grouped, name: str) -> str | None:
     numbers = grouped.shared.get(name, ())
     if not numbers:
         return None
-    return ("shared changes " + ", ".join(f"[{n}]" for n in numbers) + " (above)")
+    return ", ".join(f"[{n}]" for n in numbers) + " above"
+
+
+def _own(grouped: Grouped, change: Change, text: str) -> str:
+    """A site's own change, said in the words of a shared one but not in its group (its
+    values differ, or the change is refused here): with its values, so that the outlier
+    shows."""
+    number = next((g.number for g in grouped.groups if g.description == text), None)
+    if number is None or not change.values:
+        return text
+    return f"{text} (not as [{number}]: {'; '.join(_values(change))})"
 
 
 def _text_groups(grouped: Grouped) -> list[str]:
@@ -319,7 +329,8 @@ def render_text(plans: list[SitePlan]) -> str:
             continue
         lines.append(f"{plan.site.name} ({plan.site.source}, {_revision(plan)})")
         for change in grouped.own_changes(plan.site.name, plan.changes):
-            lines.append(f"  {_where(change):8} {change.kind.value:11} {describe(plan, change)}")
+            lines.append(f"  {_where(change):8} {change.kind.value:11} "
+                         f"{_own(grouped, change, describe(plan, change))}")
         shared = _shared_line(grouped, plan.site.name)
         lines += [f"  {'site':8} {'shared':11} {shared}"] if shared else []
         lines += [f"  allowed: {text}" for text in allowed_lines(plan)]
@@ -361,7 +372,7 @@ def _change_table(changes: Iterable[Change], text: Callable[[Change], str]) -> l
 def _markdown_section(plan: SitePlan, grouped: Grouped) -> str:
     lines = [f"### {_cell(plan.site.name)} ({_cell(_revision(plan))})"]
     lines += _change_table(grouped.own_changes(plan.site.name, plan.changes),
-                           lambda change: describe(plan, change))
+                           lambda change: _own(grouped, change, describe(plan, change)))
     lines += _markdown_shared(grouped, plan.site.name)
     if plan.diagnostics or plan.allowed:
         lines.append("")
@@ -374,7 +385,7 @@ def _markdown_section(plan: SitePlan, grouped: Grouped) -> str:
 
 def _markdown_shared(grouped: Grouped, name: str) -> list[str]:
     shared = _shared_line(grouped, name)
-    return ["", f"Also {_cell(shared)}."] if shared else []
+    return ["", f"Also the shared changes {_cell(shared)}."] if shared else []
 
 
 def _markdown_groups(grouped: Grouped, limit: int) -> list[str]:
@@ -383,11 +394,10 @@ def _markdown_groups(grouped: Grouped, limit: int) -> list[str]:
     if not grouped.groups:
         return []
     names_limit = max(_CUT_NAMES_LIMIT, limit // 2 // len(grouped.groups))
-    blocks = ["### Shared changes\n\nEach is the same on every site it lists; a site with "
-              "other changes has its own section below."]
+    blocks = [("### Shared changes\n\nEach is the same on every site it lists; a site with "
+               "other changes has its own section below.")]
     for shared in grouped.groups:
-        lines = [f"#### {_cell(_group_title(shared))}", "",
-                 f"- change: {_cell(shared.kind.value)}"]
+        lines = [f"#### {_cell(_group_title(shared))}", ""]
         lines += [f"- {_cell(line)}" for line in _values(shared.change)]
         lines += ["", f"<details><summary>the {_sites_count(len(shared.sites))}</summary>",
                   "", _names(shared.sites, names_limit) + ".", "", "</details>"]
@@ -633,7 +643,7 @@ def render_effect_text(effect: Effect) -> str:
         lines.append(f"{site.name} ({site.source}, {_effect_status(site)})")
         for change in grouped.own_changes(site.name, site.changes):
             lines.append(f"  {_where(change):8} {change.kind.value:11} "
-                         f"{describe_change(change, site.site)}")
+                         f"{_own(grouped, change, describe_change(change, site.site))}")
         shared = _shared_line(grouped, site.name)
         lines += [f"  {'site':8} {'shared':11} {shared}"] if shared else []
         lines += [f"  allowed: {ALLOWED.get(rule, rule)}" for rule in site.allowed]
@@ -647,7 +657,8 @@ def render_effect_text(effect: Effect) -> str:
 def _effect_section(effect: SiteEffect, grouped: Grouped) -> str:
     lines = [f"### {_cell(effect.name)} ({_cell(_effect_status(effect))})"]
     lines += _change_table(grouped.own_changes(effect.name, effect.changes),
-                           lambda change: describe_change(change, effect.site))
+                           lambda change: _own(grouped, change,
+                                               describe_change(change, effect.site)))
     lines += _markdown_shared(grouped, effect.name)
     diagnostics = _effect_diagnostics(effect)
     if diagnostics or effect.allowed:
