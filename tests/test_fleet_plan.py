@@ -1,0 +1,141 @@
+"""The plan of a fleet: 2,000 generated sites sharing one provider, whose domain moves. The
+text and Markdown plans say the shared change once with its sites, and only the sites with
+changes of their own in full; the Markdown stays under the comment limit; JSON keeps every
+site. The change is then built and planned from git as a pull request's CI does
+(`plan --base-ref`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from helpers import run
+from test_effect import commit, git
+
+from compiler import app
+from compiler.plan import Options
+from compiler.render_plan import MARKDOWN_LIMIT, render_json, render_markdown, render_text
+
+SITES = 2_000
+NOW = "2026-12-01 10:00"
+LATER = "2026-12-01 11:00"
+OLD, NEW = "voip.example-provider.de", "voip2.example-provider.de"
+OUTLIER = "s0007"  # its domain is mistyped: alone, it is no group's
+REGISTERS = "s0010"  # gains a handset
+DEREGISTERS = "s0011"  # loses its handset
+GROUP = ("provider 0 (Hosted PBX): domain, proxy, registrar changed: "
+         f"{SITES - 1:,} sites")
+
+
+def site_text(n: int, domain: str, handsets: int) -> str:
+    lines = [f"site: s{n:04d}", "model: N720", f'mac: "7C2F80{n:06X}"', "providers:",
+             "  - name: Hosted PBX", f"    domain: {domain}", "registration:",
+             '  window: {start: 2026-12-01 08:00, duration: "2d"}', "handsets:"]
+    lines += [f'  - ipui: "03{n:04X}00{h:02X}"\n    login: "{h + 1}"\n    password: pw'
+              for h in range(handsets)]
+    return "\n".join(lines if handsets else [*lines[:-1], "handsets: []"]) + "\n"
+
+
+def write_fleet(root: Path, domain: str, changed: bool) -> None:
+    for n in range(SITES):
+        name = f"s{n:04d}"
+        handsets = 1 if name in (REGISTERS, DEREGISTERS) else 0
+        if changed:
+            handsets += {REGISTERS: 1, DEREGISTERS: -1}.get(name, 0)
+        shown = "voip2.example-provider.dee" if changed and name == OUTLIER else domain
+        (root / "sites" / f"{name}.yaml").write_text(site_text(n, shown, handsets),
+                                                      encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Plans:
+    text: str
+    markdown: str
+    document: dict
+    effect_markdown: str  # plan --base-ref, once the change is built
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
+    root = tmp_path_factory.mktemp("fleet")
+    (root / "sites").mkdir()
+    git(root, "init", "-q")
+    write_fleet(root, OLD, changed=False)
+    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
+    commit(root, "base")
+    write_fleet(root, NEW, changed=True)
+    # Planned once, rendered three times: the command line's part is tested elsewhere.
+    planned = app.plan(root, options=Options(datetime.fromisoformat(LATER + "+00:00")))
+    assert planned.ok and not planned.refused
+    shown = list(planned.plans)
+    assert run("build", "--root", str(root), "--now", LATER)[0] == 0
+    code, effect, err = run("plan", "--root", str(root), "--base-ref", "HEAD",
+                            "--format", "markdown")
+    assert code == 0, err
+    return Plans(render_text(shown), render_markdown(shown), json.loads(render_json(shown)),
+                 effect)
+
+
+@pytest.mark.parametrize("form", ["markdown", "effect_markdown"])
+def test_the_markdown_plan_of_2000_sites_is_under_the_limit_and_names_the_groups_size(
+        plans: Plans, form: str) -> None:
+    markdown = getattr(plans, form)
+    assert len(markdown) < MARKDOWN_LIMIT
+    assert "Not shown" not in markdown
+    headings = re.findall(r"^#### (.*)$", markdown, re.MULTILINE)
+    assert headings == [r"\[1\] " + GROUP]
+    assert f"<details><summary>the {SITES - 1:,} sites</summary>" in markdown
+    # Every site is in view: in the group's list, or in a section of its own.
+    for n in range(SITES):
+        assert re.search(rf"\bs{n:04d}\b", markdown), n
+    sections = re.findall(r"^### (s\d{4}) ", markdown, re.MULTILINE)
+    assert sections == [OUTLIER, REGISTERS, DEREGISTERS]
+
+
+def test_a_site_with_changes_of_its_own_shows_them_and_points_at_the_group(
+        plans: Plans) -> None:
+    section = plans.markdown.split(f"### {REGISTERS} ")[1].split("###")[0]
+    assert "| slot 1 | register |" in section
+    assert "provider 0" not in section
+    assert r"Also the shared changes \[1\] above." in section
+    section = plans.markdown.split(f"### {DEREGISTERS} ")[1].split("###")[0]
+    assert "| slot 0 | deregister |" in section
+
+
+def test_the_outlier_is_shown_whole_with_its_values(plans: Plans) -> None:
+    section = plans.markdown.split(f"### {OUTLIER} ")[1].split("###")[0]
+    assert (r"provider 0 (Hosted PBX): domain, proxy, registrar changed (not as \[1\]: "
+            r"BS\_VOIP\_Data.astVoipProviders\[0\].aucSIP\_DOMAIN\[%\]: "
+            f'"{OLD}" -&gt; "voip2.example-provider.dee"') in section
+
+
+def test_the_text_plan_says_the_shared_change_once(plans: Plans) -> None:
+    lines = plans.text.splitlines()
+    assert lines[:3] == [
+        "Shared changes, each the same on every site it lists:",
+        f"  provider    [1] {GROUP}",
+        f'      BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%]: "{OLD}" -> "{NEW}"',
+    ]
+    assert plans.text.count("domain, proxy, registrar changed") == 2  # the group, the outlier
+    headings = [line.split()[0] for line in lines if re.match(r"s\d{4} \(", line)]
+    assert headings == [OUTLIER, REGISTERS, DEREGISTERS]
+    assert lines[-1] == f"Plan: 1 to register, {SITES} to change, 1 to deregister."
+
+
+def test_json_keeps_every_site_and_names_the_group(plans: Plans) -> None:
+    document = plans.document
+    assert len(document["sites"]) == SITES
+    assert all(any(change["kind"] == "provider" for change in site["changes"])
+               for site in document["sites"])
+    [group] = document["groups"]
+    assert (group["group"], group["kind"], group["fields"], group["provider"]) == (
+        1, "provider", ["domain", "proxy", "registrar"], 0)
+    assert len(group["sites"]) == SITES - 1 and OUTLIER not in group["sites"]
+    assert group["values"][0] == {"item": "BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%]",
+                                  "before": f'"{OLD}"', "after": f'"{NEW}"'}
+    assert document["summary"]["kinds"]["provider"] == SITES
+    assert document["diagnostics"] == []
