@@ -623,7 +623,8 @@ def _effect_rows(effect: Effect) -> list[Row]:
 
     return [Row(site.name, site.changes,
                 lambda change, site=site: describe_change(change, site.site),
-                site.status is Status.CHANGED and not site.refused and not site.stale)
+                site.status in (Status.CHANGED, Status.ADDED) and not site.refused
+                and not site.stale)
             for site in effect.sites]
 
 

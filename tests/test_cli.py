@@ -330,3 +330,31 @@ def test_a_build_shows_its_progress_on_a_terminal_only(
                              str(root)], capture_output=True, text=True, check=False,
                             env={**os.environ, "DECTPROV_CACHE": "off"})
     assert "sites compiled" not in result.stderr
+
+def test_plan_json_of_an_invalid_site_is_one_document_with_the_diagnostics(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _break(root)
+    assert main(["plan", "--root", str(root), "--now", NOW, "--format", "json"]) == \
+        EXIT_INVALID
+    document = json.loads(capsys.readouterr().out)
+    assert document["sites"] == [] and document["summary"]["refused"] == 0
+    assert [(d["file"], d["line"], d["rule"]) for d in document["diagnostics"]] == [
+        ("sites/vendor-example.yaml", 25, "ipui-format")]
+
+
+def test_plan_json_without_sites_or_git_is_one_document(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--root", str(tmp_path), "--format", "json"]) == EXIT_INVALID
+    assert [d["rule"] for d in json.loads(capsys.readouterr().out)["diagnostics"]] == [
+        "no-sites"]
+    assert main(["plan", "--root", str(tmp_path), "--base-ref", "HEAD",
+                 "--format", "json"]) == EXIT_INVALID
+    document = json.loads(capsys.readouterr().out)
+    assert (document["sites"], [d["rule"] for d in document["diagnostics"]]) == (
+        [], ["base-ref"])
+
+
+def test_validate_json_without_sites_is_one_document(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(tmp_path), "--format", "json"]) == EXIT_INVALID
+    assert [d["rule"] for d in json.loads(capsys.readouterr().out)] == ["no-sites"]

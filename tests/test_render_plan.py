@@ -354,3 +354,113 @@ def test_a_lifted_refusal_is_named_in_every_format() -> None:
         render_text([lifted]))
     assert "- **allowed**: --allow-reregistration" in render_markdown([lifted])
     assert json.loads(render_json([lifted]))["sites"][0]["allowed"] == ["reregistration"]
+
+
+# -- groups: the changes many sites share ------------------------------------------------
+
+DOMAIN = (("SipProvider.0.Domain", "old.example", "new.example"),)
+
+
+def provider_change(values: tuple[tuple[str, str | None, str | None], ...] = DOMAIN,
+                    refused: bool = False) -> Change:
+    return Change(None, ChangeKind.PROVIDER, index=0, fields=("domain",), refused=refused,
+                  values=values)
+
+
+def test_the_same_change_on_two_sites_is_said_once_with_its_sites() -> None:
+    plans = [plan("alpha", (provider_change(),), before=1, after=2),
+             plan("beta", (provider_change(),), before=1, after=2)]
+    assert render_text(plans) == (
+        "Shared changes, each the same on every site it lists:\n"
+        "  provider    [1] provider 0 (Hosted PBX): domain changed: 2 sites\n"
+        "      SipProvider.0.Domain: old.example -> new.example\n"
+        "      sites: alpha, beta\n"
+        "\n"
+        "Plan: 2 to change.\n")
+    assert render_markdown(plans) == (
+        f"{HEAD}Plan: 2 to change.\n\n### Shared changes\n\nEach is the same on every site it "
+        "lists; a site with other changes has its own section below.\n\n"
+        "#### \\[1\\] provider 0 (Hosted PBX): domain changed: 2 sites\n\n"
+        "- SipProvider.0.Domain: old.example -&gt; new.example\n\n"
+        "<details><summary>the 2 sites</summary>\n\nalpha and beta.\n\n</details>\n")
+
+
+def test_a_change_on_one_site_alone_stays_in_its_section() -> None:
+    plans = [plan("alpha", (provider_change(),), before=1, after=2),
+             plan("beta", before=1, after=1)]
+    assert render_text(plans) == (
+        "alpha (sites/alpha.yaml, revision 1 -> 2)\n"
+        "  site     provider    provider 0 (Hosted PBX): domain changed\n"
+        "\n"
+        "Plan: 1 to change.\n")
+
+
+def test_other_values_make_another_group_and_an_outlier_shows_its_values() -> None:
+    other = (("SipProvider.0.Domain", "old.example", "typo.example"),)
+    plans = [plan(name, (provider_change(),), before=1, after=2) for name in "abc"]
+    plans += [plan("d", (provider_change(other),), before=1, after=2)]
+    text = render_text(plans)
+    assert "[1] provider 0 (Hosted PBX): domain changed: 3 sites" in text
+    assert text.split("\n\n")[1] == (
+        "d (sites/d.yaml, revision 1 -> 2)\n"
+        "  site     provider    provider 0 (Hosted PBX): domain changed (not as [1]: "
+        "SipProvider.0.Domain: old.example -> typo.example)")
+
+
+def test_other_old_values_make_another_group() -> None:
+    older = (("SipProvider.0.Domain", "older.example", "new.example"),)
+    plans = [plan(name, (provider_change(values),), before=1, after=2)
+             for name, values in (("a", DOMAIN), ("b", DOMAIN), ("c", older), ("d", older))]
+    text = render_text(plans)
+    assert "[1] provider 0 (Hosted PBX): domain changed: 2 sites" in text
+    assert "[2] provider 0 (Hosted PBX): domain changed: 2 sites" in text
+
+
+def test_what_a_reviewer_must_see_per_site_is_never_grouped() -> None:
+    """Refused changes, the changes of a refused site, and handset changes stay per site,
+    however many sites share them."""
+    leaves = Change(3, ChangeKind.DEREGISTER, before=Holder("0328D41A01", "2001"))
+    refused = diagnostic("c", Severity.ERROR, "deregistration-threshold", "too many")
+    plans = [plan("a", (provider_change(refused=True), leaves), before=1, after=2),
+             plan("b", (provider_change(refused=True), leaves), before=1, after=2),
+             plan("c", (provider_change(),), (refused,), before=1, after=2),
+             plan("d", (provider_change(),), before=1, after=2)]
+    text = render_text(plans)
+    assert "Shared changes" not in text
+    assert text.count("provider 0 (Hosted PBX): domain changed") == 4
+    assert text.count("handset deregistered") == 2
+
+
+def test_a_site_with_its_own_changes_points_at_its_groups() -> None:
+    plans = [plan("alpha", (provider_change(), *registers(1)), before=1, after=2),
+             plan("beta", (provider_change(),), before=1, after=2)]
+    text = render_markdown(plans)
+    assert text.endswith(
+        "### alpha (revision 1 -&gt; 2)\n\n" + TABLE + register_row(0) + "\n\n"
+        "Also the shared changes \\[1\\] above.\n")
+    assert "### beta" not in text
+    assert render_text(plans).split("\n\n")[1] == (
+        "alpha (sites/alpha.yaml, revision 1 -> 2)\n"
+        "  slot 0   register    0328D40000 (2000): new handset, registers by itself in the "
+        "window\n"
+        "  site     shared      [1] above")
+
+
+def test_json_names_each_group_and_keeps_every_change_in_its_site() -> None:
+    plans = [plan("alpha", (provider_change(),), before=1, after=2),
+             plan("beta", (provider_change(),), before=1, after=2)]
+    document = json.loads(render_json(plans))
+    assert document["groups"] == [{
+        "group": 1, "kind": "provider", "fields": ["domain"], "provider": 0,
+        "values": [{"item": "SipProvider.0.Domain", "before": "old.example",
+                    "after": "new.example"}],
+        "description": "provider 0 (Hosted PBX): domain changed", "sites": ["alpha", "beta"]}]
+    assert [len(site["changes"]) for site in document["sites"]] == [1, 1]
+
+
+def test_many_groups_over_the_limit_are_cut_and_counted() -> None:
+    plans = [plan(f"s{n}", (provider_change((("SipProvider.0.Domain", "old", f"v{n // 2}"),)),),
+                  before=1, after=2) for n in range(200)]
+    text = render_markdown(plans, limit=3_000)
+    assert len(text) <= 3_000
+    assert "**Not shown: " in text and " shared changes**" in text
