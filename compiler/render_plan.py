@@ -347,6 +347,9 @@ def render_text(plans: list[SitePlan]) -> str:
 MARKDOWN_LIMIT = 60_000
 # How many characters of cut site names the note lists before "and N more".
 _CUT_NAMES_LIMIT = 2_000
+# The shared changes' lists of sites share half the limit; each lists at least this many
+# characters of names.
+_GROUP_NAMES_MINIMUM = 200
 
 _MARKDOWN_ESCAPES = (("\\", "\\\\"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
                      ("|", "\\|"), ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("~", "\\~"),
@@ -393,7 +396,7 @@ def _markdown_groups(grouped: Grouped, limit: int) -> list[str]:
     the group's share of half the limit holds (the count is always there)."""
     if not grouped.groups:
         return []
-    names_limit = max(_CUT_NAMES_LIMIT, limit // 2 // len(grouped.groups))
+    names_limit = max(_GROUP_NAMES_MINIMUM, limit // 2 // len(grouped.groups))
     blocks = [("### Shared changes\n\nEach is the same on every site it lists; a site with "
                "other changes has its own section below.")]
     for shared in grouped.groups:
