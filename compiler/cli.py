@@ -25,7 +25,13 @@ import typer
 from compiler import __version__
 from compiler import app as application
 from compiler.app import CACHE_ENVIRONMENT, Outcome
-from compiler.diagnostics import Diagnostic, render_json, render_text, sorted_diagnostics
+from compiler.diagnostics import (
+    Diagnostic,
+    Severity,
+    render_json,
+    render_text,
+    sorted_diagnostics,
+)
 from compiler.paths import LOCK_FILE
 from compiler.plan import ChangeKind, Options, SitePlan
 from compiler.schema import schema_text
@@ -181,7 +187,8 @@ def validate(files: Files = None, root: Root = Path("."),
                  "warnings.")] = False,
              ) -> int:
     """Check site files; print every problem of every file, and the plan's warnings."""
-    with _progress() as progress:
+    with _one_document(format is DiagnosticFormat.json, render_json), \
+            _progress() as progress:
         validated = application.validate(root, files or (), strict, progress)
     if format is DiagnosticFormat.json:
         _out(render_json(validated.diagnostics))
@@ -211,9 +218,12 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
                                      param_hint="--base-ref")
         return _plan_against(root, base_ref, _now(now), format, detailed_exitcode)
     options = Options(_now(now), allow_reregistration, force, replace_device)
-    with _progress() as progress:
-        planned = application.plan(root, files or (), options, progress)
     from compiler import render_plan
+
+    with _one_document(format is PlanFormat.json,
+                       lambda found: render_plan.render_json([], found)), \
+            _progress() as progress:
+        planned = application.plan(root, files or (), options, progress)
 
     if format is PlanFormat.json:  # one document, whatever the exit code
         _out(render_plan.render_json(list(planned.plans), planned.diagnostics))
@@ -228,6 +238,22 @@ def plan(files: Files = None, root: Root = Path("."), now: Now = None,
     return EXIT_CHANGES if detailed_exitcode and planned.changed else EXIT_OK
 
 
+@contextmanager
+def _one_document(json: bool, render: Callable[[list[Diagnostic]], str]) -> Iterator[None]:
+    """With `json`, a run that a lost worker or a signal ends still prints its one JSON
+    document (`render` of a diagnostic that says so) before main says it on stderr."""
+    try:
+        yield
+    except (WorkerLost, Stopped) as ended:
+        if json:
+            message = (f"stopped by {signal.Signals(ended.signal_number).name}"
+                       if isinstance(ended, Stopped) else
+                       "a worker process ended before it returned its sites")
+            _out(render([Diagnostic("", None, None, Severity.ERROR, "interrupted", "",
+                                    message + "; nothing was written")]))
+        raise
+
+
 def _pick(format: PlanFormat, text: Callable[[Any], str], markdown: Callable[[Any], str],
           json: Callable[[Any], str]) -> Callable[[Any], str]:
     return {PlanFormat.text: text, PlanFormat.markdown: markdown, PlanFormat.json: json}[format]
@@ -237,9 +263,12 @@ def _plan_against(root: Path, ref: str, moment: datetime, format: PlanFormat,
                   detailed_exitcode: bool) -> int:
     """plan --base-ref: the effect, and on standard error what check finds that no site's
     section shows."""
-    compared = application.compare(root, ref, moment)
-    effect = compared.effect
     from compiler import render_plan
+
+    with _one_document(format is PlanFormat.json,
+                       lambda found: render_plan.render_json([], found)):
+        compared = application.compare(root, ref, moment)
+    effect = compared.effect
 
     shown = {d for site in effect.sites for d in site.stale}
     unshown = [d for d in compared.checked.diagnostics if d not in shown]

@@ -358,3 +358,23 @@ def test_validate_json_without_sites_is_one_document(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--root", str(tmp_path), "--format", "json"]) == EXIT_INVALID
     assert [d["rule"] for d in json.loads(capsys.readouterr().out)] == ["no-sites"]
+
+
+@pytest.mark.parametrize("command", ["plan", "validate"])
+def test_json_of_a_run_whose_worker_is_lost_is_still_one_document(
+        root: Path, command: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from compiler.workers import WorkerLost
+
+    def lost(*_args: object) -> None:
+        raise WorkerLost
+
+    monkeypatch.setattr(app, command, lost)
+    assert main([command, "--root", str(root), "--format", "json"]) == EXIT_INVALID
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    found = document if command == "validate" else document["diagnostics"]
+    assert [(d["rule"], d["message"]) for d in found] == [
+        ("interrupted", "a worker process ended before it returned its sites; nothing was "
+                        "written")]
+    assert "a worker process ended" in err
