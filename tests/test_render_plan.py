@@ -464,3 +464,16 @@ def test_many_groups_over_the_limit_are_cut_and_counted() -> None:
     text = render_markdown(plans, limit=3_000)
     assert len(text) <= 3_000
     assert "**Not shown: " in text and " shared changes**" in text
+
+
+def test_a_long_group_shows_five_items_and_as_many_names_as_its_share_holds() -> None:
+    values = tuple((f"Item.{n}", "old", "x" * 70) for n in range(7))
+    plans = [plan(f"site-{n:04d}", (provider_change(values),), before=1, after=2)
+             for n in range(2_000)]
+    text = render_markdown(plans, limit=10_000)
+    assert len(text) <= 10_000 and "Not shown" not in text
+    assert f"- Item.4: old -&gt; {'x' * 57}...\n- and 2 more items\n" in text
+    # One group: half the limit, 5,000 characters, for its names.
+    listed = text.split("<summary>the 2,000 sites</summary>\n\n")[1].split("\n")[0]
+    assert listed.startswith("site-0000, site-0001, ") and listed.endswith(
+        " and 1,546 more.")  # 454 names of 11 characters: 5,000
