@@ -21,6 +21,7 @@ from test_scenarios import (
     account_lines,
     change,
     emptied_lines,
+    folded,
     freed,
     handset,
     holder,
@@ -28,7 +29,6 @@ from test_scenarios import (
     ipui,
     slot_lines,
     slots_in,
-    folded,
     summary,
     zeroed_lines,
 )

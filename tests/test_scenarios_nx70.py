@@ -22,12 +22,12 @@ from test_scenarios import (
     Repo,
     _header,
     change,
+    folded,
     handset,
     holder,
     ipui,
     password,
     stamp_of,
-    folded,
     summary,
 )
 
