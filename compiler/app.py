@@ -35,10 +35,12 @@ from compiler.paths import (
     SITES_DIR,
     STATE_FILE,
     SourceFile,
+    fleet_file,
     site_files,
 )
 from compiler.plan import Options, SitePlan
 from compiler.removal import delete, removed_sites
+from compiler.shared import Shared
 from compiler.site import Job, SiteResult
 from compiler.workers import WorkerLost
 from compiler.write import (
@@ -177,7 +179,10 @@ def models(root: Path, files: Sequence[Path] = ()) -> Models:
     """Every site file loaded, validated and modelled, whole, with the fleet's checks;
     nothing is planned. (For programs and tests: a whole fleet's models take memory.)"""
     sources = site_files(root, list(files))
-    results = [site_stage.check_site(s) for s in sources if s.refusal is None]
+    shared = _shared(root)
+    if not shared.ok:
+        return Models(shared.diagnostics, ())
+    results = [site_stage.check_site(s, shared) for s in sources if s.refusal is None]
     fleet = settle(sources, results, lambda result: result.identities)
     return Models(fleet.diagnostics, tuple(r.site for r in results if r.site is not None))
 
@@ -325,7 +330,7 @@ def publish(root: Path, to: Path, sites: Sequence[str] = (),
         # The command gave nothing: every secret would be said to be missing besides.
         return Published(Outcome.INVALID, tuple(sorted_diagnostics(problems + unknown)))
     by_source = {job.source.display: job.source for job in jobs}
-    wholes, changed = _whole_sites(chosen, by_source)
+    wholes, changed = _whole_sites(chosen, by_source, jobs[0].shared if jobs else None)
     publications, missing = publish_stage.resolve(root, wholes, store, to)
     problems += unknown + changed + missing + _shared_variables(wholes)
     if problems:
@@ -365,13 +370,14 @@ def _choose(results: Sequence[SiteResult], names: Sequence[str],
 
 
 def _whole_sites(results: Sequence[SiteResult], sources: dict[str, SourceFile],
+                 shared: Shared | None = None,
                  ) -> tuple[list[tuple[State, Site]], list[Diagnostic]]:
     """Each chosen site's state and whole model (a summary has no handsets, which say
     where each secret is used): the site file is compiled again for it."""
     wholes, problems = [], []
     for result in results:
         assert result.plan is not None and result.plan.state is not None
-        whole = site_stage.check_site(sources[result.source]).site
+        whole = site_stage.check_site(sources[result.source], shared).site
         if whole is None or whole.name != result.name:
             problems.append(Diagnostic(result.source, None, None, Severity.ERROR, "stale",
                                        "", "the site file changed while it was published; "
@@ -435,12 +441,15 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
              progress: Progress | None = None) -> tuple[list[Job], Fleet]:
     """Every site of `sources` compiled, and the fleet settled, with the job of each
     result. `changes` keeps every change of each plan, to be shown."""
-    jobs = [Job(source, root, options, stage, changes) for source in sources
+    shared = _shared(root)
+    if not shared.ok:  # every site may take from it: none is compiled until it is right
+        return [], Fleet((), tuple(sorted_diagnostics(shared.diagnostics)))
+    jobs = [Job(source, root, options, stage, changes, shared) for source in sources
             if source.refusal is None]
     by_source = {job.source.display: job for job in jobs}
 
     def places(result: SiteResult) -> Sequence[Identity]:
-        return site_stage.check_site(by_source[result.source].source).identities
+        return site_stage.check_site(by_source[result.source].source, shared).identities
 
     results = _results(jobs, cache, progress)
     disjoint = cache.disjoint(jobs) if cache is not None else frozenset()
@@ -448,6 +457,15 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
     if cache is not None and fleet.disjoint:
         cache.remember_disjoint(jobs)
     return jobs, fleet
+
+
+def _shared(root: Path) -> Shared:
+    """fleet.yaml, read once for the run; a run without one loads no YAML for it."""
+    if fleet_file(root) is None:
+        return Shared()
+    from compiler.merge import read_shared
+
+    return read_shared(root)
 
 
 def _results(jobs: list[Job], cache: Cache | None,

@@ -3,8 +3,9 @@
 it remembers two kinds of answer, keyed by everything they depend on, and forgets
 whatever it cannot trust.
 
-- a site file with errors: keyed by the file's bytes, its name, and the compiler itself
-  (its code, templates and schema);
+- a site file with errors: keyed by the file's bytes, its name, the parts of fleet.yaml
+  it took (merge.py: `sites:`, its profile, the providers it names), and the compiler
+  itself (its code, templates and schemas);
 - a site with nothing to do, whose build/ holds what a build writes: keyed by that, plus
   the state's bytes, the provisioning file's size and time, and the directory's listing.
 
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from compiler.files import read_plain
 from compiler.paths import BUILD_DIR, STATE_FILE
 from compiler.plan import SitePlan
+from compiler.shared import Shared
 from compiler.site import Job, Output, SiteResult, file_bytes
 from compiler.state import STATE_LIMIT
 from compiler.write import write_atomic
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from compiler.state import State
 
 INDEX = "index.pickle"
-FORMAT = 6
+FORMAT = 7
 
 
 @functools.cache
@@ -48,13 +50,14 @@ def fingerprint() -> str:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(str(FORMAT).encode())
     files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".json"))
-    from compiler.schema import STATE_SCHEMA, schema_text  # schemas may live beside it
+    from compiler.schema import FLEET_SCHEMA, STATE_SCHEMA, schema_text  # may live beside it
 
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(schema_text().encode())
     digest.update(schema_text(STATE_SCHEMA).encode())
+    digest.update(schema_text(FLEET_SCHEMA).encode())
     return digest.hexdigest()
 
 
@@ -169,6 +172,10 @@ class Entry:
     # as it was found, and what its result is made again from.
     build_key: str | None
     answer: SiteResult | Quiet
+    # The parts of fleet.yaml the site took, and what they were: a change to any of them
+    # (and to nothing else of fleet.yaml) compiles the site again.
+    fleet_parts: tuple[str, ...] = ()
+    fleet_key: str = ""
 
     @property
     def result(self) -> SiteResult:
@@ -206,7 +213,8 @@ class Cache:
             return None
         key = self.seen[display] = self.file_key(display, content)
         entry = self.entries.get(display)
-        if entry is None or entry.file_key != key:
+        if entry is None or entry.file_key != key or entry.fleet_key != _fleet_key(
+                job, entry.fleet_parts):
             return None
         if entry.build_key is None:
             return entry.result
@@ -231,13 +239,15 @@ class Cache:
         key = self.seen.get(job.source.display)
         if key is None or result.failure is not None:
             return None
+        parts = result.fleet_parts
         if result.site is None:
-            return Entry(key, None, result)
+            return Entry(key, None, result, parts, _fleet_key(job, parts))
         if not _nothing_to_do(result):
             return None
         quiet = Quiet.of(result)
         build_key = _build_key(job.root, key, quiet.site, quiet.state.file)
-        return Entry(key, build_key, quiet) if build_key is not None else None
+        return Entry(key, build_key, quiet, parts, _fleet_key(job, parts)) \
+            if build_key is not None else None
 
     def disjoint(self, jobs: list[Job]) -> frozenset[str]:
         """The site files, among these, that are as they were in the last fleet found to
@@ -263,6 +273,10 @@ class Cache:
         _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.entries,
                                        self.disjoint_fleet))
         self.dirty = False
+
+
+def _fleet_key(job: Job, parts: tuple[str, ...]) -> str:
+    return (job.shared or Shared()).key(parts)
 
 
 def _nothing_to_do(result: SiteResult) -> bool:

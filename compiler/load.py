@@ -58,6 +58,7 @@ class Loc(NamedTuple):
     line: int
     column: int
     raw: str | None = None
+    file: str | None = None  # set on a value merged in from another file (fleet.yaml)
 
 
 class LocatedDict(dict):  # type: ignore[type-arg]

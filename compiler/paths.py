@@ -1,5 +1,6 @@
-"""Where things are under a root: the site files, build/ and each site's state. Every
-module that needs a place asks here, so that import and publish need no pipeline.
+"""Where things are under a root: the site files, fleet.yaml, build/ and each site's
+state. Every module that needs a place asks here, so that import and publish need no
+pipeline.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ BUILD_DIR = "build"
 STATE_FILE = "state.json"
 LOCK_FILE = ".dectprov.lock"
 SECRETS_FILE = "secrets.yaml"
+FLEET_FILE = "fleet.yaml"  # optional: shared providers, site defaults, profiles
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,14 @@ def shown(root: Path, path: Path) -> str:
         return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def fleet_file(root: Path) -> SourceFile | None:
+    """fleet.yaml beside sites/, when there is one (a link stands for itself, refused)."""
+    path = Path(root, FLEET_FILE)
+    if not path.is_symlink() and not path.exists():
+        return None
+    refusal = ("site-symlink", _LINK.format(what=f"{FLEET_FILE} is a symlink",
+                                            keep=f"keep {FLEET_FILE} in the repository as a file")
+               ) if path.is_symlink() else None
+    return SourceFile(path, FLEET_FILE, refusal)

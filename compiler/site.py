@@ -37,6 +37,7 @@ from compiler.plan import (
     warnings,
     without,
 )
+from compiler.shared import SITES_PART
 from compiler.state import FILE_LIMIT, Key, SlotRecord, State, StateRead, read_state, to_json
 from compiler.targets import Rendering, Target, target_for
 from compiler.write import Faults, write_failed
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from compiler.model import Handset
+    from compiler.shared import Shared
     from compiler.validate import Identity
 
 
@@ -58,6 +60,7 @@ class Job:
     options: Options
     stage: Faults | None = None  # a build: stage each new file beside its target
     changes: bool = True  # keep every change, to be shown; a build keeps only what it needs
+    shared: Shared | None = None  # fleet.yaml, as the run read it
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class SiteResult:
     strays: tuple[Path, ...] = ()  # files under build/<site>/ a build removes
     failure: Diagnostic | None = None  # staging a file failed: nothing of it is staged
     identities: tuple[Identity, ...] = field(default=(), compare=False)  # whole results only
+    fleet_parts: tuple[str, ...] = ()  # the parts of fleet.yaml the site took (merge.py)
 
     @property
     def name(self) -> str | None:
@@ -134,7 +138,7 @@ def compile_site(job: Job) -> SiteResult:
     """One site through every stage; nothing is written under its own name (a build's new
     files are staged). A staging failure is a `write-failed` error, with nothing left
     staged."""
-    checked = check_site(job.source)
+    checked = check_site(job.source, job.shared)
     if checked.site is None:
         return checked
     try:
@@ -145,20 +149,27 @@ def compile_site(job: Job) -> SiteResult:
                    strays=planned.strays)
 
 
-def check_site(source: SourceFile) -> SiteResult:
-    """Load, validate and model the site file: the whole site, or its diagnostics."""
+def check_site(source: SourceFile, shared: Shared | None = None) -> SiteResult:
+    """Load, merge with fleet.yaml, validate and model the site file: the whole site, or
+    its diagnostics."""
     from compiler.load import load_site  # loaded when a site is first read: a run the
-    from compiler.validate import validate_site  # cache answers needs neither
+    from compiler.merge import merge  # cache answers needs none of them
+    from compiler.validate import validate_site
 
     loaded = load_site(source.path, source.display)
-    if loaded.data is None:
-        return SiteResult(source.display, tuple(loaded.diagnostics))
-    checked = validate_site(loaded.data, source.display, source.stem)
+    if loaded.data is None:  # unread, it takes what every site takes
+        return SiteResult(source.display, tuple(loaded.diagnostics),
+                          fleet_parts=(SITES_PART,))
+    merged = merge(loaded.data, shared, source.display)
+    if merged.data is None:
+        return SiteResult(source.display, (*loaded.diagnostics, *merged.diagnostics),
+                          fleet_parts=merged.parts)
+    checked = validate_site(merged.data, source.display, source.stem)
     diagnostics = (*loaded.diagnostics, *checked.diagnostics)
     claims = b"".join(identity.ipui.code for identity in checked.identities)
-    model = None if has_errors(diagnostics) else build_site(loaded.data, source.display)
+    model = None if has_errors(diagnostics) else build_site(merged.data, source.display)
     return SiteResult(source.display, diagnostics, tuple(checked.advice), claims, model,
-                      identities=tuple(checked.identities))
+                      identities=tuple(checked.identities), fleet_parts=merged.parts)
 
 
 # -- planning and rendering ------------------------------------------------------------

@@ -34,7 +34,7 @@ from compiler.model import (
     parse_window_start,
     zone_offsets,
 )
-from compiler.schema import schema_text
+from compiler.schema import FLEET_SCHEMA, SITE_SCHEMA, schema_text
 from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
 from compiler.targets.common import SECRET_ID, is_control
@@ -65,7 +65,7 @@ def _is_number(_: Any, value: Any) -> bool:
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator(name: str = SITE_SCHEMA) -> jsonschema.Draft202012Validator:
     """Draft 2020-12 with YAML's numbers kept apart: 7200.0 is no integer here (the model
     would carry the float to the device), and .nan is no number (it passes every limit)."""
     import jsonschema
@@ -73,7 +73,7 @@ def _validator() -> jsonschema.Draft202012Validator:
     types = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"integer": _is_integer, "number": _is_number})
     validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=types)
-    return validator(json.loads(schema_text()))
+    return validator(json.loads(schema_text(name)))
 
 
 @functools.cache
@@ -142,7 +142,11 @@ class _Report:
     def error(self, path: tuple[PathPart, ...], rule: str, message: str,
               loc: Loc | None = None, severity: Severity = Severity.ERROR) -> None:
         where = loc or locate(self.data, path)
-        self.items.append(Diagnostic(self.file, where.line if where else None,
+        file = self.file
+        if where is not None and where.file is not None and where.file != file:
+            # A value merged in from fleet.yaml: said there, naming the site it is wrong for.
+            file, message = where.file, f"{message} (used by {self.file})"
+        self.items.append(Diagnostic(file, where.line if where else None,
                                      where.column if where else None, severity, rule,
                                      _one_line(shown_path(path)), _one_line(message)))
 
@@ -183,6 +187,26 @@ def validate_site(data: LocatedDict, file: str, stem: str) -> SiteCheck:
         _extra_passwords(report)
     advice = [d for d in report.items if d.rule in ADVICE_RULES]
     return SiteCheck([d for d in report.items if d.rule not in ADVICE_RULES], identities, advice)
+
+
+def validate_shared(data: LocatedDict, file: str) -> list[Diagnostic]:
+    """fleet.yaml on its own: its schema, and one definition per provider name. (What its
+    values mean for a site is checked in each site that takes them.)"""
+    report = _Report(file, data)
+    for error in _validator(FLEET_SCHEMA).iter_errors(data):
+        _schema_error(report, error)
+    providers = data.get("providers")
+    seen: dict[str, int] = {}
+    for index, provider in enumerate(providers if isinstance(providers, list) else []):
+        name = provider.get("name") if isinstance(provider, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            report.error(("providers", index, "name"), "provider-duplicate",
+                         f"provider '{clip(name)}' is defined twice (first: providers"
+                         f"[{seen[name]}]); a site names it, so it must be one definition")
+        seen.setdefault(name, index)
+    return report.items
 
 
 def _site_name(report: _Report, stem: str) -> None:
