@@ -55,14 +55,13 @@ def site_text(index: int, handsets: int, rng: random.Random, used: set[int]) -> 
     name = f"site-{index:05d}"
     lines = [
         "# yaml-language-server: $schema=../schemas/site.schema.json",
-        f"site: {name}", "model: N720", f'mac: "7C:2F:{index >> 16 & 255:02X}:'
+        f"site: {name}", f'mac: "7C:2F:{index >> 16 & 255:02X}:'
         f'{index >> 8 & 255:02X}:{index & 255:02X}:{rng.randrange(256):02X}"',
-        f"profile_name: Customer {index}", "firmware: 110", "timezone: Europe/Berlin", "",
-        "providers:", "  - name: Hosted PBX", "    domain: voip.example-provider.de",
-        "    proxy: sip.example-provider.de:5060", "  - name: Trunk",
+        f"profile_name: Customer {index}", "profile: care-home", "",
+        "providers:", "  - Hosted PBX", "  - name: Trunk",  # the first from fleet.yaml
         "    domain: trunk.example.net", "    outbound_proxy: sbc.example.net:5061", "",
         "registration:", "  window:", "    start: 2026-12-01 08:00", "    duration: 2d",
-        '  pin: "0000"', "", "defaults:", '  voicemail: "*55"', "", "handsets:",
+        "", "handsets:",
     ]
     for slot in range(handsets):
         login = f"{1000 + slot}"
@@ -72,14 +71,33 @@ def site_text(index: int, handsets: int, rng: random.Random, used: set[int]) -> 
                   f'    display_name: "{display}"']
         if slot % 10 == 9:
             lines.append("    provider: Trunk")
-    lines += ["", "time:", "  ntp_server: ptbtime1.ptb.de", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
+
+
+# What every generated site shares: its first provider, its model, firmware, zone, NTP
+# server and PIN, and (by its profile) its handsets' voicemail.
+FLEET = """\
+providers:
+  - name: Hosted PBX
+    domain: voip.example-provider.de
+    proxy: sip.example-provider.de:5060
+sites:
+  model: N720
+  firmware: 110
+  timezone: Europe/Berlin
+  time: {ntp_server: ptbtime1.ptb.de}
+  registration: {pin: "0000"}
+profiles:
+  care-home:
+    defaults: {voicemail: "*55"}
+"""
 
 
 def generate(root: Path, sites: int, handsets: int) -> None:
     rng = random.Random(SEED)
     used: set[int] = set()
     (root / "sites").mkdir(parents=True)
+    (root / "fleet.yaml").write_text(FLEET, encoding="utf-8")
     for index in range(sites):
         (root / "sites" / f"site-{index:05d}.yaml").write_text(
             site_text(index, handsets, rng, used), encoding="utf-8")

@@ -40,7 +40,7 @@ from compiler.paths import (
 )
 from compiler.plan import Options, SitePlan
 from compiler.removal import delete, removed_sites
-from compiler.shared import Shared
+from compiler.shared import Shared, read_shared
 from compiler.site import Job, SiteResult
 from compiler.workers import WorkerLost
 from compiler.write import (
@@ -441,7 +441,7 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
              progress: Progress | None = None) -> tuple[list[Job], Fleet]:
     """Every site of `sources` compiled, and the fleet settled, with the job of each
     result. `changes` keeps every change of each plan, to be shown."""
-    shared = _shared(root)
+    shared = _shared(root, cache)
     if not shared.ok:  # every site may take from it: none is compiled until it is right
         return [], Fleet((), tuple(sorted_diagnostics(shared.diagnostics)))
     jobs = [Job(source, root, options, stage, changes, shared) for source in sources
@@ -459,13 +459,15 @@ def _compile(root: Path, sources: Sequence[SourceFile], options: Options,
     return jobs, fleet
 
 
-def _shared(root: Path) -> Shared:
-    """fleet.yaml, read once for the run; a run without one loads no YAML for it."""
+def _shared(root: Path, cache: Cache | None = None) -> Shared:
+    """fleet.yaml, read once for the run; a run without one, or with the one the cache
+    knows, parses no YAML for it."""
     if fleet_file(root) is None:
         return Shared()
-    from compiler.merge import read_shared
-
-    return read_shared(root)
+    shared = read_shared(root, cache.fleet_digests if cache is not None else lambda _: None)
+    if cache is not None:
+        cache.remember_fleet(shared)
+    return shared
 
 
 def _results(jobs: list[Job], cache: Cache | None,

@@ -191,13 +191,15 @@ class Cache:
     dirty: bool = False
     # The file keys this run computed, so that a site compiled afresh is not read again.
     seen: dict[str, str] = field(default_factory=dict)
+    # The last fleet.yaml found valid: its bytes' sha256, and the digests of its parts.
+    fleet: tuple[str, dict[str, str]] | None = None
 
     @classmethod
     def open(cls, root: Path) -> Cache:
         directory = directory_of(root)
         index = _load(directory / INDEX)
-        if isinstance(index, tuple) and len(index) == 3 and index[0] == (FORMAT, fingerprint()):
-            return cls(directory, index[1], index[2])
+        if isinstance(index, tuple) and len(index) == 4 and index[0] == (FORMAT, fingerprint()):
+            return cls(directory, index[1], index[2], fleet=index[3])
         return cls(directory)  # a cache that cannot be read or trusted is an empty one
 
     @staticmethod
@@ -263,6 +265,17 @@ class Cache:
             self.disjoint_fleet = fleet
             self.dirty = True
 
+    def fleet_digests(self, sha256: str) -> dict[str, str] | None:
+        """The parts of a fleet.yaml found valid before, by its bytes' sha256."""
+        return self.fleet[1] if self.fleet is not None and self.fleet[0] == sha256 else None
+
+    def remember_fleet(self, shared: Shared) -> None:
+        if shared.content is None or not shared.ok:
+            return
+        fleet = (hashlib.sha256(shared.content).hexdigest(), dict(shared.digests))
+        if fleet != self.fleet:
+            self.fleet, self.dirty = fleet, True
+
     def save(self) -> None:
         if not self.dirty:
             return
@@ -271,7 +284,7 @@ class Cache:
         except OSError:
             return  # no cache, no harm
         _dump(self.directory / INDEX, ((FORMAT, fingerprint()), self.entries,
-                                       self.disjoint_fleet))
+                                       self.disjoint_fleet, self.fleet))
         self.dirty = False
 
 

@@ -34,7 +34,7 @@ from compiler.diagnostics import (
 )
 from compiler.paths import LOCK_FILE
 from compiler.plan import ChangeKind, Options, SitePlan
-from compiler.schema import schema_text
+from compiler.schema import FLEET_SCHEMA, SITE_SCHEMA, schema_text
 from compiler.workers import WorkerLost
 from compiler.write import STOPPING_SIGNALS, Stopped
 
@@ -473,9 +473,10 @@ def import_(
 
 
 @app.command()
-def schema() -> int:
-    """Print the JSON Schema of a site file."""
-    _out(schema_text())
+def schema(fleet: Annotated[bool, typer.Option(
+        "--fleet", help="Print the schema of fleet.yaml instead.")] = False) -> int:
+    """Print the JSON Schema of a site file (--fleet: of fleet.yaml)."""
+    _out(schema_text(FLEET_SCHEMA if fleet else SITE_SCHEMA))
     return EXIT_OK
 
 

@@ -4,46 +4,46 @@ its profile, the profile over `sites:`; mappings merge key by key, lists replace
 value keeps its place, and a value from fleet.yaml says so (`Loc.file`), so that validate
 points at fleet.yaml and names the site it is wrong for.
 
-fleet.yaml is read once per run (`read_shared`), as untrusted as any site file; each part
-of it has a digest, so that the cache can tell which sites a change reaches.
+fleet.yaml is read once per run (shared.read_shared), as untrusted as any site file; each
+part of it has a digest, so that the cache can tell which sites a change reaches.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors
-from compiler.load import Loc, LocatedDict, LocatedList, load_site
-from compiler.paths import FLEET_FILE, fleet_file
+from compiler.load import Loc, LocatedDict, LocatedList, load_bytes
+from compiler.paths import FLEET_FILE
 from compiler.shared import SITES_PART, Shared
 from compiler.text import clip
 
 
-def read_shared(root: Path) -> Shared:
-    """fleet.yaml under the root, loaded and checked; an empty Shared when there is none.
-    (app.py asks only when there is one: a run without it loads no YAML.)"""
-    source = fleet_file(root)
-    if source is None:
-        return Shared()
-    if source.refusal is not None:
-        rule, message = source.refusal
-        return Shared(diagnostics=(Diagnostic(FLEET_FILE, None, None, Severity.ERROR, rule,
-                                              "", message),))
-    loaded = load_site(source.path, FLEET_FILE)
+def checked(content: bytes) -> Shared:
+    """fleet.yaml's bytes loaded and checked: its data, or its problems."""
+    loaded = load_bytes(content, FLEET_FILE)
     diagnostics = [_worded(d) for d in loaded.diagnostics if d.rule != "site-empty"]
     if loaded.data is None:  # an empty file is an empty fleet
         return Shared(diagnostics=tuple(diagnostics))
     data = _marked(loaded.data, FLEET_FILE)
-    from compiler.validate import validate_shared  # only a run with a fleet.yaml loads it
+    from compiler.validate import validate_shared  # only a run with a new fleet.yaml
 
     diagnostics += validate_shared(data, FLEET_FILE)
     if has_errors(diagnostics):
         return Shared(diagnostics=tuple(diagnostics))
-    return Shared(data, tuple(diagnostics), _digests(data))
+    return Shared(content, tuple(diagnostics), _digests(data))
+
+
+@functools.lru_cache(maxsize=2)
+def parsed(content: bytes) -> LocatedDict:
+    """fleet.yaml's data, parsed once per process (the bytes were found valid)."""
+    loaded = load_bytes(content, FLEET_FILE)
+    assert loaded.data is not None, "only a valid fleet.yaml is parsed here"
+    return _marked(loaded.data, FLEET_FILE)
 
 
 def _worded(diagnostic: Diagnostic) -> Diagnostic:

@@ -100,7 +100,8 @@ class SiteResult:
     strays: tuple[Path, ...] = ()  # files under build/<site>/ a build removes
     failure: Diagnostic | None = None  # staging a file failed: nothing of it is staged
     identities: tuple[Identity, ...] = field(default=(), compare=False)  # whole results only
-    fleet_parts: tuple[str, ...] = ()  # the parts of fleet.yaml the site took (merge.py)
+    # The parts of fleet.yaml the site took (merge.py), for the cache alone.
+    fleet_parts: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str | None:

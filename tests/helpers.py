@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def copy_sites(root: Path) -> Path:
-    """`root`, holding a copy of the example sites/ and nothing built yet."""
+    """`root`, holding a copy of the example sites/ and their fleet.yaml, and nothing built
+    yet."""
     shutil.copytree(REPO / "sites", root / "sites")
+    shutil.copy(REPO / "fleet.yaml", root / "fleet.yaml")
     return root
 
 

@@ -186,12 +186,14 @@ def test_a_recalled_result_is_the_result_it_remembers(tmp_path: Path) -> None:
     from compiler.cache import Cache
     from compiler.paths import site_files
     from compiler.plan import Options
+    from compiler.shared import read_shared
     from compiler.site import Job, run
 
     root = copy_sites(tmp_path / "root")
     options = Options(now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     assert app.build(root, options=options).outcome is app.Outcome.DONE  # remembers what
-    jobs = [Job(source, root, options) for source in site_files(root)]  # it wrote
+    shared = read_shared(root, lambda _: None)  # the examples' fleet.yaml
+    jobs = [Job(source, root, options, shared=shared) for source in site_files(root)]
     fresh = [run(job) for job in jobs]
     assert all(result.plan and not result.plan.content_changed for result in fresh)
     cache = Cache.open(root)

@@ -54,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
         "tests/fixtures/invalid/unknown-key-typo.yaml:11:5: error: handsets[0].pasword: unknown key 'pasword'; did you mean 'password'? [unknown-key]",
     ],
     "unknown-key-no-match": [
-        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile_name, firmware, timezone, deregistration_threshold, deregistration_retention, authoritative, time, admin_password, provisioning, firmware_update, directory, network, locale, providers, registration, defaults, handsets, extra [unknown-key]",
+        "tests/fixtures/invalid/unknown-key-no-match.yaml:6:1: error: colour: unknown key 'colour'; allowed here: site, model, mac, profile, profile_name, firmware, timezone, deregistration_threshold, deregistration_retention, authoritative, time, admin_password, provisioning, firmware_update, directory, network, locale, providers, registration, defaults, handsets, extra [unknown-key]",
         "tests/fixtures/invalid/unknown-key-no-match.yaml:10:5: error: providers[0].weight: unknown key 'weight'; allowed here: name, domain, proxy, registrar, outbound_proxy, reregister_seconds, transport, srtp, codecs, dtmf, stun [unknown-key]",
     ],
 
