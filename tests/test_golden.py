@@ -72,6 +72,7 @@ def _built(root: Path, site: str) -> dict[str, bytes]:
 def _outputs(root: Path, site: str, capsys: pytest.CaptureFixture[str]) -> dict[str, bytes]:
     (root / "sites").mkdir(parents=True)
     shutil.copy(REPO / "sites" / f"{site}.yaml", root / "sites")
+    shutil.copy(REPO / "fleet.yaml", root)  # what the examples share
     files: dict[str, bytes] = {}
     for name, fmt in PLAN_FORMATS:
         main(["plan", "--root", str(root), "--now", NOW, "--format", fmt])
@@ -179,6 +180,7 @@ def test_next_revision_matches_golden(site: str, tmp_path: Path, update_golden: 
     root = tmp_path / "root"
     (root / "sites").mkdir(parents=True)
     shutil.copy(REPO / "sites" / f"{site}.yaml", root / "sites")
+    shutil.copy(REPO / "fleet.yaml", root)  # what the examples share
     shutil.copytree(REPO / "build" / site, root / "build" / site)
     revision = REVISIONS[site]
     now = ["--now", NEXT_NOW, *revision.options]

@@ -438,6 +438,7 @@ def test_every_n720_example_round_trips(tmp_path: Path, monkeypatch: pytest.Monk
     imported.mkdir()
     for name in N720_EXAMPLES:
         shutil.copy(REPO / "sites" / f"{name}.yaml", original / "sites")
+        shutil.copy(REPO / "fleet.yaml", original)
     assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
     values = _secret_values(original)
     for secret, value in values.items():
@@ -498,6 +499,7 @@ def test_a_build_file_is_refused_and_its_placeholders_name_nothing(tmp_path: Pat
     (original / "sites").mkdir(parents=True)
     imported.mkdir()
     shutil.copy(REPO / "sites" / "care-home.yaml", original / "sites")
+    shutil.copy(REPO / "fleet.yaml", original)
     assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
     xml = original / "build" / "care-home" / "7C2F80123456.xml"
     code, out, err = run("import", xml, "--root", imported, "--site", "other")
@@ -515,6 +517,7 @@ def test_a_later_revision_with_a_deregistered_handset_round_trips(
     imported.mkdir()
     site = original / "sites" / "care-home.yaml"
     shutil.copy(REPO / "sites" / "care-home.yaml", site)
+    shutil.copy(REPO / "fleet.yaml", original)
     assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
     entry = '  - ipui: "031A2B3C54"\n    login: "2110"\n'
     text = site.read_text(encoding="utf-8")

@@ -314,7 +314,9 @@ def test_without_any_secret_every_reference_is_named(root: Path, tmp_path: Path,
     assert [line.split(" of site ")[0].rsplit("secret ", 1)[1] for line in lines[:-1]] == [
         f"'{name}'" for name in ("care-home/admin", *CARE_HOME_HANDSETS, "clinic-north/admin",
                                  *CLINIC_NORTH_HANDSETS)]
-    assert lines[0] == ("sites/care-home.yaml:14:1: error: admin_password: secret "
+    admin = (root / "sites" / "care-home.yaml").read_text(encoding="utf-8").splitlines().index(
+        "admin_password: {secret: care-home/admin}") + 1
+    assert lines[0] == (f"sites/care-home.yaml:{admin}:1: error: admin_password: secret "
                         "'care-home/admin' of site care-home is not set: export "
                         "DECTPROV_SECRET_CARE_HOME_ADMIN, or add 'care-home/admin' to the "
                         "secrets file [secret]")
