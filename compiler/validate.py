@@ -34,7 +34,7 @@ from compiler.model import (
     parse_window_start,
     zone_offsets,
 )
-from compiler.schema import FLEET_SCHEMA, SITE_SCHEMA, schema_text
+from compiler.schema import FLEET_SCHEMA, SITE_OWN_KEYS, SITE_SCHEMA, schema_text
 from compiler.secrets import PLACEHOLDER, SHARED_SCOPE, collision_message, collisions, in_scope
 from compiler.targets import Target, all_targets, target_for
 from compiler.targets.common import SECRET_ID, is_control
@@ -194,7 +194,14 @@ def validate_shared(data: LocatedDict, file: str) -> list[Diagnostic]:
     values mean for a site is checked in each site that takes them.)"""
     report = _Report(file, data)
     for error in _validator(FLEET_SCHEMA).iter_errors(data):
-        _schema_error(report, error)
+        path = tuple(error.absolute_path)
+        own = [key for key in error.instance if key in SITE_OWN_KEYS] if (
+            error.validator == "additionalProperties" and path[:1] in (("sites",), ("profiles",))
+            and len(path) == (1 if path[0] == "sites" else 2)) else []
+        for key in own:  # not a typo: a key only a site file can hold
+            report.error(path + (key,), "unknown-key", f"'{key}' is each site's own: write it "
+                         "in the site file", loc=locate_key(data, path + (key,)))
+        _schema_error(report, error, skip=frozenset(own))
     providers = data.get("providers")
     seen: dict[str, int] = {}
     for index, provider in enumerate(providers if isinstance(providers, list) else []):
@@ -243,7 +250,8 @@ def validate_fleet(identities: Iterable[Identity]) -> list[Diagnostic]:
 # -- the schema, in a user's words ----------------------------------------------------
 
 
-def _schema_error(report: _Report, error: jsonschema.ValidationError) -> None:
+def _schema_error(report: _Report, error: jsonschema.ValidationError,
+                  skip: frozenset[str] = frozenset()) -> None:
     path = tuple(error.absolute_path)
     keyword, instance, expected = error.validator, error.instance, error.validator_value
     if keyword == "required":
@@ -253,7 +261,7 @@ def _schema_error(report: _Report, error: jsonschema.ValidationError) -> None:
     elif keyword == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         for key in instance:
-            if key not in allowed:
+            if key not in allowed and key not in skip:
                 report.error(path + (key,), "unknown-key", _unknown_key(key, allowed),
                              loc=locate_key(report.data, path + (key,)))
     elif keyword == "type":

@@ -165,6 +165,8 @@ def test_a_wrong_fleet_yaml_is_every_problem_of_it_located_and_no_site_is_built(
     assert rules == [("fleet.yaml:3:12", "provider-duplicate]"), ("fleet.yaml:4:5", "required]"),
                      ("fleet.yaml:5:9", "unknown-key]"), ("fleet.yaml:5:30", "unknown-key]"),
                      ("fleet.yaml:6:16", "unknown-key]")]
+    assert "fleet.yaml:5:9: error: sites.mac: 'mac' is each site's own: write it in the site " \
+        "file [unknown-key]" in err.splitlines()
     assert not (root / "build").exists()
 
 
