@@ -131,6 +131,7 @@ def test_the_plan_step_plans_against_the_base_branch(tmp_path: Path) -> None:
     (repo / "sites").mkdir(parents=True)
     runner.mkdir()
     shutil.copy(REPO / "sites" / "vendor-example.yaml", repo / "sites")
+    shutil.copy(REPO / "fleet.yaml", repo)
     assert main(["build", "--root", str(repo), "--now", "2026-11-26 12:00"]) == EXIT_OK
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")
@@ -213,6 +214,7 @@ def _run_publish_step(tmp_path: Path, path: Path, environment: dict[str, str],
     """The workflow's publish step, run by bash in a built copy of the example sites."""
     repo, runner = tmp_path / "repo", tmp_path / "runner"
     shutil.copytree(REPO / "sites", repo / "sites")
+    shutil.copy(REPO / "fleet.yaml", repo)
     runner.mkdir()
     assert main(["build", "--root", str(repo), "--now", "2026-11-26 12:00"]) == EXIT_OK
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DECTPROV_SECRET")}
@@ -310,6 +312,7 @@ def test_pre_commit_hook_runs_on_the_files_it_is_given(tmp_path: Path,
     """pre-commit runs the entry from the repository root with the staged file names."""
     (tmp_path / "sites").mkdir()
     shutil.copy(REPO / "sites" / "vendor-example.yaml", tmp_path / "sites")
+    shutil.copy(REPO / "fleet.yaml", tmp_path)
     (tmp_path / "sites" / "broken.yaml").write_text("site: broken\nmodel: N720\n",
                                                      encoding="utf-8")
     monkeypatch.chdir(tmp_path)

@@ -114,6 +114,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "sites").mkdir()
     for name in SEEDS:
         shutil.copy(REPO / "sites" / f"{name}.yaml", root / "sites")
+    shutil.copy(REPO / "fleet.yaml", root)  # what the examples share
     assert main(["build", "--root", str(root), "--now", NOW]) == 0
     assert all(any((root / "build" / name).iterdir()) for name in SEEDS)
     return root

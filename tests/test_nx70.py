@@ -913,7 +913,8 @@ def _site_file(directory: Path, model: str, count: int) -> Path:
     data = site_data(site="fleet", model=model, handsets=[
         {"ipui": f"03{number:08X}", "login": f"{1000 + number}", "password": "p"}
         for number in range(1, count + 1)])
-    path = directory / "fleet.yaml"
+    path = directory / "sites" / "fleet.yaml"  # a site called 'fleet', not the root's fleet.yaml
+    path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
@@ -927,5 +928,5 @@ def test_capacity_per_model(tmp_path: Path, model: str, capacity: int) -> None:
     line = path.read_text(encoding="utf-8").splitlines().index("handsets:") + 2  # its list
     over = models(tmp_path, [path])
     assert [d.to_text() for d in over.diagnostics] == [
-        f"fleet.yaml:{line}:1: error: handsets: {capacity + 1} handsets, but an {model} "
+        f"sites/fleet.yaml:{line}:1: error: handsets: {capacity + 1} handsets, but an {model} "
         f"holds {capacity} [handset-capacity]"]

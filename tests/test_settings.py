@@ -529,10 +529,13 @@ def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
     the settings' title names it beside the index."""
     root = tmp_path / "original"
     (root / "sites").mkdir(parents=True)
-    shutil.copy(Path(__file__).resolve().parents[1] / "sites" / "care-home.yaml",
-                root / "sites")
+    repository = Path(__file__).resolve().parents[1]
+    shutil.copy(repository / "sites" / "care-home.yaml", root / "sites")
+    shutil.copy(repository / "fleet.yaml", root)
     assert run("build", "--root", str(root), "--now", NOW)[0] == EXIT_OK
-    original = yaml.safe_load((root / "sites" / "care-home.yaml").read_text(encoding="utf-8"))
+    site = yaml.safe_load((root / "sites" / "care-home.yaml").read_text(encoding="utf-8"))
+    fleet = yaml.safe_load((root / "fleet.yaml").read_text(encoding="utf-8"))
+    original = _over(_over(fleet["sites"], fleet["profiles"][site["profile"]]), site)
     (tmp_path / "dm.xml").write_bytes((root / "build" / "care-home" / "7C2F80123456.xml")
                                       .read_bytes().replace(b"${secret:", b"x{"))
     monkeypatch.chdir(tmp_path)
@@ -548,6 +551,12 @@ def test_import_of_a_built_example_keeps_every_setting(tmp_path: Path,
         {"ntp_server": "ptbtime1.ptb.de", "dst": True}, {"ntp_server": "ptbtime1.ptb.de"})
     assert imported["admin_password"] == {"secret": "care-home/admin"}
     assert run("plan", "--detailed-exitcode", "--now", NOW)[0] == EXIT_OK
+
+
+def _over(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`top` over `base` as fleet.yaml merges them: mappings key by key."""
+    return {**base, **{key: _over(base[key], value) if isinstance(value, dict) and isinstance(
+        base.get(key), dict) else value for key, value in top.items()}}
 
 
 LEFT_OUT_FILE = """\
