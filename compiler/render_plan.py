@@ -418,7 +418,9 @@ def _names(names: list[str] | tuple[str, ...], limit: int) -> str:
         if length > limit:
             break
         shown.append(escaped)
-    if shown and len(shown) < len(names):
+    if not shown:
+        return ""
+    if len(shown) < len(names):
         shown.append(f"{_number(len(names) - len(shown))} more")
     return shown[0] if len(shown) == 1 else (", ".join(shown[:-1]) + " and " + shown[-1])
 
@@ -435,18 +437,7 @@ def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int, groups: int = 0
     """What the cap left out: how many shared changes (`groups`), sites and changes, which
     sites (as many names as fit in _CUT_NAMES_LIMIT), and where to see everything. `cut`:
     each site's name and how many changes and diagnostics it has."""
-    names: list[str] = []
-    length = 0
-    for site_name, _, _ in cut:
-        name = _cell(site_name)
-        length += len(name) + 2
-        if length > _CUT_NAMES_LIMIT:
-            break
-        names.append(name)
-    if names and len(names) < len(cut):
-        names.append(f"{_number(len(cut) - len(names))} more")
-    listed = " and ".join(names) if len(names) < 3 else (", ".join(names[:-1]) + " and "
-                                                         + names[-1])
+    listed = _names([site_name for site_name, _, _ in cut], _CUT_NAMES_LIMIT)
     changes = sum(count for _, count, _ in cut)
     diagnostics = sum(count for _, _, count in cut)
     counted = _count(changes, "change")

@@ -40,3 +40,13 @@ def built_examples(request: pytest.FixtureRequest, tmp_path: Path,
     root = copy_sites(tmp_path / "root")
     assert run("build", "--root", str(root), "--now", "2026-11-27 12:00")[0] == 0
     return root
+
+
+@pytest.fixture
+def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DECTPROV_SECRET_* variable of the machine running the tests reaches a test."""
+    from compiler.secrets import ENVIRONMENT_PREFIX
+
+    for name in list(os.environ):
+        if name.startswith(ENVIRONMENT_PREFIX):
+            monkeypatch.delenv(name)

@@ -25,7 +25,7 @@ from compiler import app
 from compiler.app import CACHE_ENVIRONMENT
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.plan import Options
-from compiler.secrets import ENVIRONMENT_PREFIX, SECRETS_FILE, environment_name
+from compiler.secrets import SECRETS_FILE, environment_name
 from compiler.write import FAULT_ENVIRONMENT
 
 NOW = "2026-11-26 12:00"
@@ -49,11 +49,8 @@ def nx70_value(name: str) -> str:
     return f"X&<\"{name[-4:]}\">'ü€"
 
 
-@pytest.fixture(autouse=True)
-def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(ENVIRONMENT_PREFIX):
-            monkeypatch.delenv(name)
+# Whatever the machine exports, each test starts with no secret in the environment.
+pytestmark = pytest.mark.usefixtures("no_secrets_in_environment")
 
 
 @pytest.fixture(scope="module")

@@ -37,12 +37,8 @@ CLINIC_NORTH = [*CLINIC_NORTH_HANDSETS, "clinic-north/admin"]
 N720_PASSWORD = "BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]"
 
 
-@pytest.fixture(autouse=True)
-def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever the machine exports, each test starts with no secret in the environment."""
-    for name in list(os.environ):
-        if name.startswith(ENVIRONMENT_PREFIX):
-            monkeypatch.delenv(name)
+# Whatever the machine exports, each test starts with no secret in the environment.
+pytestmark = pytest.mark.usefixtures("no_secrets_in_environment")
 
 
 @pytest.fixture

@@ -38,11 +38,8 @@ def _value(name: str) -> str:
 ALL_SECRETS = "".join(f'{name}: "{_value(name)}"\n' for name in CARE_HOME + CLINIC_NORTH)
 
 
-@pytest.fixture(autouse=True)
-def no_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(ENVIRONMENT_PREFIX):
-            monkeypatch.delenv(name)
+# Whatever the machine exports, each test starts with no secret in the environment.
+pytestmark = pytest.mark.usefixtures("no_secrets_in_environment")
 
 
 @pytest.fixture
