@@ -19,8 +19,6 @@ SECRET_KEYS = frozenset({"password", "admin_password"})
 
 # Said by `validate` alone (once per site), not by every build: a choice, not a fault.
 ADVICE_RULES = frozenset({"literal-password", "extra-password"})
-# What a family does not write of a valid site, said without refusing the site.
-TARGET_WARNING_RULES = frozenset({"timezone-not-written"})
 
 
 def is_secret(path: Sequence[PathPart]) -> bool:

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.diagnostics import (
     ADVICE_RULES,
-    TARGET_WARNING_RULES,
     Diagnostic,
     PathPart,
     Severity,
@@ -866,8 +865,9 @@ def _secret_paths(data: dict[str, Any]) -> Iterator[tuple[PathPart, ...]]:
 def _target_rules(report: _Report, target: Target) -> None:
     """What this device family cannot do with an otherwise valid site."""
     for path, rule, message in target.site_problems(report.data):
-        report.error(path, rule, message, severity=Severity.WARNING
-                     if rule in TARGET_WARNING_RULES else Severity.ERROR)
+        report.error(path, rule, message)
+    for path, rule, message in target.site_warnings(report.data):
+        report.error(path, rule, message, severity=Severity.WARNING)
 
 
 def _firmware(report: _Report, target: Target, identities: list[Identity]) -> None:

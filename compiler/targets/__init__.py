@@ -91,6 +91,11 @@ class Target(Protocol):
         """(path, rule, message) for what a valid site asks that this family cannot do."""
         ...
 
+    def site_warnings(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """(path, rule, message) for what this family leaves out of a valid site's file
+        without refusing it."""
+        ...
+
     def file_name(self, site: Site) -> str: ...
 
     def read_items(self, content: bytes) -> dict[str, str]:

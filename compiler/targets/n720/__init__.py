@@ -212,6 +212,9 @@ class N720:
             return "extra-value", "an empty list is no byte array; give at least one byte"
         return None
 
+    def site_warnings(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        return []  # what the N720 cannot write, it refuses (site_problems)
+
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
         found = _provider_problems(data) + _setting_problems(data)
         if data.get("authoritative") is True:

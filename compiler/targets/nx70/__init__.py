@@ -126,6 +126,18 @@ class Nx70:
             return "extra-value", "the Nx70 file has no byte arrays; give text or a number"
         return None
 
+    def site_warnings(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """A zone no source lists for the Nx70 is left out of its file, and said."""
+        zone = data.get("timezone")
+        if not isinstance(zone, str) or zone in P.ZONES:
+            return []
+        return [(("timezone",), "timezone-not-written",
+                 (f"'{clip(zone)}' is not written to the {data.get('model')}: the only public "
+                  "list of the zones it takes (Wazo's Nx70 plugin) does not name it, so the "
+                  "DM keeps the zone it has; choose a listed zone with the same rules (for "
+                  "UTC: Greenwich) or set it in the DM's web UI. The registration window is "
+                  "unaffected (RegStart is UTC)"))]
+
     def site_problems(self, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
         """What the site asks that an Nx70 cannot do, or that this compiler does not yet
         write because its form is not verified."""
@@ -150,14 +162,6 @@ class Nx70:
                 found.append((path, "enabled-unsupported",
                               f"the {model} file has no documented way to disable an "
                               "account; remove the entry to deregister its handset"))
-        zone = data.get("timezone")
-        if isinstance(zone, str) and zone not in P.ZONES:
-            found.append((("timezone",), "timezone-not-written",
-                          (f"'{clip(zone)}' is not written to the {model}: the only public "
-                           "list of the zones it takes (Wazo's Nx70 plugin) does not name it, "
-                           "so the DM keeps the zone it has; choose a listed zone with the "
-                           "same rules (for UTC: Greenwich) or set it in the DM's web UI. "
-                           "The registration window is unaffected (RegStart is UTC)")))
         if value_at(data, ("registration", "pin")) == "random":
             found.append((("registration", "pin"), "pin-random-unsupported",
                           f"the {model} takes a fixed PIN per handset; give 4 digits"))
