@@ -89,8 +89,8 @@ def _now(text: str | None) -> datetime:
 
 
 def _count(count: int, noun: str) -> str:
-    """'1 site', '2 sites', '0 files': the noun in the number's form."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    """'1 site', '2 sites', '0 files', '2,000 sites': the noun in the number's form."""
+    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _sites(count: int) -> str:

@@ -78,9 +78,10 @@ class Change:
     since: Since | None = None  # retire: since when the retired release was written
     # setting: the keys (among `fields`) the new file no longer writes: the DM keeps them
     removed: tuple[str, ...] = ()
-    # A field change's items as the files write them: (item, old, new), by item; None
-    # where a file has no such item. Build files hold secret references, never values.
-    # What makes two sites' changes the same (render_plan groups them); not compared.
+    # A field change's items as the files write them: (item, old, new), by item (a
+    # slot's by field name); None where a file has no such item. Build files hold secret
+    # references, never values. What makes two changes the same (render_plan groups
+    # them, across sites and slots); not compared.
     values: tuple[tuple[str, str | None, str | None], ...] = field(default=(), compare=False)
 
 
@@ -433,7 +434,10 @@ def field_changes(old_items: dict[str, str], new_items: dict[str, str],
         if kind == "slot" and (index in implied or name == "ipui"):
             continue
         grouped.setdefault((kind, index), set()).add(name)
-        values.setdefault((kind, index), []).append((item, old, new_items.get(item)))
+        # A slot's items are named by field, so that the same change of two slots (or
+        # of two sites' slots) is the same change: the item names the slot.
+        values.setdefault((kind, index), []).append(
+            (name if kind == "slot" else item, old, new_items.get(item)))
     previous = state.in_use() if state else {}
     # A scope the old file did not have at all is new: its fields are not listed. Items of
     # every provider at once (index None) are fields of providers that were there. The site

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from compiler.model import wall_time
-from compiler.plan import Change, ChangeKind, Holder, SitePlan
-from compiler.render_groups import Group, Grouped, Row, group
+from compiler.plan import LOSES_HANDSET, Change, ChangeKind, Holder, SitePlan
+from compiler.render_groups import Group, Grouped, Row, account_words, group
+from compiler.state import Key
 
 if TYPE_CHECKING:
     from compiler.effect import Effect, SiteEffect
@@ -70,10 +71,10 @@ def summary_line(plans: list[SitePlan]) -> str:
 
 
 def _summary_text(counts: dict[str, int]) -> str:
-    parts = [f"{counts[name]} to {name}" for name, _ in _SUMMARY if counts[name]]
+    parts = [f"{counts[name]:,} to {name}" for name, _ in _SUMMARY if counts[name]]
     text = "Plan: " + (", ".join(parts) if parts else "no changes")
     if counts["refused"]:
-        text += f"; {counts['refused']} refused"
+        text += f"; {counts['refused']:,} refused"
     return text
 
 
@@ -284,21 +285,42 @@ def _values(change: Change) -> list[str]:
 
 
 def _group_title(shared: Group) -> str:
-    return f"[{shared.number}] {shared.description}: {_sites_count(len(shared.sites))}"
+    title = f"[{shared.number}] {shared.description}: {_sites_count(len(shared.sites))}"
+    return title + (f", {_count(shared.accounts, 'account')}" if shared.places else "")
+
+
+def _places(places: tuple[Key, ...]) -> str:
+    """Which slots of a site an account group holds: "slots 1-3, 7", or on targets keyed
+    by IPUI, how many handsets."""
+    if not all(isinstance(place, int) for place in places):
+        return _count(len(places), "handset")
+    numbers = sorted(int(place) for place in places)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    said = ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+    return f"slot{'' if len(numbers) == 1 else 's'} {said}"
 
 
 def _shared_line(grouped: Grouped, name: str) -> str | None:
     numbers = grouped.shared.get(name, ())
     if not numbers:
         return None
-    return ", ".join(f"[{n}]" for n in numbers) + " above"
+    held = grouped.places.get(name, {})
+    return ", ".join(f"[{n}]" + (f" ({_places(held[n])})" if n in held else "")
+                     for n in numbers) + " above"
 
 
 def _own(grouped: Grouped, change: Change, text: str) -> str:
     """A site's own change, said in the words of a shared one but not in its group (its
     values differ, or the change is refused here): with its values, so that the outlier
     shows."""
-    number = next((g.number for g in grouped.groups if g.description == text), None)
+    words = (account_words(change) if change.kind is ChangeKind.ACCOUNT
+             and change.slot is not None else text)
+    number = next((g.number for g in grouped.groups if g.description == words), None)
     if number is None or not change.values:
         return text
     return f"{text} (not as [{number}]: {'; '.join(_values(change))})"
@@ -430,7 +452,7 @@ def _blocks(blocks: list[str]) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _cut_sites_note(cut: list[tuple[str, int, int]], limit: int, groups: int = 0) -> str:
@@ -456,7 +478,8 @@ def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
     """The plan as one pull-request comment: the marker, the heading, the summary, the
     changes many sites share (each once, with its sites), and a section for each site with
     changes of its own or diagnostics. Over `limit` characters, whole sections are cut from
-    the end and a note names them; the marker, heading and summary always stay."""
+    the end and a note names them, the shared changes and the sites that lose a handset
+    or are refused last of all; the marker, heading and summary always stay."""
     head = [f"{MARKDOWN_MARKER}\n## dectprov plan", _cell(summary_line(plans)) + "."]
     grouped = group(_rows(plans))
     shown = [plan for plan in plans
@@ -466,29 +489,51 @@ def render_markdown(plans: list[SitePlan], limit: int = MARKDOWN_LIMIT) -> str:
     cut = [(p.site.name, len(grouped.own_changes(p.site.name, p.changes)), len(p.diagnostics))
            for p in shown]
     return _capped(head, shared + [_markdown_section(plan, grouped) for plan in shown],
-                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit)
+                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit,
+                   _first(len(shared), (_urgent(plan.changes, plan.diagnostics)
+                                        for plan in shown)))
 
 
-def _capped(head: list[str], sections: list[str], cut_note: Callable[[int], str],
-            limit: int) -> str:
+def _capped(head: list[str], sections: list[str], cut_note: Callable[[list[int]], str],
+            limit: int, first: Iterable[int] = ()) -> str:
     """The head and as many whole sections as fit in `limit` characters, with
-    `cut_note(kept)` naming the sections after the first `kept`, when some are cut."""
+    `cut_note(cut)` naming the sections left out (by index), when some are cut. The
+    sections `first` lists are kept before any other; those kept stay in their order."""
     text = _blocks(head + sections)
     if len(text) <= limit:
         return text
+    first = list(first)
+    chosen = set(first)
+    order = first + [index for index in range(len(sections)) if index not in chosen]
     # _blocks adds two characters per block after the first, and a final newline: the
-    # head, the first `kept` sections and a note take base + kept_length[kept] + 2 +
-    # len(note). Sections that cannot fit even without the note are dropped first.
+    # head, the first `kept` sections of `order` and a note take base + kept_length[kept]
+    # + 2 + len(note). Sections that cannot fit even without the note are dropped first.
     kept_length = [0]
-    for section in sections:
-        kept_length.append(kept_length[-1] + len(section) + 2)
+    for index in order:
+        kept_length.append(kept_length[-1] + len(sections[index]) + 2)
     base = len(_blocks(head))
     kept = max(len(sections) - 1, 0)
     while kept > 0 and base + kept_length[kept] > limit:
         kept -= 1
-    while kept > 0 and base + kept_length[kept] + len(cut_note(kept)) + 2 > limit:
+    while kept > 0 and (base + kept_length[kept] + len(cut_note(sorted(order[kept:]))) + 2
+                        > limit):
         kept -= 1
-    return _blocks(head + sections[:kept] + [cut_note(kept)])
+    shown, left_out = set(order[:kept]), order[kept:]
+    # Then any later section that still fits: one too long for the room left is skipped,
+    # not the end of the comment.
+    length = base + kept_length[kept] + 2
+    note_length = len(cut_note(sorted(left_out)))
+    for index in list(left_out):
+        size = len(sections[index]) + 2
+        if length + size + note_length > limit:  # the note only shortens as sites leave
+            continue
+        rest = [other for other in left_out if other != index]
+        rest_length = len(cut_note(sorted(rest)))
+        if length + size + rest_length <= limit:
+            shown.add(index)
+            left_out, length, note_length = rest, length + size, rest_length
+    return _blocks(head + [sections[index] for index in sorted(shown)]
+                   + [cut_note(sorted(left_out))])
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -534,7 +579,9 @@ def _group_json(shared: Group) -> dict[str, Any]:
                    for item, old, new in change.values],
         "description": shared.description,
         "sites": list(shared.sites),
-    }
+    } | ({"accounts": {name: list(places)  # slots, or IPUIs on targets keyed by IPUI
+                       for name, places in zip(shared.sites, shared.places, strict=True)}}
+         if shared.places else {})
 
 
 def _groups_json(rows: list[Row]) -> list[dict[str, Any]]:
@@ -676,17 +723,32 @@ def render_effect_markdown(effect: Effect, limit: int = MARKDOWN_LIMIT) -> str:
     cut = [(site.name, len(grouped.own_changes(site.name, site.changes)),
             len(_effect_diagnostics(site))) for site in shown]
     return _capped(head, shared + [_effect_section(site, grouped) for site in shown],
-                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit)
+                   _cut_with_groups(cut, limit, len(shared), len(grouped.groups)), limit,
+                   _first(len(shared), (_urgent(site.changes, _effect_diagnostics(site))
+                                        for site in shown)))
 
 
 def _cut_with_groups(cut: list[tuple[str, int, int]], limit: int, shared_blocks: int,
-                     groups: int) -> Callable[[int], str]:
+                     groups: int) -> Callable[[list[int]], str]:
     """The cut note of a Markdown plan whose first `shared_blocks` sections are the shared
     changes (a heading, then `groups` groups), then one section for each site of `cut`."""
-    def note(kept: int) -> str:
-        return _cut_sites_note(cut[max(kept - shared_blocks, 0):], limit,
-                               min(shared_blocks - min(kept, shared_blocks), groups))
+    def note(left_out: list[int]) -> str:
+        blocks = sum(1 for index in left_out if index < shared_blocks)
+        return _cut_sites_note([cut[index - shared_blocks] for index in left_out
+                                if index >= shared_blocks], limit, min(blocks, groups))
     return note
+
+
+def _first(shared_blocks: int, urgent: Iterable[bool]) -> list[int]:
+    """What a cut Markdown plan keeps first: the shared changes, then the sites a
+    reviewer must not miss (a handset lost, a refusal)."""
+    return [*range(shared_blocks),
+            *(shared_blocks + n for n, flag in enumerate(urgent) if flag)]
+
+
+def _urgent(changes: Iterable[Change], diagnostics: Iterable[Diagnostic]) -> bool:
+    return (any(change.kind in LOSES_HANDSET or change.refused for change in changes)
+            or any(diagnostic.is_error for diagnostic in diagnostics))
 
 
 def render_effect_json(effect: Effect, diagnostics: Iterable[Diagnostic] = ()) -> str:

@@ -123,7 +123,7 @@ def test_the_text_plan_says_the_shared_change_once(plans: Plans) -> None:
     assert plans.text.count("domain, proxy, registrar changed") == 2  # the group, the outlier
     headings = [line.split()[0] for line in lines if re.match(r"s\d{4} \(", line)]
     assert headings == [OUTLIER, REGISTERS, DEREGISTERS]
-    assert lines[-1] == f"Plan: 1 to register, {SITES} to change, 1 to deregister."
+    assert lines[-1] == f"Plan: 1 to register, {SITES:,} to change, 1 to deregister."
 
 
 def test_json_keeps_every_site_and_names_the_group(plans: Plans) -> None:
@@ -139,3 +139,104 @@ def test_json_keeps_every_site_and_names_the_group(plans: Plans) -> None:
                                   "before": f'"{OLD}"', "after": f'"{NEW}"'}
     assert document["summary"]["kinds"]["provider"] == SITES
     assert document["diagnostics"] == []
+
+
+# -- a fleet-wide handset default -------------------------------------------------------
+# Every site takes its handsets' voicemail number from fleet.yaml, which changes: 2,000
+# sites of 3 accounts each change the same way, and the plan says so once, with the slots.
+
+VM_OLD, VM_NEW = "*55", "*56"
+OWN_VOICEMAIL = "s0003"  # keeps its own number: its accounts change the other way
+MIXED = "s0004"  # also gains a handset
+ACCOUNTS = 3
+
+
+def accounts_site(n: int, changed: bool) -> str:
+    name = f"s{n:04d}"
+    lines = [f"site: {name}", "model: N720", f'mac: "7C2F81{n:06X}"', "providers:",
+             "  - name: Hosted PBX", f"    domain: {OLD}", "registration:",
+             '  window: {start: 2026-12-01 08:00, duration: "2d"}']
+    if name == OWN_VOICEMAIL:
+        lines.append(f'defaults: {{voicemail: "{"*57" if changed else VM_OLD}"}}')
+    lines.append("handsets:")
+    count = ACCOUNTS + (1 if changed and name == MIXED else 0)
+    lines += [f'  - ipui: "04{n:04X}00{h:02X}"\n    login: "{h + 1}"\n    password: pw'
+              for h in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def write_accounts_fleet(root: Path, changed: bool) -> None:
+    (root / "fleet.yaml").write_text(
+        f'sites:\n  defaults: {{voicemail: "{VM_NEW if changed else VM_OLD}"}}\n',
+        encoding="utf-8")
+    for n in range(SITES):
+        (root / "sites" / f"s{n:04d}.yaml").write_text(accounts_site(n, changed),
+                                                         encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def account_plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
+    root = tmp_path_factory.mktemp("accounts")
+    (root / "sites").mkdir()
+    git(root, "init", "-q")
+    write_accounts_fleet(root, changed=False)
+    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
+    commit(root, "base")
+    write_accounts_fleet(root, changed=True)
+    planned = app.plan(root, options=Options(datetime.fromisoformat(LATER + "+00:00")))
+    assert planned.ok and not planned.refused
+    shown = list(planned.plans)
+    assert run("build", "--root", str(root), "--now", LATER)[0] == 0
+    code, effect, err = run("plan", "--root", str(root), "--base-ref", "HEAD",
+                            "--format", "markdown")
+    assert code == 0, err
+    return Plans(render_text(shown), render_markdown(shown), json.loads(render_json(shown)),
+                 effect)
+
+
+ACCOUNTS_GROUP = (f"accounts: voicemail changed: {SITES - 1:,} sites, "
+                  f"{(SITES - 1) * ACCOUNTS:,} accounts")
+
+
+@pytest.mark.parametrize("form", ["markdown", "effect_markdown"])
+def test_a_fleet_wide_account_change_is_one_group_and_no_site_is_cut(
+        account_plans: Plans, form: str) -> None:
+    markdown = getattr(account_plans, form)
+    assert len(markdown) < MARKDOWN_LIMIT
+    assert "Not shown" not in markdown
+    assert re.findall(r"^#### (.*)$", markdown, re.MULTILINE) == [
+        r"\[1\] " + ACCOUNTS_GROUP]
+    assert f'- voicemail: "{VM_OLD}" -&gt; "{VM_NEW}"'.replace("*", r"\*") in markdown
+    for n in range(SITES):
+        assert re.search(rf"\bs{n:04d}\b", markdown), n
+    assert re.findall(r"^### (s\d{4}) ", markdown, re.MULTILINE) == [OWN_VOICEMAIL, MIXED]
+
+
+def test_a_site_with_its_own_changes_names_the_slots_the_group_holds(
+        account_plans: Plans) -> None:
+    section = account_plans.markdown.split(f"### {MIXED} ")[1].split("###")[0]
+    assert "| slot 3 | register |" in section
+    assert "| account |" not in section
+    assert r"Also the shared changes \[1\] (slots 0-2) above." in section
+    section = account_plans.markdown.split(f"### {OWN_VOICEMAIL} ")[1].split("###")[0]
+    assert section.count("| account |") == ACCOUNTS
+    assert r"voicemail changed (not as \[1\]: voicemail: " in section
+
+
+def test_the_text_plan_says_the_account_change_once(account_plans: Plans) -> None:
+    lines = account_plans.text.splitlines()
+    assert lines[:3] == ["Shared changes, each the same on every site it lists:",
+                         f"  account     [1] {ACCOUNTS_GROUP}",
+                         f'      voicemail: "{VM_OLD}" -> "{VM_NEW}"']
+    assert "  site     shared      [1] (slots 0-2) above" in lines
+    assert lines[-1] == f"Plan: 1 to register, {SITES * ACCOUNTS:,} to change."
+
+
+def test_json_names_each_sites_accounts_in_the_group(account_plans: Plans) -> None:
+    [group] = account_plans.document["groups"]
+    assert (group["kind"], group["fields"], group["provider"]) == ("account", ["voicemail"],
+                                                                  None)
+    assert group["accounts"]["s0000"] == [0, 1, 2]
+    assert len(group["accounts"]) == SITES - 1 and OWN_VOICEMAIL not in group["accounts"]
+    assert sum(len(site["changes"]) for site in account_plans.document["sites"]) == (
+        SITES * ACCOUNTS + 1)

@@ -83,9 +83,9 @@ def test_the_cap_leaves_room_under_githubs_comment_limit() -> None:
 def test_many_sites_over_the_cap_are_cut_by_whole_sections_and_named() -> None:
     plans = [plan(f"site-{i:02d}", registers(100)) for i in range(40)]
     text = render_markdown(plans)
-    assert len(text) == 55_653
+    assert len(text) == 55_655
     assert len(text) <= MARKDOWN_LIMIT
-    assert text.startswith(HEAD + "Plan: 4000 to register.\n\n### site-00 (first build, "
+    assert text.startswith(HEAD + "Plan: 4,000 to register.\n\n### site-00 (first build, "
                            "revision 1)\n\n" + TABLE + register_row(0) + "\n")
     headings = [line for line in text.splitlines() if line.startswith("### ")]
     assert headings == [f"### site-{i:02d} (first build, revision 1)" for i in range(6)]
@@ -93,9 +93,28 @@ def test_many_sites_over_the_cap_are_cut_by_whole_sections_and_named() -> None:
     # The last site shown ends with its last row; then the note, and nothing after it.
     assert text.endswith(
         register_row(98) + "\n" + register_row(99) + "\n\n"
-        f"**Not shown: 34 sites (3400 changes)**: {cut}. This comment stops at 60,000 "
+        f"**Not shown: 34 sites (3,400 changes)**: {cut}. This comment stops at 60,000 "
         f"characters; the summary above counts every site. {SEE_ALL}\n")
     assert text.count("| register |") == 600
+    assert_rows_whole(text)
+
+
+def test_a_cut_plan_keeps_the_sites_that_lose_a_handset_or_are_refused() -> None:
+    """Cut or not, no handset is deregistered out of view: the sites that lose one, and
+    those refused, keep their sections before any site that only gains handsets."""
+    loses = (Change(0, ChangeKind.DEREGISTER, before=Holder("0328D40000", "2000")),)
+    refused = diagnostic("site-38", Severity.ERROR, "reregistration", "a move is refused")
+    plans = [plan(f"site-{i:02d}", registers(100)) for i in range(38)]
+    plans += [plan("site-38", registers(3), (refused,)), plan("site-39", loses)]
+    text = render_markdown(plans)
+    assert len(text) <= MARKDOWN_LIMIT
+    headings = [line for line in text.splitlines() if line.startswith("### ")]
+    assert headings == [f"### site-{i:02d} (first build, revision 1)" for i in range(6)] + [
+        "### site-38 (first build, revision 1)", "### site-39 (first build, revision 1)"]
+    assert "| slot 0 | deregister | 0328D40000 (2000): handset deregistered" in text
+    assert "a move is refused" in text
+    cut = ", ".join(f"site-{i:02d}" for i in range(6, 37)) + " and site-37"
+    assert f"**Not shown: 32 sites (3,200 changes)**: {cut}." in text
     assert_rows_whole(text)
 
 
