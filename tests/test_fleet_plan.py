@@ -240,3 +240,15 @@ def test_json_names_each_sites_accounts_in_the_group(account_plans: Plans) -> No
     assert len(group["accounts"]) == SITES - 1 and OWN_VOICEMAIL not in group["accounts"]
     assert sum(len(site["changes"]) for site in account_plans.document["sites"]) == (
         SITES * ACCOUNTS + 1)
+
+
+def test_the_readmes_account_group_example_is_what_the_tool_prints(
+        account_plans: Plans) -> None:
+    """Every line of the README's example but the shortened list of sites."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("such a group counts the accounts")[1].split("```")[1]
+    lines = [line for line in block.strip("\n").splitlines()
+             if line and not line.lstrip().startswith("sites:")]
+    printed = account_plans.text.splitlines()
+    for line in lines:
+        assert line in printed, line
