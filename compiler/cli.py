@@ -454,13 +454,17 @@ def import_(
     provider: Annotated[str | None, typer.Option(
         "--provider", help="For a file that sets no provider profile: the domain of the "
         "PBX its accounts use, written as provider 0.", show_default=False)] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="A profile of fleet.yaml the site takes; what it gives is left "
+        "out of the site file.", show_default=False)] = None,
     now: Now = None,
 ) -> int:
     """Import an existing N720 file: write the site, its secrets and build/<site>/."""
     from compiler.importer import Request
 
-    imported = application.import_site(Request(file, root, site, out, secrets, provider),
-                                       _now(now), on_wait=_waiting)
+    imported = application.import_site(
+        Request(file, root, site, out, secrets, provider, profile), _now(now),
+        on_wait=_waiting)
     if imported.outcome is Outcome.INVALID:
         return _nothing_written(imported.diagnostics)
     _err(render_text(imported.diagnostics))

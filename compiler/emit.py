@@ -12,7 +12,7 @@ import yaml
 from yaml.reader import Reader
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/site.schema.json"
-SITE_KEYS = ("site", "model", "mac", "profile_name", "firmware", "timezone",
+SITE_KEYS = ("site", "model", "mac", "profile", "profile_name", "firmware", "timezone",
              "deregistration_threshold", "authoritative", "time", "admin_password",
              "provisioning", "firmware_update", "directory", "network", "locale",
              "providers", "registration", "defaults", "handsets", "extra")
@@ -106,8 +106,11 @@ def _entry(key: str, value: Any, indent: int, parent: str) -> list[str]:
     return [f"{pad}{name}: {scalar(value, key in ALWAYS_QUOTED)}"]
 
 
-def _item(item: dict[str, Any], indent: int, key: str) -> list[str]:
-    """One entry of `providers:` or `handsets:`: '- ' before its first key."""
+def _item(item: dict[str, Any] | str, indent: int, key: str) -> list[str]:
+    """One entry of `providers:` or `handsets:`: '- ' before its first key; a fleet
+    provider's name on its own."""
+    if isinstance(item, str):
+        return [" " * indent + "- " + scalar(item)]
     lines = []
     for child in _ordered(item, _ORDER.get(key, ())):
         lines += _entry(child, item[child], indent + 2, key)

@@ -7,30 +7,37 @@ slots are the file's. The first plan after an import therefore shows no change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
 from compiler.emit import quoted, site_yaml
 from compiler.files import read_plain
+from compiler.load import locate_key
 from compiler.model import SECRET_SETTINGS, Site, build_site
-from compiler.paths import BUILD_DIR, SITES_DIR, shown
+from compiler.paths import BUILD_DIR, FLEET_FILE, SITES_DIR, shown
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
 from compiler.publish import password_problem
 from compiler.secrets import PLACEHOLDER, SECRETS_FILE, environment_name, load_store
+from compiler.shared import Shared, read_shared
 from compiler.state import state_path, to_json
 from compiler.targets import Mapped, Target, importing_target
+from compiler.text import clip
 from compiler.validate import validate_site
 from compiler.write import write_together
+
+if TYPE_CHECKING:
+    from compiler.load import LocatedDict
 
 SITE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECRETS_MODE = 0o600
@@ -66,17 +73,19 @@ class Request:
     out: Path | None = None
     secrets: Path | None = None
     provider: str | None = None  # the PBX's domain, for a file that sets no provider profile
+    profile: str | None = None  # a profile of fleet.yaml the site takes
 
 
 def prepare(request: Request, now: datetime) -> Prepared:
     """Everything an import writes, or the reasons it writes nothing."""
     display = request.file.as_posix()
     target, read_file = importing_target()
+    shared = read_shared(request.root, _not_known)
     read = read_file(request.file, display, request.provider)
     mapped = read.mapped
     if mapped is None:
-        return _refusal(read.diagnostics)
-    diagnostics = list(read.diagnostics)
+        return _refusal([*read.diagnostics, *shared.diagnostics])
+    diagnostics = [*read.diagnostics, *shared.diagnostics, *_profile_problems(request, shared)]
     name = request.site or mapped.header_site
     if name is None:
         return _refusal(diagnostics + [_option(
@@ -95,14 +104,21 @@ def prepare(request: Request, now: datetime) -> Prepared:
     if has_errors(diagnostics):
         return _refusal(diagnostics)
     site_data = _pin_slots(site_data, mapped, target.database_slots)
-    site_outputs = _site_outputs(site_data, mapped, target, paths, now)
+    source = paths.shown(paths.out)
+    revision = _revision(build_site(site_data, source), mapped, target, now)
+    fleeted = _against_fleet(site_data, shared, request.profile,
+                             _Device(mapped, target, revision, source))
+    if fleeted.problems:
+        return _refusal(diagnostics + fleeted.problems)
+    site_outputs = _site_outputs(fleeted.written, fleeted.built, mapped, target, paths,
+                                 revision)
     diagnostics += paths.problems(site_outputs)
     secrets_output, secret_problems = _secrets_output(request.root, paths, secrets)
     diagnostics += secret_problems
     if has_errors(diagnostics):
         return _refusal(diagnostics)
     outputs = [secrets_output] if secrets_output else []
-    return Prepared(outputs + site_outputs, sorted_diagnostics(diagnostics), site_data)
+    return Prepared(outputs + site_outputs, sorted_diagnostics(diagnostics), fleeted.written)
 
 
 def _refusal(diagnostics: Iterable[Diagnostic]) -> Prepared:
@@ -291,6 +307,258 @@ def _pin_slots(data: dict[str, Any], mapped: Mapped, slots: int | None) -> dict[
         handsets[wrong]["slot"] = wanted[wrong]
 
 
+# -- fleet.yaml ------------------------------------------------------------------------------
+
+
+def _not_known(_digest: str) -> None:
+    """An import knows no fleet.yaml from before: it reads and checks the file in full."""
+    return None
+
+
+def _profile_problems(request: Request, shared: Shared) -> list[Diagnostic]:
+    """--profile names a profile of a valid fleet.yaml."""
+    name = request.profile
+    if name is None or not shared.ok:
+        return []
+    fleet = shared.data
+    profiles = fleet.get("profiles", {}) if fleet is not None else {}
+    if name in profiles:
+        return []
+    if fleet is None:
+        why = f"there is no {FLEET_FILE} beside sites/ to define it"
+    else:
+        why = f"its profiles: {', '.join(clip(n) for n in sorted(profiles)) or 'none'}"
+    return [_option("--profile", "import-profile",
+                    f"no profile is named '{clip(name)}' in {FLEET_FILE} ({why})")]
+
+
+@dataclass(frozen=True)
+class _Device:
+    """The imported file, to compare the file a build would write with."""
+
+    mapped: Mapped
+    target: Target
+    revision: Revision
+    source: str  # the site file, as a build names it
+
+    def render(self, site: Site) -> bytes:
+        return self.target.render(site, _slot_table(site, self.mapped), self.revision)
+
+
+@dataclass(frozen=True)
+class _Fleeted:
+    written: dict[str, Any]  # the site file's data
+    built: Site  # the site a build makes of it
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+Edit = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _against_fleet(whole: dict[str, Any], shared: Shared, profile: str | None,
+                   device: _Device) -> _Fleeted:
+    """The site file's data when fleet.yaml gives the site part of it: a fleet provider
+    named where the file's provider is that provider, and no key that `sites:` (or the
+    profile) gives already. With fleet.yaml, a build makes of it the site it makes of the
+    whole data, and that site's file must be the imported one."""
+    built = build_site(whole, device.source)
+    if shared.data is None:
+        return _Fleeted(whole, built)
+    start = {**whole, "profile": profile} if profile is not None else whole
+    expected, problems = _through_fleet(start, shared, device.source)
+    if expected is None:
+        return _Fleeted(whole, built, problems)
+    if device.render(expected) != device.render(built):
+        return _Fleeted(whole, built, _fleet_changes(whole, shared, profile, device))
+    written = _reduced(start, _edits(start, shared.data, profile),
+                       functools.partial(_same, shared, expected, device))
+    final = _through_fleet(written, shared, device.source)[0]
+    assert final is not None, "the data was tried"
+    return _Fleeted(written, final)
+
+
+def _same(shared: Shared, expected: Site, device: _Device, data: dict[str, Any]) -> bool:
+    """A build with fleet.yaml makes of `data` the expected site: the same file for the
+    device, and the same site but for how its providers say it (a fleet provider that
+    spells out a default, `transport: udp`, is the file's provider that leaves it out)."""
+    site = _through_fleet(data, shared, device.source)[0]
+    return site is not None and replace(site, providers=()) == replace(
+        expected, providers=()) and device.render(site) == device.render(expected)
+
+
+def _through_fleet(data: dict[str, Any], shared: Shared, source: str,
+                   ) -> tuple[Site | None, list[Diagnostic]]:
+    """The site a build makes of the site file written from `data`, with fleet.yaml:
+    loaded back from its bytes, merged, validated; its errors otherwise."""
+    from compiler.load import load_bytes
+    from compiler.merge import merge
+
+    loaded = load_bytes(site_yaml(data).encode("utf-8"), source)
+    assert loaded.data is not None, "the site file loads back to the data it is written from"
+    merged = merge(loaded.data, shared, source)
+    if merged.data is None:
+        return None, list(merged.diagnostics)
+    errors = [d for d in validate_site(merged.data, source, data["site"]).diagnostics
+              if d.is_error]
+    if errors:
+        return None, errors
+    return build_site(_plain(merged.data), source), []
+
+
+def _edits(start: dict[str, Any], fleet: LocatedDict, profile: str | None) -> list[Edit]:
+    """What may be left to fleet.yaml, each tried in this order: the providers it defines,
+    by name, then each key its defaults give."""
+    named = {provider["name"] for provider in fleet.get("providers", [])}
+    edits: list[Edit] = [functools.partial(_name_provider, index)
+                         for index, provider in enumerate(start.get("providers", []))
+                         if isinstance(provider, dict) and provider.get("name") in named]
+    defaults = _defaults(fleet, profile)
+    edits += [functools.partial(_leave_out, key, given) for key, given in defaults.items()
+              if key in start]
+    return edits
+
+
+def _reduced(start: dict[str, Any], edits: list[Edit],
+             same: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """`start` with every edit after which a build still makes the same site: all of them
+    at once when that holds (the usual case), else one by one."""
+    if not edits:
+        return start
+    everything = functools.reduce(lambda data, edit: edit(data), edits, start)
+    if same(everything):
+        return everything
+    data = start
+    for edit in edits:
+        candidate = edit(data)
+        if candidate != data and same(candidate):
+            data = candidate
+    return data
+
+
+def _name_provider(index: int, data: dict[str, Any]) -> dict[str, Any]:
+    providers = list(data["providers"])
+    providers[index] = providers[index]["name"]
+    return {**data, "providers": providers}
+
+
+_GIVEN = object()  # all of a value is what fleet.yaml gives
+
+
+def _leave_out(key: str, given: Any, data: dict[str, Any]) -> dict[str, Any]:
+    if key not in data:
+        return data
+    rest = _without(data[key], given)
+    if rest is _GIVEN:
+        return {k: v for k, v in data.items() if k != key}
+    return {**data, key: rest}
+
+
+def _without(value: Any, given: Any) -> Any:
+    """`value` without what `given` gives exactly: _GIVEN when that is all of it; mappings
+    key by key, anything else (a list too) only whole."""
+    if value == given:
+        return _GIVEN
+    if not (isinstance(value, dict) and isinstance(given, dict)):
+        return value
+    rest = {}
+    for key, item in value.items():
+        left = _without(item, given[key]) if key in given else item
+        if left is not _GIVEN:
+            rest[key] = left
+    return rest or value  # an empty mapping would take all of `given`, more than it holds
+
+
+def _defaults(fleet: LocatedDict, profile: str | None) -> dict[str, Any]:
+    """What fleet.yaml gives a site of this profile: the profile over `sites:`."""
+    layers = [fleet.get("sites") or {}]
+    if profile is not None:
+        layers.append(fleet.get("profiles", {}).get(profile) or {})
+    given: dict[str, Any] = {}
+    for layer in layers:
+        given = _over(layer, given)
+    return given
+
+
+def _over(top: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """As merge.py merges: mappings key by key, anything else is top's."""
+    merged = dict(base)
+    for key, value in top.items():
+        below = base.get(key)
+        merged[key] = (_over(value, below) if isinstance(value, dict) and isinstance(below, dict)
+                       else value)
+    return merged
+
+
+def _fleet_changes(whole: dict[str, Any], shared: Shared, profile: str | None,
+                   device: _Device) -> list[Diagnostic]:
+    """Why the site cannot take what fleet.yaml gives it: each value the file does not set
+    that, taken alone, changes the file a build writes; said at its place in fleet.yaml."""
+    fleet = shared.data
+    assert fleet is not None
+    imported = device.render(build_site(whole, device.source))
+    defaults = _defaults(fleet, profile)
+    found = []
+    for path in _absent(defaults, whole):
+        data = _put(whole, path, _at(defaults, path))
+        if not has_errors(validate_site(data, device.source, whole["site"]).diagnostics) and (
+                device.render(build_site(data, device.source)) == imported):
+            continue
+        found.append(_fleet_change(fleet, profile, path, whole["site"]))
+    return found or [_fleet_change(fleet, profile, (), whole["site"])]
+
+
+def _fleet_change(fleet: LocatedDict, profile: str | None, path: tuple[str, ...],
+                  site: str) -> Diagnostic:
+    in_profile = profile is not None and _at(fleet["profiles"][profile], path) is not None
+    where = ("profiles", profile) if in_profile else ("sites",)
+    loc = locate_key(fleet, (*where, *path)) if path else locate_key(fleet, where[-1:])
+    part = f"profile '{profile}'" if in_profile else "'sites:'"
+    remedy = ("import with another --profile, or none" if in_profile else
+              "move it from 'sites:' into a profile the other sites take, and import again")
+    subject = "this" if path else "its defaults"
+    return Diagnostic(FLEET_FILE, loc.line if loc else None, loc.column if loc else None,
+                      Severity.ERROR, "import-fleet-default", ".".join(path),
+                      f"{part} gives {subject} to site '{site}', and the imported file does "
+                      f"not set it: the site would take it, and its first build would change "
+                      f"the device's file; {remedy}")
+
+
+def _absent(given: dict[str, Any], data: dict[str, Any],
+            prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of `given` that `data` does not set, mappings key by key."""
+    found = []
+    for key, value in given.items():
+        if key not in data:
+            found.append((*prefix, key))
+        elif isinstance(value, dict) and isinstance(data[key], dict):
+            found += _absent(value, data[key], (*prefix, key))
+    return found
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of `data` with `value` at `path`."""
+    head, *rest = path
+    inner = data.get(head) if isinstance(data.get(head), dict) else {}
+    return {**data, head: _put(inner, tuple(rest), value) if rest else _plain(value)}
+
+
+def _plain(value: Any) -> Any:
+    """Loaded data as plain mappings and lists, without places."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 # -- where it goes ---------------------------------------------------------------------------
 
 
@@ -399,14 +667,18 @@ def _reads_as(text: str, values: dict[str, str]) -> bool:
         return False
 
 
-def _site_outputs(data: dict[str, Any], mapped: Mapped, target: Target, paths: _Paths,
-                  now: datetime) -> list[FileOutput]:
-    """The site file, and build/<site>/ as a build of it against this file would leave it:
-    the XML the compiler renders, and a state whose slots are the file's."""
-    source = paths.shown(paths.out)
-    site = build_site(data, source)
+def _revision(site: Site, mapped: Mapped, target: Target, now: datetime) -> Revision:
+    """The file's revision and stamp, or a first build's."""
     stamp = mapped.stamp or next_revision(site, None, now, target.stamp_format).stamp
-    revision = Revision(mapped.revision or 1, stamp)
+    return Revision(mapped.revision or 1, stamp)
+
+
+def _site_outputs(data: dict[str, Any], site: Site, mapped: Mapped, target: Target,
+                  paths: _Paths, revision: Revision) -> list[FileOutput]:
+    """The site file, written from `data`, and build/<site>/ as a build of it against this
+    file would leave it (`site`: the site a build makes of it, with fleet.yaml): the XML
+    the compiler renders, and a state whose slots are the file's."""
+    source = paths.shown(paths.out)
     slots = _slot_table(site, mapped)
     content = target.render(site, slots, revision)
     file_name = target.file_name(site)

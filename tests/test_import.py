@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1411,3 +1412,185 @@ def test_a_secret_name_never_shares_an_environment_variable_with_the_secrets_fil
     code, _, err = run("publish", "--root", ".", "--to", destination)
     assert code == EXIT_OK, err
     assert b'"pw0"' in (destination / "7C2F80CA21E4.xml").read_bytes()
+
+
+# -- a root with fleet.yaml ------------------------------------------------------------------
+
+VENDOR_FLEET = """\
+providers:
+  - name: PBX
+    domain: pbx.example.net
+    transport: udp          # the model's default, which the file's provider leaves out
+  - name: Other PBX
+    domain: other.example.net
+sites:
+  time: {ntp_server: pool.ntp.org}
+  registration: {pin: "0000"}
+profiles:
+  gigaset:
+    profile_name: N720 Gigaset
+"""
+# What the fleet gives is left out: the provider by its name, the NTP server and the PIN.
+VENDOR_FLEET_YAML = VENDOR_YAML.replace("time:\n  ntp_server: pool.ntp.org\n", "").replace(
+    "  - name: PBX\n    domain: pbx.example.net\n", "  - PBX\n").replace('  pin: "0000"\n', "")
+
+
+def _site_without_places(root: Path, name: str) -> Any:
+    """The site a build makes of sites/<name>.yaml, with fleet.yaml when there is one,
+    modelled from plain data: two files that say one site give equal models."""
+    from compiler.merge import merge
+    from compiler.shared import read_shared
+
+    loaded = load_site(root / "sites" / f"{name}.yaml", f"sites/{name}.yaml")
+    assert loaded.data is not None, loaded.diagnostics
+    merged = merge(loaded.data, read_shared(root, lambda _: None), f"sites/{name}.yaml")
+    assert merged.data is not None, merged.diagnostics
+    return build_site(json.loads(json.dumps(merged.data)), "")
+
+
+def _fleet_root(root: Path, fleet: str) -> Path:
+    root.mkdir()
+    (root / "fleet.yaml").write_text(fleet, encoding="utf-8")
+    shutil.copy(FIXTURES / "vendor-style.xml", root / "dm.xml")
+    return root
+
+
+def test_an_import_leaves_to_fleet_yaml_what_it_gives(tmp_path: Path) -> None:
+    """The provider the fleet defines is named, what `sites:` gives is left out; a build of
+    the shorter file with fleet.yaml is the build of the whole one, and plan is quiet."""
+    whole, fleeted = tmp_path / "whole", _fleet_root(tmp_path / "fleeted", VENDOR_FLEET)
+    whole.mkdir()
+    for root in (whole, fleeted):
+        code, _, err = run("import", FIXTURES / "vendor-style.xml", "--root", root,
+                           "--site", "acme", "--now", NOW)
+        assert (code, err.replace(str(FIXTURES / "vendor-style.xml"), "dm.xml")) == (
+            EXIT_OK, VENDOR_WARNINGS)
+    assert (whole / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_YAML
+    assert (fleeted / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_FLEET_YAML
+    assert run("plan", "--root", fleeted, "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+    built = tree(whole / "build")
+    assert tree(fleeted / "build") == built  # what the import wrote there, the same
+    # The merged site is the whole one, but for its provider spelling out a default.
+    merged, alone = (_site_without_places(root, "acme") for root in (fleeted, whole))
+    assert merged.providers[0].transport == "udp" and alone.providers[0].transport is None
+    assert replace(merged, providers=()) == replace(alone, providers=())
+    for root in (whole, fleeted):  # built anew, from the site files alone
+        shutil.rmtree(root / "build")
+        assert run("build", "--root", root, "--now", NOW)[0] == EXIT_OK
+    assert tree(fleeted / "build") == tree(whole / "build")
+    xml = "acme/7C2F80CA21E4.xml"
+    assert tree(fleeted / "build")[xml] == built[xml]
+
+
+def test_a_profile_given_with_profile_is_left_out_too(tmp_path: Path) -> None:
+    root = _fleet_root(tmp_path / "root", VENDOR_FLEET)
+    assert run("import", root / "dm.xml", "--root", root, "--site", "acme", "--profile", "gigaset",
+               "--now", NOW)[0] == EXIT_OK
+    assert (root / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_FLEET_YAML.replace(
+        "profile_name: N720 Gigaset\n", "profile: gigaset\n")
+    assert run("plan", "--root", root, "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+
+
+def test_what_differs_from_the_fleet_stays_in_the_site_file(tmp_path: Path) -> None:
+    """A fleet provider of the file's name but another domain is not the file's provider;
+    a default the file holds only part of keeps the rest (mappings key by key)."""
+    fleet = VENDOR_FLEET.replace("domain: pbx.example.net", "domain: pbx.example.org").replace(
+        "time: {ntp_server: pool.ntp.org}", "registration: {pin: \"0000\"}\n  time: "
+        "{ntp_server: pool.ntp.org}").replace('  registration: {pin: "0000"}\n', "", 1)
+    fleet = fleet.replace("sites:\n", 'sites:\n  profile_name: "Other"\n')
+    root = _fleet_root(tmp_path / "root", fleet)
+    assert run("import", root / "dm.xml", "--root", root, "--site", "acme",
+               "--now", NOW)[0] == EXIT_OK
+    assert (root / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_YAML.replace(
+        "time:\n  ntp_server: pool.ntp.org\n", "").replace('  pin: "0000"\n', "")
+    assert run("plan", "--root", root, "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+
+
+def test_a_default_the_file_does_not_hold_stops_the_import(tmp_path: Path) -> None:
+    """A zone fleet.yaml gives every site, where the file leaves the DM's zone at its
+    default: the imported site would take it and its first build change the device."""
+    fleet = VENDOR_FLEET.replace("sites:\n", "sites:\n  timezone: Europe/Berlin\n"
+                                 "  deregistration_threshold: 50\n")
+    root = _fleet_root(tmp_path / "root", fleet)
+    before = tree(root)
+    assert run("import", root / "dm.xml", "--root", root, "--site", "acme", "--now", NOW) == (
+        EXIT_INVALID, "", "fleet.yaml:8:3: error: timezone: 'sites:' gives this to site "
+        "'acme', and the imported file does not set it: the site would take it, and its first "
+        "build would change the device's file; move it from 'sites:' into a profile the other "
+        "sites take, and import again [import-fleet-default]\n" + NOTHING)
+    assert tree(root) == before
+    # From a profile: the remedy is another profile.
+    fleet = VENDOR_FLEET + "  berlin:\n    timezone: Europe/Berlin\n"
+    root = _fleet_root(tmp_path / "profile", fleet)
+    code, _, err = run("import", root / "dm.xml", "--root", root, "--site", "acme", "--profile",
+                       "berlin", "--now", NOW)
+    assert (code, err.splitlines()[0]) == (EXIT_INVALID, (
+        "fleet.yaml:14:5: error: timezone: profile 'berlin' gives this to site 'acme', and the "
+        "imported file does not set it: the site would take it, and its first build would "
+        "change the device's file; import with another --profile, or none "
+        "[import-fleet-default]"))
+
+
+def test_an_invalid_fleet_yaml_stops_the_import(tmp_path: Path) -> None:
+    root = _fleet_root(tmp_path / "root", VENDOR_FLEET.replace("transport: udp",
+                                                               "transport: carrier-pigeon"))
+    before = tree(root)
+    code, out, err = run("import", root / "dm.xml", "--root", root, "--site", "acme", "--now", NOW)
+    assert (code, out) == (EXIT_INVALID, "")
+    assert re.fullmatch(r"fleet\.yaml:4:16: error: .*carrier-pigeon.*\n" + re.escape(NOTHING),
+                        err), err
+    assert tree(root) == before
+
+
+@pytest.mark.parametrize(("fleet", "message"), [
+    (None, "no profile is named 'care' in fleet.yaml (there is no fleet.yaml beside sites/ "
+           "to define it)"),
+    (VENDOR_FLEET, "no profile is named 'care' in fleet.yaml (its profiles: gigaset)"),
+])
+def test_profile_names_a_profile_of_fleet_yaml(tmp_path: Path, fleet: str | None,
+                                                message: str) -> None:
+    root = _fleet_root(tmp_path / "root", fleet or "")
+    if fleet is None:
+        (root / "fleet.yaml").unlink()
+    assert run("import", root / "dm.xml", "--root", root, "--site", "acme", "--profile", "care",
+               "--now", NOW) == (EXIT_INVALID, "", f"--profile: error: {message} "
+                                 "[import-profile]\n" + NOTHING)
+
+
+def test_every_n720_example_imports_against_the_examples_fleet_yaml(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples' deployed files, imported into a root with the examples' fleet.yaml
+    (care-home with its profile): the shared provider named, the shared PIN left out, and
+    the same build as an import without fleet.yaml."""
+    original, whole, fleeted = tmp_path / "original", tmp_path / "whole", tmp_path / "fleeted"
+    (original / "sites").mkdir(parents=True)
+    for root in (whole, fleeted):
+        root.mkdir()
+    for name in N720_EXAMPLES:
+        shutil.copy(REPO / "sites" / f"{name}.yaml", original / "sites")
+    for root in (original, fleeted):
+        shutil.copy(REPO / "fleet.yaml", root)
+    assert run("build", "--root", original, "--now", NOW)[0] == EXIT_OK
+    for secret, value in _secret_values(original).items():
+        monkeypatch.setenv(environment_name(secret), value)
+    deployed = _published(original, tmp_path / "out")
+    for name in N720_EXAMPLES:
+        xml = next((original / "build" / name).glob("*.xml")).name
+        (tmp_path / xml).write_bytes(deployed[xml])
+        profile = ["--profile", "germany"] if name == "care-home" else []
+        for root in (whole, fleeted):
+            code, _, err = run("import", tmp_path / xml, "--root", root, "--now", NOW,
+                               *(profile if root == fleeted else []))
+            assert code == EXIT_OK, err
+    assert run("plan", "--root", fleeted, "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
+    care_home = yaml.safe_load((fleeted / "sites" / "care-home.yaml").read_text())
+    assert care_home["providers"][0] == "Hosted PBX" and care_home["profile"] == "germany"
+    assert "timezone" not in care_home and "pin" not in care_home["registration"]
+    assert tree(fleeted / "build") == tree(whole / "build")
+    for name in N720_EXAMPLES:
+        merged, alone = (_site_without_places(root, name) for root in (fleeted, whole))
+        assert replace(merged, providers=()) == replace(alone, providers=())
