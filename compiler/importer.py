@@ -174,8 +174,8 @@ def _site_data(name: str, model: str, mapped: Mapped, target: Target, display: s
                 "build/ holds; import the file publish wrote, with the values")
         if problem is not None:  # said without the value, as publish says it
             origin = mapped.where[path]
-            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
-                                       origin.id, f"{what}: the password {problem}"))
+            problems.append(Diagnostic(display, origin.line, origin.column, Severity.ERROR,
+                                       rule, origin.id, f"{what}: the password {problem}"))
         secret_name = _unique(f"{name}/{base}", suffix, used, kept, taken)
         secrets[secret_name] = value
         return {"secret": secret_name}
@@ -222,8 +222,9 @@ def _setting_secrets(data: dict[str, Any], mapped: Mapped, target: Target, displ
             rule, problem = "import-password-placeholder", _PLACEHOLDER_PROBLEM
         if problem is not None:
             origin = mapped.where.get(shown) or mapped.where[path[0]]
-            problems.append(Diagnostic(display, origin.line, None, Severity.ERROR, rule,
-                                       origin.id, f"the {shown.replace('_', ' ')} {problem}"))
+            problems.append(Diagnostic(display, origin.line, origin.column, Severity.ERROR,
+                                       rule, origin.id,
+                                       f"the {shown.replace('_', ' ')} {problem}"))
         name = f"{data['site']}/{'admin' if path == ('admin_password',) else path[0]}"
         while environment_name(name) in used:
             name += "-setting"
@@ -279,10 +280,11 @@ def _validated(data: dict[str, Any], mapped: Mapped, display: str, exact: bool,
         if given_provider and diagnostic.path.startswith("providers[0]"):
             found.append(_option("--provider", rule, diagnostic.message))
             continue
-        origin = mapped.where.get(diagnostic.path)
+        origin = mapped.where.get(diagnostic.path) if diagnostic.path else None
         if origin is None and exact:
             continue
-        found.append(Diagnostic(display, origin.line if origin else None, None,
+        at = origin or mapped.where.get("")
+        found.append(Diagnostic(display, at.line if at else None, at.column if at else None,
                                 diagnostic.severity, rule,
                                 origin.id if origin else diagnostic.path, diagnostic.message))
     return found

@@ -147,7 +147,7 @@ EXTRA_WARNING = ("goes to 'extra' as written: the site format has no key for it,
 # The vendor's file writes a registration window and no zone: the first build writes the
 # DM's zone too, UTC, and import says so.
 VENDOR_ZONE = (
-    "dm.xml:47: warning: BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]: a registration "
+    "dm.xml:47:3: warning: BS_AE_Subscriber.acIPUIRegistrationTimestamp[0]: a registration "
     "window and no zone: the first build also writes the DM's zone, UTC "
     "(BS_IP_Data.uiI_TIME_TIMEZONE = 0x1a), because the DM reads the window's start in its "
     "own zone; set timezone: to the DM's zone [import-timezone]\n")
@@ -223,7 +223,7 @@ def _refused(root: Path, content: str | bytes, expected: str, *options: str) -> 
 
 def test_malformed_xml(here: Path) -> None:
     _refused(here, HEAD + item("BS_IP_Data.uiI_TIME_TIMEZONE", '"1"').replace("/>", ">") + TAIL,
-             "dm.xml:6: error: the file is not well-formed XML: mismatched tag [import-xml]\n")
+             "dm.xml:6:4: error: the file is not well-formed XML: mismatched tag [import-xml]\n")
 
 
 BILLION_LAUGHS = """<?xml version="1.0" encoding="ISO-8859-1"?>
@@ -251,28 +251,28 @@ DTD = ("the file has a DOCTYPE; an N720 file has none, and DTDs and entity decla
     "<ProviderFrame/>\n",
 ], ids=["billion-laughs", "external-dtd"])
 def test_a_doctype_is_refused_before_any_entity_is_read(here: Path, content: str) -> None:
-    _refused(here, content, "dm.xml:2: error: " + DTD)
+    _refused(here, content, "dm.xml:2:1: error: " + DTD)
 
 
 ENCODING = "dm.xml:{line}: error: {message} [import-encoding]\n"
 
 
 @pytest.mark.parametrize(("content", "line", "message"), [
-    (b'<?xml version="1.0" encoding="UTF-8"?>\n<ProviderFrame/>\n', 1,
+    (b'<?xml version="1.0" encoding="UTF-8"?>\n<ProviderFrame/>\n', "1:31",
      "the file declares encoding 'UTF-8'; an N720 file is ISO-8859-1 (or ASCII)"),
-    (b'<?xml version="1.0" encoding="windows-1252"?>\n<ProviderFrame/>\n', 1,
+    (b'<?xml version="1.0" encoding="windows-1252"?>\n<ProviderFrame/>\n', "1:31",
      "the file declares encoding 'windows-1252'; an N720 file is ISO-8859-1 (or ASCII)"),
-    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<ProviderFrame/>\n'.encode("utf-16"), 1,
+    ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<ProviderFrame/>\n'.encode("utf-16"), "1:1",
      "the file starts with a byte order mark or is UTF-16/32; an N720 file is ISO-8859-1"),
     ('<?xml version="1.0" encoding="US-ASCII"?>\n<ProviderFrame>\n<Provider>\n'
-     '<PROFILE_NAME value="Müller"/>\n'.encode("latin-1"), 4,
+     '<PROFILE_NAME value="Müller"/>\n'.encode("latin-1"), "4:23",
      "the file declares US-ASCII but byte 0xFC is not ASCII; declare "
      'encoding="ISO-8859-1" if the file is Latin-1'),
-    ('<ProviderFrame>\n<Provider>\n<PROFILE_NAME value="Müller"/>\n'.encode(), 3,
+    ('<ProviderFrame>\n<Provider>\n<PROFILE_NAME value="Müller"/>\n'.encode(), "3:23",
      "the file declares no encoding, so XML reads it as UTF-8, but byte 0xC3 is not ASCII; "
      'declare encoding="ISO-8859-1" if the file is Latin-1'),
 ], ids=["utf-8", "windows-1252", "utf-16", "ascii-with-latin-1", "undeclared-utf-8"])
-def test_only_iso_8859_1_or_ascii(here: Path, content: bytes, line: int, message: str) -> None:
+def test_only_iso_8859_1_or_ascii(here: Path, content: bytes, line: str, message: str) -> None:
     _refused(here, content, ENCODING.format(line=line, message=message))
 
 
@@ -289,7 +289,7 @@ def test_latin1_aliases_and_undeclared_ascii_are_read(here: Path) -> None:
 def test_the_root_must_be_an_n720_file(here: Path) -> None:
     _refused(here, '<?xml version="1.0" encoding="ISO-8859-1"?>\n<provisioning version="1.1">'
              "<nvm/></provisioning>\n",
-             "dm.xml:2: error: the root element is <provisioning>, not <ProviderFrame>: this "
+             "dm.xml:2:1: error: the root element is <provisioning>, not <ProviderFrame>: this "
              "is not an N720 provisioning file [import-structure]\n")
 
 
@@ -299,18 +299,18 @@ def test_duplicate_ids(here: Path) -> None:
                + timezone.replace('"1"', '"2"')
                + item(PROVIDER + "aucSIP_DOMAIN[0]", text("other.example.net")) + TAIL)
     _refused(here, content, (
-        "dm.xml:5: error: <MAC_ADDRESS> is set twice (first at line 4); the device would "
+        "dm.xml:5:3: error: <MAC_ADDRESS> is set twice (first at line 4); the device would "
         "take one of them [import-duplicate]\n"
-        "dm.xml:9: error: BS_IP_Data.uiI_TIME_COUNTRY: is set twice (first at line 8); the "
+        "dm.xml:9:3: error: BS_IP_Data.uiI_TIME_COUNTRY: is set twice (first at line 8); the "
         "device would take one of them [import-duplicate]\n"
-        "dm.xml:10: error: BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[0]: sets the same "
+        "dm.xml:10:3: error: BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[0]: sets the same "
         "field as BS_VOIP_Data.astVoipProviders[0].aucSIP_DOMAIN[%] (line 7) "
         "[import-duplicate]\n"))
 
 
 def test_a_missing_mac(here: Path) -> None:
     content = HEAD.replace('  <MAC_ADDRESS value="7C2F80CA21E4"/>\n', "") + MINIMAL_PROVIDER + TAIL
-    _refused(here, content, "dm.xml:3: error: the file has no MAC_ADDRESS; the device ignores a "
+    _refused(here, content, "dm.xml:3:2: error: the file has no MAC_ADDRESS; the device ignores a "
              "file without its MAC, and the site needs it [import-mac]\n")
 
 
@@ -332,36 +332,36 @@ def test_values_the_site_cannot_represent_are_all_reported_in_one_run(here: Path
         + item(p1 + "ucOUTBOUND_PROXY_MODE", '"2"')
         + TAIL)
     _refused(here, content, (
-        "dm.xml:5: error: BS_CUSTOM.aucKdsPin[0]: the PIN is not 4 digits as 2 BCD bytes "
+        "dm.xml:5:3: error: BS_CUSTOM.aucKdsPin[0]: the PIN is not 4 digits as 2 BCD bytes "
         "(0x12,0x34 is 1234) [import-pin]\n"
-        "dm.xml:8: error: BS_VOIP_Data.astVoipProviders[0].ucSIP_PREFERRED_TRANSPORT_LAYER: "
+        "dm.xml:8:3: error: BS_VOIP_Data.astVoipProviders[0].ucSIP_PREFERRED_TRANSPORT_LAYER: "
         "transport 6 is not UDP (17), the only transport the site format writes "
         "[import-transport]\n"
-        "dm.xml:9: error: BS_VOIP_Data.astVoipProviders[3].aucSIP_PROVIDER_NAME[%]: provider 3 "
+        "dm.xml:9:3: error: BS_VOIP_Data.astVoipProviders[3].aucSIP_PROVIDER_NAME[%]: provider 3 "
         "is set but provider 2 is not: the site lists providers by their index, without gaps "
         "[import-provider-gap]\n"
-        "dm.xml:10: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0]: slot 0 has "
+        "dm.xml:10:3: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0]: slot 0 has "
         "no aucS_SIP_PASSWORD[0]: an account in use needs its login and password, and a "
         "freed one is disabled with both empty [import-slot-incomplete]\n"
-        "dm.xml:11: error: BS_Accounts.astAccounts[1].aucHandsetCode[0]: slot 1's handset "
+        "dm.xml:11:3: error: BS_Accounts.astAccounts[1].aucHandsetCode[0]: slot 1's handset "
         "code has 2 bytes; an IPUI is 5 [import-handset-code]\n"
-        "dm.xml:18: error: BS_VOIP_Data.astVoipAccounts[2].aucS_VOIP_NET_AM_NUMBER_1[0]: slot "
+        "dm.xml:18:3: error: BS_VOIP_Data.astVoipAccounts[2].aucS_VOIP_NET_AM_NUMBER_1[0]: slot "
         "2 has a mailbox number but the mailbox is off (ucB_VOIP_NET_AM_ENABLED_1 = 0); the "
         "site has a mailbox or none: clear the number or turn the mailbox on "
         "[import-voicemail]\n"
-        "dm.xml:21: error: BS_VOIP_Data.astVoipAccounts[3].aucS_SIP_PASSWORD[0]: the value is "
+        "dm.xml:21:3: error: BS_VOIP_Data.astVoipAccounts[3].aucS_SIP_PASSWORD[0]: the value is "
         "not a device string: a string is written in double quotes inside the attribute, "
         "value='\"text\"' [import-value]\n"
-        "dm.xml:22: error: BS_VOIP_Data.astVoipAccounts[4].aucS_SIP_LOGIN_ID[2]: writes the "
+        "dm.xml:22:3: error: BS_VOIP_Data.astVoipAccounts[4].aucS_SIP_LOGIN_ID[2]: writes the "
         "site's 'handsets[].login' in a form the compiler does not read back: it writes "
         "BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_LOGIN_ID[0], the last index [0], [%] "
         "or none (the whole field); write that form [import-owned]\n"
-        "dm.xml:23: error: BS_Accounts.astAccounts[100].aucHandsetCode[0]: slot 100 is beyond "
+        "dm.xml:23:3: error: BS_Accounts.astAccounts[100].aucHandsetCode[0]: slot 100 is beyond "
         "the N720's 100 slots (0..99) [import-index]\n"
-        "dm.xml:24: error: BS_IP_Data.aucS_HTTP_PROXY_URL[%]: '0x02,0xB' is neither a device "
+        "dm.xml:24:3: error: BS_IP_Data.aucS_HTTP_PROXY_URL[%]: '0x02,0xB' is neither a device "
         "string (in double quotes), a whole number nor a byte array (0xNN,...) "
         "[import-value]\n"
-        "dm.xml:25: error: BS_VOIP_Data.astVoipProviders[1].ucOUTBOUND_PROXY_MODE: provider 1 "
+        "dm.xml:25:3: error: BS_VOIP_Data.astVoipProviders[1].ucOUTBOUND_PROXY_MODE: provider 1 "
         "has no aucSIP_PROVIDER_NAME[%] and aucSIP_DOMAIN[%]; a provider needs a name and a "
         "domain [import-provider-field]\n"))
 
@@ -376,18 +376,18 @@ def test_values_the_site_format_refuses_are_reported_at_their_item(here: Path) -
                + account(2, "202", "x" * 51, "Desk 3")
                + TAIL)
     _refused(here, content, (
-        "dm.xml:8: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0]: contains a "
+        "dm.xml:8:3: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0]: contains a "
         "control character (U+0009); use plain text on one line [import-text-charset]\n"
-        "dm.xml:18: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_PASSWORD[0]: slot 1: the "
+        "dm.xml:18:3: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_PASSWORD[0]: slot 1: the "
         "password contains a character the N720 cannot store (a double quote, a control "
         "character, or a letter outside ISO-8859-1) [import-password]\n"
-        "dm.xml:20: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_DISPLAYNAME[0]: is 38 "
+        "dm.xml:20:3: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_DISPLAYNAME[0]: is 38 "
         "characters long; the N720 takes at most 32 [import-text-length]\n"
-        "dm.xml:25: error: BS_Accounts.astAccounts[1].aucHandsetCode[0]: '12B6EC8AA5' is not "
+        "dm.xml:25:3: error: BS_Accounts.astAccounts[1].aucHandsetCode[0]: '12B6EC8AA5' is not "
         "an IPUI: an IPUI of type N starts with the digit 0 [import-ipui-format]\n"
-        "dm.xml:27: error: BS_VOIP_Data.astVoipAccounts[2].aucS_SIP_LOGIN_ID[0]: login '202' "
+        "dm.xml:27:3: error: BS_VOIP_Data.astVoipAccounts[2].aucS_SIP_LOGIN_ID[0]: login '202' "
         "is already used by handsets[1] [import-login-duplicate]\n"
-        "dm.xml:28: error: BS_VOIP_Data.astVoipAccounts[2].aucS_SIP_PASSWORD[0]: slot 2: the "
+        "dm.xml:28:3: error: BS_VOIP_Data.astVoipAccounts[2].aucS_SIP_PASSWORD[0]: slot 2: the "
         "password is longer than the 50 characters the device takes [import-password]\n"))
 
 
@@ -398,13 +398,13 @@ def test_no_password_value_in_any_output(here: Path) -> None:
     code, out, err = import_text(here, content.replace("\x7f", "&#127;"), "--site", "acme")
     assert (code, out) == (EXIT_INVALID, "")
     assert err == (
-        "dm.xml:9: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_PASSWORD[0]: slot 0: the "
+        "dm.xml:9:3: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_PASSWORD[0]: slot 0: the "
         "password contains a character the N720 cannot store (a double quote, a control "
         "character, or a letter outside ISO-8859-1) [import-password]\n"
-        "dm.xml:16: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_PASSWORD[0]: the value is "
+        "dm.xml:16:3: error: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_PASSWORD[0]: the value is "
         "not a device string: a string is written in double quotes inside the attribute, "
         "value='\"text\"' [import-value]\n"
-        f"dm.xml:17: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING)
+        f"dm.xml:17:3: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING)
     assert "Hidden" not in out + err
 
 
@@ -489,7 +489,7 @@ def test_a_password_placeholder_is_refused_never_a_reference(here: Path) -> None
                + account(1, "1014", "Pa55${secret:acme/1014}", "Desk 2")
                + account(2, "1015", "Kx7-ok", "Desk 3") + TAIL)
     _refused(here, content, "".join(
-        f"dm.xml:{line}: error: BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]: "
+        f"dm.xml:{line}:3: error: BS_VOIP_Data.astVoipAccounts[{slot}].aucS_SIP_PASSWORD[0]: "
         f"slot {slot}: the password is a secret placeholder, '${{secret:...}}', not a "
         "password: the file is one build/ holds; import the file publish wrote, with the "
         "values [import-password-placeholder]\n" for slot, line in ((0, 9), (1, 18))))
@@ -889,59 +889,59 @@ def _bytes(ascii_text: str) -> str:
 
 
 ONE_RULE = {
-    "bytes": (item(PIN_CODE, '"0x1"'), f"dm.xml:7: error: {PIN_CODE}: '0x1' is not a byte "
+    "bytes": (item(PIN_CODE, '"0x1"'), f"dm.xml:7:3: error: {PIN_CODE}: '0x1' is not a byte "
               "array (0xNN,0xNN,...) [import-value]"),
-    "inner-quote": (item("ZZ_Vendor.aucText[%]", "'\"a\"b\"'"), "dm.xml:7: error: "
+    "inner-quote": (item("ZZ_Vendor.aucText[%]", "'\"a\"b\"'"), "dm.xml:7:3: error: "
                     "ZZ_Vendor.aucText[%]: '\"a\"b\"' holds a double quote inside the string, "
                     "which the N720 cannot store [import-value]"),
-    "bit": (item(A.format(0) + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"2"'), "dm.xml:7: error: "
+    "bit": (item(A.format(0) + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"2"'), "dm.xml:7:3: error: "
             "BS_VOIP_Data.astVoipAccounts[0].ucB_SIP_ACCOUNT_IS_ACTIVE_1: '2' is not a bit "
             "(0 or 1) [import-value]"),
-    "integer": (item(PROVIDER + "uiSIP_SERVER_PORT", '"50x"'), "dm.xml:7: error: "
+    "integer": (item(PROVIDER + "uiSIP_SERVER_PORT", '"50x"'), "dm.xml:7:3: error: "
                 f"{PROVIDER}uiSIP_SERVER_PORT: '50x' is not a whole number (decimal, or 0x "
                 "hex) [import-value]"),
     "random-pin-and-code": (item(PIN_RANDOM, '"1"') + item(PIN_CODE, '"0x00,0x00"'),
-                            f"dm.xml:8: error: {PIN_CODE}: a fixed PIN code beside "
+                            f"dm.xml:8:3: error: {PIN_CODE}: a fixed PIN code beside "
                             "UseRandomRegistrationPIN = 1: the site has either a fixed PIN or "
                             "a random one; remove one of the two items [import-pin]"),
-    "fixed-pin-without-code": (item(PIN_RANDOM, '"0"'), f"dm.xml:7: error: {PIN_RANDOM}: a "
+    "fixed-pin-without-code": (item(PIN_RANDOM, '"0"'), f"dm.xml:7:3: error: {PIN_RANDOM}: a "
                                "fixed PIN (UseRandomRegistrationPIN = 0) without its code "
                                "aucKdsPin[0] [import-pin]"),
-    "half-a-window": (item(WINDOW_DURATION, '"3600"'), f"dm.xml:7: error: {WINDOW_DURATION}: "
+    "half-a-window": (item(WINDOW_DURATION, '"3600"'), f"dm.xml:7:3: error: {WINDOW_DURATION}: "
                       "a registration window needs both its start "
                       "(acIPUIRegistrationTimestamp) and its duration "
                       "(ulIPUIRegistrationDuration) [import-window]"),
     "window-not-digits": (item(WINDOW_START, _bytes("24.04.1710")) + item(
-        WINDOW_DURATION, '"0"'), f"dm.xml:7: error: {WINDOW_START}: the window start is not "
+        WINDOW_DURATION, '"0"'), f"dm.xml:7:3: error: {WINDOW_START}: the window start is not "
         "10 ASCII digits ddmmyyhhmm of a real date and time [import-window]"),
     "window-no-date": (item(WINDOW_START, _bytes("3102171000")) + item(
-        WINDOW_DURATION, '"0"'), f"dm.xml:7: error: {WINDOW_START}: the window start is not "
+        WINDOW_DURATION, '"0"'), f"dm.xml:7:3: error: {WINDOW_START}: the window start is not "
         "10 ASCII digits ddmmyyhhmm of a real date and time [import-window]"),
-    "version-short": ('  <VERSION value="2404171"/>\n', "dm.xml:7: error: VERSION '2404171' "
+    "version-short": ('  <VERSION value="2404171"/>\n', "dm.xml:7:3: error: VERSION '2404171' "
                       "is not a DDMMYYHHMM stamp [import-version]"),
-    "version-no-date": ('  <VERSION value="3102171000"/>\n', "dm.xml:7: error: VERSION "
+    "version-no-date": ('  <VERSION value="3102171000"/>\n', "dm.xml:7:3: error: VERSION "
                         "'3102171000' is not a DDMMYYHHMM stamp [import-version]"),
     "outbound-never-with-host": (item(OUTBOUND_MODE, '"2"') + item(
-        PROVIDER + "aucOUTBOUND_PROXY[%]", text("sbc")), f"dm.xml:7: error: {OUTBOUND_MODE}: "
+        PROVIDER + "aucOUTBOUND_PROXY[%]", text("sbc")), f"dm.xml:7:3: error: {OUTBOUND_MODE}: "
         f"an outbound proxy address or port with mode 2 (never): {OUTBOUND_NEEDS}"),
-    "outbound-always-without-host": (item(OUTBOUND_MODE, '"0"'), "dm.xml:7: error: "
+    "outbound-always-without-host": (item(OUTBOUND_MODE, '"0"'), "dm.xml:7:3: error: "
                                      f"{OUTBOUND_MODE}: mode 0 (always) without an outbound "
                                      f"proxy address: {OUTBOUND_NEEDS}"),
-    "outbound-mode": (item(OUTBOUND_MODE, '"5"'), f"dm.xml:7: error: {OUTBOUND_MODE}: outbound "
+    "outbound-mode": (item(OUTBOUND_MODE, '"5"'), f"dm.xml:7:3: error: {OUTBOUND_MODE}: outbound "
                       "proxy mode 5 is neither 0 (always) nor 2 (never) [import-outbound-proxy]"),
     "emptied-account-with-handset": (EMPTIED + item(
         "BS_Accounts.astAccounts[0].aucHandsetCode[0]", '"0x02,0xB6,0xEC,0x8A,0xA5"'),
-        "dm.xml:13: error: BS_Accounts.astAccounts[0].aucHandsetCode[0]: slot 0 binds handset "
+        "dm.xml:13:3: error: BS_Accounts.astAccounts[0].aucHandsetCode[0]: slot 0 binds handset "
         "02B6EC8AA5 to an empty, disabled account; a handset in the site needs a login "
         "[import-handset-without-account]"),
-    "provider-unknown": (account(0, "1013", "pw", "Desk", provider="4"), "dm.xml:12: error: "
+    "provider-unknown": (account(0, "1013", "pw", "Desk", provider="4"), "dm.xml:12:3: error: "
                          "BS_VOIP_Data.astVoipAccounts[0].ucVoipProviderIndex: slot 0 uses "
                          "provider 4, which the file does not set [import-provider-unknown]"),
-    "unexpected-element": ('  <EXTRA value="1"/>\n', "dm.xml:7: error: unexpected element "
+    "unexpected-element": ('  <EXTRA value="1"/>\n', "dm.xml:7:3: error: unexpected element "
                            f"<EXTRA> inside <Provider>; {STRUCTURE}"),
-    "item-without-id": ('  <SYMB_ITEM value="1"/>\n', "dm.xml:7: error: <SYMB_ITEM> has no ID "
+    "item-without-id": ('  <SYMB_ITEM value="1"/>\n', "dm.xml:7:3: error: <SYMB_ITEM> has no ID "
                         "attribute [import-structure]"),
-    "second-provider": (" </Provider>\n <Provider>\n", "dm.xml:8: error: unexpected element "
+    "second-provider": (" </Provider>\n <Provider>\n", "dm.xml:8:2: error: unexpected element "
                         f"<Provider> inside <ProviderFrame>; {STRUCTURE}"),
 }
 
@@ -953,7 +953,7 @@ def test_one_rule(here: Path, case: str) -> None:
 
 
 def test_a_file_without_providers(here: Path) -> None:
-    _refused(here, HEAD + TAIL, "dm.xml:3: error: the file sets no provider profile "
+    _refused(here, HEAD + TAIL, "dm.xml:3:2: error: the file sets no provider profile "
              "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one: name the PBX its "
              "accounts use with --provider DOMAIN, and the first build writes it as provider 0 "
              "[import-provider-missing]\n")
@@ -961,12 +961,12 @@ def test_a_file_without_providers(here: Path) -> None:
 
 def test_a_malformed_mac(here: Path) -> None:
     _refused(here, HEAD.replace("7C2F80CA21E4", "7C2F80CA21E") + MINIMAL_PROVIDER + TAIL,
-             "dm.xml:4: error: MAC_ADDRESS '7C2F80CA21E' is not 12 hex digits [import-mac]\n")
+             "dm.xml:4:3: error: MAC_ADDRESS '7C2F80CA21E' is not 12 hex digits [import-mac]\n")
 
 
 def test_an_unknown_encoding(here: Path) -> None:
     _refused(here, '<?xml version="1.0" encoding="x-klingon"?>\n<ProviderFrame/>\n',
-             "dm.xml:1: error: the file declares encoding 'x-klingon'; an N720 file is "
+             "dm.xml:1:31: error: the file declares encoding 'x-klingon'; an N720 file is "
              "ISO-8859-1 (or ASCII) [import-encoding]\n")
 
 
@@ -1042,7 +1042,7 @@ def test_the_three_index_forms_of_a_string_field(here: Path, form: str) -> None:
 def test_two_index_forms_of_one_field_are_a_duplicate(here: Path) -> None:
     _refused(here, HEAD + MINIMAL_PROVIDER + account(0, "1013", "pw", "Desk")
              + item(A.format(0) + "aucS_SIP_LOGIN_ID", text("1014")) + TAIL,
-             "dm.xml:16: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID: sets the "
+             "dm.xml:16:3: error: BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID: sets the "
              "same field as BS_VOIP_Data.astVoipAccounts[0].aucS_SIP_LOGIN_ID[0] (line 8) "
              "[import-duplicate]\n")
 
@@ -1067,7 +1067,7 @@ def test_an_all_accounts_item_gives_each_account_its_value(here: Path) -> None:
                                "--site", "acme")
     assert code == EXIT_OK, err
     assert "import-partial-account" not in err  # the `[%]` items set what slot 1 leaves out
-    assert f"dm.xml:10: warning: {ALL_ACCOUNTS}ucB_CALL_MANAGER_SUPPORT: {EXTRA_WARNING}" in err
+    assert f"dm.xml:10:3: warning: {ALL_ACCOUNTS}ucB_CALL_MANAGER_SUPPORT: {EXTRA_WARNING}" in err
     site = yaml.safe_load((here / "sites" / "acme.yaml").read_text(encoding="utf-8"))
     assert [(h["login"], h.get("voicemail")) for h in site["handsets"]] == [
         ("1013", "*2"), ("1014", "*9")]
@@ -1085,12 +1085,12 @@ def test_an_all_accounts_item_that_overrides_an_account_is_refused(here: Path) -
              + item(ALL_ACCOUNTS + "aucS_VOIP_NET_AM_NUMBER_1[%]", text(""))
              + item("BS_Accounts.astAccounts[%].aucHandsetCode[0]", '"0x00,0x00,0x00,0x00,0x00"')
              + TAIL,
-             f"dm.xml:16: error: {ALL_ACCOUNTS}aucS_VOIP_NET_AM_NUMBER_1[%]: sets this field of "
+             f"dm.xml:16:3: error: {ALL_ACCOUNTS}aucS_VOIP_NET_AM_NUMBER_1[%]: sets this field of "
              "every account after an own item of another value (BS_VOIP_Data.astVoipAccounts"
              "[0].aucS_VOIP_NET_AM_NUMBER_1[0], line 13), which it would override; the site "
              "writes each one's own value: move this item before the others, or remove it "
              "[import-all-accounts]\n"
-             "dm.xml:17: error: BS_Accounts.astAccounts[%].aucHandsetCode[0]: sets the handset "
+             "dm.xml:17:3: error: BS_Accounts.astAccounts[%].aucHandsetCode[0]: sets the handset "
              "code of every slot at once; the site binds each handset in its own slot: write "
              "each slot's aucHandsetCode instead [import-all-accounts]\n")
 
@@ -1098,20 +1098,20 @@ def test_an_all_accounts_item_that_overrides_an_account_is_refused(here: Path) -
 def test_an_all_providers_item_needs_a_provider_of_its_own(here: Path) -> None:
     _refused(here, HEAD + item("BS_VOIP_Data.astVoipProviders[%].aucSIP_DOMAIN[%]",
                                text("pbx.example.net")) + TAIL,
-             "dm.xml:5: error: BS_VOIP_Data.astVoipProviders[%].aucSIP_DOMAIN[%]: sets this "
+             "dm.xml:5:3: error: BS_VOIP_Data.astVoipProviders[%].aucSIP_DOMAIN[%]: sets this "
              "field of every provider profile, but the file sets no profile of its own: write "
              "provider 0's items (BS_VOIP_Data.astVoipProviders[0].) [import-all-accounts]\n",
              "--provider", "pbx.example.net")
 
 
 FAQ_WARNINGS = (
-    "gigaset-faq.xml:14: warning: the file has no PROFILE_NAME; the first build writes the "
+    "gigaset-faq.xml:14:2: warning: the file has no PROFILE_NAME; the first build writes the "
     "site's name there [import-partial-profile]\n"
-    "gigaset-faq.xml:14: warning: the file sets no provider profile; the first build writes "
+    "gigaset-faq.xml:14:2: warning: the file sets no provider profile; the first build writes "
     "provider 0 from --provider: name 'pbx.example.net', domain 'pbx.example.net', proxy "
     "pbx.example.net:5060, registrar pbx.example.net:5060, re-registration every 180 s, no "
     "outbound proxy and transport UDP (17) [import-provider-given]\n"
-    + VENDOR_ZONE.replace("dm.xml:47", "gigaset-faq.xml:49"))
+    + VENDOR_ZONE.replace("dm.xml:47:3", "gigaset-faq.xml:49:1"))
 
 
 def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
@@ -1119,7 +1119,7 @@ def test_gigasets_faq_example_imports_and_plans_empty(here: Path) -> None:
     provider profile: its accounts use the DM's, which --provider names."""
     shutil.copy(FIXTURES / "gigaset-faq.xml", here)
     assert run("import", "gigaset-faq.xml", "--site", "gigaset-faq") == (EXIT_INVALID, "", (
-        "gigaset-faq.xml:14: error: the file sets no provider profile "
+        "gigaset-faq.xml:14:2: error: the file sets no provider profile "
         "(BS_VOIP_Data.astVoipProviders[n]); a site needs at least one: name the PBX its "
         "accounts use with --provider DOMAIN, and the first build writes it as provider 0 "
         "[import-provider-missing]\n" + NOTHING))
@@ -1156,23 +1156,23 @@ def test_provider_is_only_for_a_file_without_a_provider_profile(here: Path) -> N
 
 
 PARTIAL_WARNINGS = """\
-partial-accounts.xml:8: warning: BS_VOIP_Data.ucB_VOIP_CALLWAITING_STATUS: goes to 'extra' \
+partial-accounts.xml:8:3: warning: BS_VOIP_Data.ucB_VOIP_CALLWAITING_STATUS: goes to 'extra' \
 as written: the site format has no key for it, and the compiler writes it unchecked \
 [import-extra]
-partial-accounts.xml:9: warning: BS_VOIP_Data.astVoipProviders[0].aucSIP_PROVIDER_NAME: \
+partial-accounts.xml:9:3: warning: BS_VOIP_Data.astVoipProviders[0].aucSIP_PROVIDER_NAME: \
 provider 0: the file sets no proxy, registrar, re-registration timer or outbound proxy; \
 the first build writes proxy pbx.example.net:5060, registrar pbx.example.net:5060, \
 re-registration every 180 s and no outbound proxy [import-partial-provider]
-partial-accounts.xml:13: warning: BS_VOIP_Data.astVoipAccounts[%].ucB_CALL_MANAGER_SUPPORT: \
+partial-accounts.xml:13:3: warning: BS_VOIP_Data.astVoipAccounts[%].ucB_CALL_MANAGER_SUPPORT: \
 goes to 'extra' as written: the site format has no key for it, and the compiler writes it \
 unchecked [import-extra]
-partial-accounts.xml:15: warning: BS_VOIP_Data.astVoipAccounts[0].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
+partial-accounts.xml:15:3: warning: BS_VOIP_Data.astVoipAccounts[0].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
 slot 0: the file sets no user id or account name; the first build writes user id \
 '+4989123450' and account name '+4989123450' [import-partial-account]
-partial-accounts.xml:23: warning: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_LOGIN_ID[0]: slot \
+partial-accounts.xml:23:3: warning: BS_VOIP_Data.astVoipAccounts[1].aucS_SIP_LOGIN_ID[0]: slot \
 1: the file sets no on/off switch, voicemail or account name; the first build writes the \
 account on, voicemail off and account name '+4989123451' [import-partial-account]
-partial-accounts.xml:29: warning: BS_VOIP_Data.astVoipAccounts[3].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
+partial-accounts.xml:29:3: warning: BS_VOIP_Data.astVoipAccounts[3].ucB_SIP_ACCOUNT_IS_ACTIVE_1: \
 slot 3: the file sets no voicemail or account name; the first build writes voicemail off \
 and account name '1015' [import-partial-account]
 """
@@ -1241,10 +1241,10 @@ def test_an_account_needs_its_login_and_password(here: Path) -> None:
     a = A.format(0)
     _refused(here, HEAD + MINIMAL_PROVIDER + item(a + "aucS_SIP_PASSWORD[0]", text("pw"))
              + item(A.format(1) + "ucB_SIP_ACCOUNT_IS_ACTIVE_1", '"0"') + TAIL,
-             f"dm.xml:7: error: {a}aucS_SIP_PASSWORD[0]: slot 0 has no aucS_SIP_LOGIN_ID[0]: "
+             f"dm.xml:7:3: error: {a}aucS_SIP_PASSWORD[0]: slot 0 has no aucS_SIP_LOGIN_ID[0]: "
              "an account in use needs its login and password, and a freed one is disabled "
              "with both empty [import-slot-incomplete]\n"
-             f"dm.xml:8: error: {A.format(1)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 1 has no "
+             f"dm.xml:8:3: error: {A.format(1)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 1 has no "
              "aucS_SIP_LOGIN_ID[0] and no aucS_SIP_PASSWORD[0]: an account in use needs its "
              "login and password, and a freed one is disabled with both empty "
              "[import-slot-incomplete]\n")
@@ -1258,7 +1258,7 @@ def test_a_freed_slot_may_leave_out_what_is_empty_anyway(here: Path) -> None:
     code, _, err = import_text(here, HEAD + MINIMAL_PROVIDER + freed + account(
         1, "1014", "pw", "Lab") + TAIL, "--site", "acme")
     assert code == EXIT_OK
-    assert (f"dm.xml:7: warning: {a}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 0: the file sets no "
+    assert (f"dm.xml:7:3: warning: {a}ucB_SIP_ACCOUNT_IS_ACTIVE_1: slot 0: the file sets no "
             "user id, display name or account name; the first build writes them empty "
             "[import-partial-account]\n") in err
     state = json.loads((here / "build" / "acme" / "state.json").read_text())
@@ -1269,7 +1269,7 @@ def test_a_provider_of_a_name_and_a_domain_is_written_with_a_warning(here: Path)
     code, _, err = import_text(here, HEAD + '  <PROFILE_NAME value="acme"/>\n'
                                + MINIMAL_PROVIDER + TAIL, "--site", "acme")
     assert (code, err) == (EXIT_OK, (
-        f"dm.xml:6: warning: {PROVIDER}aucSIP_PROVIDER_NAME[%]: provider 0: the file sets no "
+        f"dm.xml:6:3: warning: {PROVIDER}aucSIP_PROVIDER_NAME[%]: provider 0: the file sets no "
         "proxy, registrar, re-registration timer, outbound proxy or transport; the first "
         "build writes proxy pbx.example.net:5060, registrar pbx.example.net:5060, "
         "re-registration every 180 s, no outbound proxy and transport UDP (17) "
@@ -1282,7 +1282,7 @@ def test_warnings_are_not_said_when_nothing_is_written(here: Path) -> None:
              + account(0, "1013", "pw", "Desk").replace('IS_ACTIVE_1" class="symb_item" '
                                                         'value="1"', 'IS_ACTIVE_1" class="'
                                                         'symb_item" value="2"') + TAIL,
-             f"dm.xml:8: error: {A.format(0)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: '2' is not a bit "
+             f"dm.xml:8:3: error: {A.format(0)}ucB_SIP_ACCOUNT_IS_ACTIVE_1: '2' is not a bit "
              "(0 or 1) [import-value]\n")
 
 
@@ -1299,7 +1299,7 @@ def test_a_mac_with_separators(here: Path, mac: str) -> None:
                                  "7C:2F:80:55:AA:0G"])
 def test_a_mac_with_mixed_or_misplaced_separators(here: Path, mac: str) -> None:
     _refused(here, HEAD.replace("7C2F80CA21E4", mac) + MINIMAL_PROVIDER + TAIL,
-             f"dm.xml:4: error: MAC_ADDRESS '{mac}' is not 12 hex digits [import-mac]\n")
+             f"dm.xml:4:3: error: MAC_ADDRESS '{mac}' is not 12 hex digits [import-mac]\n")
 
 
 SECRET_NAMES = [
@@ -1345,7 +1345,7 @@ def test_a_password_item_never_goes_to_extra(here: Path) -> None:
         "BS_LDAP_Netdirs.astNetdirProvider[1].aucPassword[%]", text("")) + TAIL
     code, out, err = import_text(here, content, "--site", "acme")
     assert (code, out, err) == (EXIT_INVALID, "", (
-        f"dm.xml:7: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING))
+        f"dm.xml:7:3: error: {NETDIR_PASSWORD}: {SECRET_REFUSED}\n" + NOTHING))
     code, _, err = import_text(here, content.replace("Hidden-Pw4", ""), "--site", "acme")
     assert code == EXIT_OK, err
     assert yaml.safe_load((here / "sites" / "acme.yaml").read_text())["extra"] == {
@@ -1378,7 +1378,7 @@ def test_an_item_of_the_table_that_import_does_not_read_is_refused(
     monkeypatch.setattr(mapping, "_READ", mapping._READ - {params.NTP_SERVER})
     shutil.copy(FIXTURES / "vendor-style.xml", here / "dm.xml")
     assert run("import", "dm.xml", "--site", "acme")[2] == (
-        "dm.xml:6: error: BS_IP_Data.aucS_TIME_NTP_SERVER[%]: writes the site's "
+        "dm.xml:6:3: error: BS_IP_Data.aucS_TIME_NTP_SERVER[%]: writes the site's "
         "'time.ntp_server', which import does not read back yet; remove the item and set "
         "'time.ntp_server' in the site file [import-unmapped]\n" + NOTHING)
 
@@ -1594,3 +1594,21 @@ def test_every_n720_example_imports_against_the_examples_fleet_yaml(
     for name in N720_EXAMPLES:
         merged, alone = (_site_without_places(root, name) for root in (fleeted, whole))
         assert replace(merged, providers=()) == replace(alone, providers=())
+
+
+@pytest.mark.parametrize("content", [
+    *(HEAD + MINIMAL_PROVIDER + snippet + TAIL for snippet, _ in ONE_RULE.values()),
+    HEAD + TAIL, BILLION_LAUGHS, HEAD + item(PIN_CODE, '"0x1"').replace("/>", ">") + TAIL,
+    (FIXTURES / "partial-accounts.xml").read_text(encoding="iso-8859-1"),
+    (FIXTURES / "gigaset-faq.xml").read_text(encoding="iso-8859-1"),
+])
+def test_every_diagnostic_of_the_file_has_its_line_and_column(tmp_path: Path,
+                                                              content: str) -> None:
+    """Errors and warnings alike point at the item at fault: file:line:col."""
+    (tmp_path / "dm.xml").write_text(content, encoding="iso-8859-1")
+    read = importing_target()[1](tmp_path / "dm.xml", "dm.xml")
+    prepared = importer.prepare(importer.Request(tmp_path / "dm.xml", tmp_path, "acme"),
+                                datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    found = [d for d in (*read.diagnostics, *prepared.diagnostics) if d.file.endswith("dm.xml")]
+    assert found
+    assert all(d.line is not None and d.column is not None for d in found), found

@@ -352,20 +352,20 @@ def test_import_says_what_it_does_not_keep(tmp_path: Path) -> None:
         (DTMF_AUTO, '"1"'), (DTMF_BITS, '"4"')))
     assert code == EXIT_OK
     assert err.splitlines() == [
-        f"{tmp_path / 'dm.xml'}:8: warning: {P0}aucSTUN_SERVER[%]: provider 0's STUN is off "
+        f"{tmp_path / 'dm.xml'}:8:3: warning: {P0}aucSTUN_SERVER[%]: provider 0's STUN is off "
         "(ucSIP_USE_STUN = 0): its server, port and timer are not imported, and a build no "
         "longer writes them (the DM keeps them) [import-stun-off]",
-        f"{tmp_path / 'dm.xml'}:10: warning: {DTMF_BITS}: the automatic DTMF mode is on "
+        f"{tmp_path / 'dm.xml'}:10:3: warning: {DTMF_BITS}: the automatic DTMF mode is on "
         "(ucB_DTMF_TX_MODE_AUTO = 1): the mask is not imported, and a build no longer writes "
         "it [import-dtmf]"]
 
 
 @pytest.mark.parametrize(("lines", "message"), [
     (((DTMF_AUTO, '"0"'), (DTMF_BITS, '"3"')),
-     f":8: error: {DTMF_BITS}: DTMF mask 3 is not one mode the site can say: 1 (inband), "
+     f":8:3: error: {DTMF_BITS}: DTMF mask 3 is not one mode the site can say: 1 (inband), "
      "2 (rfc2833), 4 (sip-info) [import-dtmf]"),
     (((P0 + "ucSIP_USE_STUN", '"1"'),),
-     f":7: error: {P0}ucSIP_USE_STUN: provider 0 has STUN on (ucSIP_USE_STUN = 1) without a "
+     f":7:3: error: {P0}ucSIP_USE_STUN: provider 0 has STUN on (ucSIP_USE_STUN = 1) without a "
      "server; the site's stun names one [import-stun]"),
 ])
 def test_import_refuses_what_the_site_cannot_say(tmp_path: Path,
@@ -382,7 +382,7 @@ def test_import_of_a_stun_port_without_timer_and_a_mask_without_switch(tmp_path:
         (P0 + "uiSTUN_SERVER_PORT", '"3479"'), (DTMF_BITS, '"1"')))
     assert code == EXIT_OK
     assert err.splitlines() == [
-        f"{tmp_path / 'dm.xml'}:10: warning: {DTMF_BITS}: a DTMF mask without the automatic "
+        f"{tmp_path / 'dm.xml'}:10:3: warning: {DTMF_BITS}: a DTMF mask without the automatic "
         "mode's switch: a build also writes ucB_DTMF_TX_MODE_AUTO = 0, which makes the DM use "
         "the mask [import-dtmf]"]
     assert data is not None

@@ -434,10 +434,10 @@ def test_import_turns_setting_items_into_the_typed_keys(tmp_path: Path,
     # Besides what import says of the provider profile the file leaves to its defaults:
     assert "".join(line + "\n" for line in err.splitlines()
                    if "[import-partial-provider]" not in line) == (
-        "dm.xml:7: warning: BS_IP_Data.uiI_TIME_TIMEZONE: zone index 0x1b is UTC+01:00: "
+        "dm.xml:7:3: warning: BS_IP_Data.uiI_TIME_TIMEZONE: zone index 0x1b is UTC+01:00: "
         "imported as 'Etc/GMT-1'; name the DM's own zone (such as Europe/Berlin) for the "
         "window checks to follow its daylight saving time [import-timezone]\n"
-        "dm.xml:19: warning: BS_XML_Netdirs.aucActivatedNetdirs[%]: the directory items (lines "
+        "dm.xml:19:3: warning: BS_XML_Netdirs.aucActivatedNetdirs[%]: the directory items (lines "
         "19 to 19) are not imported: they are not in the form the site's 'directory' writes; "
         "the DM keeps their values [import-setting]\n")
     site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
@@ -468,7 +468,7 @@ def test_import_leaves_out_an_empty_admin_password(tmp_path: Path,
                                      encoding="iso-8859-1")
     code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
     assert code == EXIT_OK, err
-    assert ("dm.xml:11: warning: BS_CUSTOM.WebUIPassword: not imported (empty): the site's "
+    assert ("dm.xml:11:3: warning: BS_CUSTOM.WebUIPassword: not imported (empty): the site's "
             "'admin_password' writes it, as a secret, which is never empty; the DM keeps its "
             "password until the site sets that key [import-setting]\n") in err
     site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))
@@ -487,7 +487,7 @@ def test_import_refuses_an_admin_password_publish_would_refuse(
                                      encoding="iso-8859-1")
     code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
     assert code == EXIT_INVALID
-    assert ("dm.xml:11: error: BS_CUSTOM.WebUIPassword: the web UI: the password is longer "
+    assert ("dm.xml:11:3: error: BS_CUSTOM.WebUIPassword: the web UI: the password is longer "
             "than the 50 characters the device takes [import-password]\n") in err
     assert "Q" * 51 not in err and not (tmp_path / "secrets.yaml").exists()
 
@@ -501,7 +501,7 @@ def test_import_of_a_vlan_priority_out_of_range_is_located(
         'ucI_VLAN_PRIORITY" class="symb_item" value="9"'), encoding="iso-8859-1")
     code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
     assert code == EXIT_INVALID
-    assert ("dm.xml:15: error: BS_IP_Data.ucI_VLAN_PRIORITY: 9 is out of range: must be at "
+    assert ("dm.xml:15:3: error: BS_IP_Data.ucI_VLAN_PRIORITY: 9 is out of range: must be at "
             "most 7 [import-range]\n") in err
 
 
@@ -517,7 +517,7 @@ def test_import_names_the_form_of_a_directory_item_in_another_index(
         encoding="iso-8859-1")
     code, _, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
     assert code == EXIT_INVALID
-    assert (f"dm.xml:19: error: {item}: writes the site's 'directory.name' in a form the "
+    assert (f"dm.xml:19:3: error: {item}: writes the site's 'directory.name' in a form the "
             "compiler does not read back: it writes "
             "BS_LDAP_Netdirs.astNetdirProvider[%].aucDirName[%], the last index [0], [%] or "
             "none (the whole field); write that form [import-owned]\n") in err
@@ -597,18 +597,18 @@ def test_import_leaves_to_the_dm_what_no_key_says_exactly(
     kept = "writes it; the DM keeps its value until the site sets that key [import-setting]"
     # Besides what import says of the profile and provider the file leaves to defaults:
     assert [line for line in err.splitlines() if "[import-partial-" not in line] == [
-        ("dm.xml:5: warning: not imported (S_SPECIAL_DATA_SRV_SAT: not an http:// or https:// "
+        ("dm.xml:5:3: warning: not imported (S_SPECIAL_DATA_SRV_SAT: not an http:// or https:// "
         f"URL in double quotes): the site's 'firmware_update.sat' {kept}"),
-        ("dm.xml:6: warning: BS_IP_Data.uiI_TIME_TIMEZONE: not imported (index 0x5 is in no "
+        ("dm.xml:6:3: warning: BS_IP_Data.uiI_TIME_TIMEZONE: not imported (index 0x5 is in no "
         f"published table): the site's 'timezone' {kept}"),
-        ("dm.xml:8: warning: BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN: not imported (the site "
+        ("dm.xml:8:3: warning: BS_IP_Data.ucB_TIME_USE_AUTOMATIC_NTP_SYN: not imported (the site "
         "says a server, and the DM then synchronises with it): the site's 'time.ntp_server' "
         f"{kept}"),
-        ("dm.xml:9: warning: BS_IP_Data.ucB_VLAN_ENABLED: not imported (the key writes an "
+        ("dm.xml:9:3: warning: BS_IP_Data.ucB_VLAN_ENABLED: not imported (the key writes an "
         f"enabled VLAN with its ID): the site's 'network.vlan' {kept}"),
-        ("dm.xml:10: warning: BS_AE_SwConfig.ucCountryCodeTone: not imported (no published name "
+        ("dm.xml:10:3: warning: BS_AE_SwConfig.ucCountryCodeTone: not imported (no published name "
         f"for code 3): the site's 'locale.tones' {kept}"),
-        ("dm.xml:11: warning: BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID: not imported (no "
+        ("dm.xml:11:3: warning: BS_IP_Data.ucI_DIALING_PLAN_COUNTRY_ID: not imported (no "
         f"published name for code 49): the site's 'locale.dial_plan_country' {kept}"),
     ]
     site = yaml.safe_load((tmp_path / "sites" / "acme.yaml").read_text(encoding="utf-8"))

@@ -159,10 +159,11 @@ class Importer(Protocol):
 
 @dataclass(frozen=True)
 class Origin:
-    """The item a piece of site data comes from."""
+    """The item a piece of site data comes from, and where it starts."""
 
     line: int
     id: str
+    column: int
 
 
 @dataclass(frozen=True)

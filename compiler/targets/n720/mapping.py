@@ -180,6 +180,9 @@ def to_site(read: ReadFile, display: str, provider: str | None = None) -> Mapped
     mapper.slots()
     mapper.admin_password()
     mapper.extra_items()
+    at = read.provider_at or read.root_at
+    if at is not None:  # what no one item says (a count of handsets) is said at <Provider>
+        mapper.result.where.setdefault("", Origin(at[0], "", at[1]))
     return mapper.result
 
 
@@ -220,9 +223,10 @@ class _Mapper:
 
     def error(self, element: Element | None, rule: str, message: str,
               severity: Severity = Severity.ERROR) -> None:
-        line = element.line if element else self.read.provider_line
+        line, column = ((element.line, element.column) if element
+                        else self.read.provider_at or self.read.root_at or (None, None))
         path = element.id if element and element.name == "SYMB_ITEM" else ""
-        self.result.diagnostics.append(Diagnostic(self.display, line, None, severity,
+        self.result.diagnostics.append(Diagnostic(self.display, line, column, severity,
                                                   rule, path, message))
 
     def warning(self, element: Element | None, rule: str, message: str) -> None:
@@ -230,7 +234,7 @@ class _Mapper:
 
     def origin(self, path: tuple[str | int, ...], element: Element | None) -> None:
         if element is not None:
-            self.result.where[shown_path(path)] = Origin(element.line, element.id)
+            self.result.where[shown_path(path)] = Origin(element.line, element.id, element.column)
 
     def get(self, param: P.Param, index: int | None = None) -> Any:
         """The value the file gives this account's or provider's field: its own item's,
@@ -688,7 +692,7 @@ class _Mapper:
             return None
         zero = code is None or not any(code)
         released = self.released.get(slot) if code is not None and zero else None
-        origin = Origin(first.line, first.id)
+        origin = Origin(first.line, first.id, first.column)
         if self._freed(values):
             if not zero:
                 self.error(code_item, "import-handset-without-account", f"slot {slot} binds "

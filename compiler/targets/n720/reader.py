@@ -1,5 +1,5 @@
 """Reading an N720 provisioning file back, for `dectprov import`: bytes in, the file's
-elements and items out, each with its line. Safe on hostile input: no DTD, no entities
+elements and items out, each with its line and column. Safe on hostile input: no DTD, no entities
 but XML's own, no external anything (expat with handlers that refuse them, as defusedxml
 does), and only ISO-8859-1 or ASCII, the N720's character sets.
 """
@@ -26,12 +26,13 @@ ELEMENTS = ("MAC_ADDRESS", "VERSION", "PROFILE_NAME", "S_SPECIAL_DATA_SRV_IWU",
 @dataclass(frozen=True)
 class Element:
     """A child of <Provider>: its name, the `ID` (SYMB_ITEM) and `value` attributes as
-    XML decodes them, and where it starts."""
+    XML decodes them, and where it starts (its '<')."""
 
     name: str
     id: str
     value: str
     line: int
+    column: int
 
 
 @dataclass
@@ -39,16 +40,18 @@ class ReadFile:
     elements: list[Element] = field(default_factory=list)  # in file order
     header: str | None = None  # the comment before the root element
     comments: list[str] = field(default_factory=list)  # the comments inside the root
-    provider_line: int | None = None
+    provider_at: tuple[int, int] | None = None  # where <Provider> starts
+    root_at: tuple[int, int] | None = None  # where the root element starts
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 class _Refused(Exception):
     """The file uses something refused outright; nothing after it is read."""
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: str, message: str, at: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.rule = rule
+        self.at = at  # where the refused thing starts; None: where the parser stopped
 
 
 def read(data: bytes, display: str) -> ReadFile:
@@ -63,24 +66,40 @@ def read(data: bytes, display: str) -> ReadFile:
     try:
         parser.Parse(data, True)
     except _Refused as refused:
-        result.diagnostics.append(_error(display, parser.CurrentLineNumber, refused.rule,
+        at = refused.at or (_doctype_at(data) if refused.rule == "import-dtd" else None)
+        result.diagnostics.append(_error(display, at or _at(parser), refused.rule,
                                          str(refused)))
     except expat.ExpatError as err:
         message = expat.ErrorString(err.code) or "not well-formed"
-        result.diagnostics.append(_error(display, err.lineno, "import-xml",
+        result.diagnostics.append(_error(display, (err.lineno, err.offset + 1), "import-xml",
                                          f"the file is not well-formed XML: {message}"))
     return result
 
 
-def _error(display: str, line: int | None, rule: str, message: str, path: str = "") -> Diagnostic:
-    return Diagnostic(display, line, None, Severity.ERROR, rule, path, message)
+def _at(parser: expat.XMLParserType) -> tuple[int, int]:
+    """Where the parser is, as line and column from 1: the start of what it reports."""
+    return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
 
 
-def _encoding_problem(data: bytes) -> tuple[int, str] | None:
-    """(line, message) when the bytes are not an N720 file's ISO-8859-1 or ASCII."""
+def _doctype_at(data: bytes) -> tuple[int, int] | None:
+    """Where `<!DOCTYPE` starts (expat tells where it finished reading it)."""
+    start = data.find(b"<!DOCTYPE")
+    if start < 0:  # pragma: no cover - a DTD comes only with a DOCTYPE
+        return None
+    return data.count(b"\n", 0, start) + 1, start - data.rfind(b"\n", 0, start)
+
+
+def _error(display: str, at: tuple[int, int], rule: str, message: str,
+           path: str = "") -> Diagnostic:
+    return Diagnostic(display, at[0], at[1], Severity.ERROR, rule, path, message)
+
+
+def _encoding_problem(data: bytes) -> tuple[tuple[int, int], str] | None:
+    """((line, column), message) when the bytes are not an N720 file's ISO-8859-1 or
+    ASCII."""
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
-        return 1, ("the file starts with a byte order mark or is UTF-16/32; an N720 file is "
-                   "ISO-8859-1")
+        return (1, 1), ("the file starts with a byte order mark or is UTF-16/32; an N720 file "
+                        "is ISO-8859-1")
     declared = _DECLARED.match(data)
     if declared is None:
         name, shown = "ascii", "no encoding, so XML reads it as UTF-8,"
@@ -91,14 +110,16 @@ def _encoding_problem(data: bytes) -> tuple[int, str] | None:
         except LookupError:
             name = ""
         if name not in _ENCODINGS:
-            return 1, (f"the file declares encoding '{text[:40]}'; an N720 file is "
+            return (1, declared.start(1) + 1), (
+                f"the file declares encoding '{text[:40]}'; an N720 file is "
                        "ISO-8859-1 (or ASCII)")
         shown = _ENCODINGS[name]
     if name == "ascii":
         wide = re.search(rb"[\x80-\xff]", data)
         if wide is not None:
             line = data.count(b"\n", 0, wide.start()) + 1
-            return line, (f"the file declares {shown} but byte 0x{wide[0][0]:02X} is not "
+            column = wide.start() - data.rfind(b"\n", 0, wide.start())
+            return (line, column), (f"the file declares {shown} but byte 0x{wide[0][0]:02X} is not "
                           "ASCII; declare encoding=\"ISO-8859-1\" if the file is Latin-1")
     return None
 
@@ -140,35 +161,36 @@ class _Handlers:
                        "entities are refused")
 
     def _start(self, name: str, attributes: dict[str, str]) -> None:
-        line = self.parser.CurrentLineNumber
+        at = _at(self.parser)
         depth = len(self.stack)
         self.stack.append(name)
         if depth == 0 and name != ROOT:
             raise _Refused("import-structure", f"the root element is <{name}>, not <{ROOT}>: "
-                           "this is not an N720 provisioning file")
+                           "this is not an N720 provisioning file", at)
         expected = (ROOT,) if depth == 0 else (PROVIDER,) if depth == 1 else ELEMENTS
-        if depth > 2 or name not in expected or depth == 1 and self.result.provider_line:
-            self._problem(line, "import-structure", f"unexpected element <{name}> inside "
+        if depth > 2 or name not in expected or depth == 1 and self.result.provider_at:
+            self._problem(at, "import-structure", f"unexpected element <{name}> inside "
                           f"<{self.stack[-2]}>; "
                           f"an N720 file is <{ROOT}><{PROVIDER}> with "
                           f"{', '.join(ELEMENTS)} in it")
             return
         if depth == 0:
             self.seen_root = True
+            self.result.root_at = at
         elif depth == 1:
-            self.result.provider_line = line
+            self.result.provider_at = at
         else:
-            self._element(name, attributes, line)
+            self._element(name, attributes, at)
 
-    def _element(self, name: str, attributes: dict[str, str], line: int) -> None:
+    def _element(self, name: str, attributes: dict[str, str], at: tuple[int, int]) -> None:
         needed = ("ID", "value") if name == "SYMB_ITEM" else ("value",)
         missing = [attribute for attribute in needed if attribute not in attributes]
         if missing:
-            self._problem(line, "import-structure",
+            self._problem(at, "import-structure",
                           f"<{name}> has no {' and no '.join(missing)} attribute")
             return
         self.result.elements.append(
-            Element(name, attributes.get("ID", name), attributes["value"], line))
+            Element(name, attributes.get("ID", name), attributes["value"], *at))
 
     def _end(self, _: str) -> None:
         self.stack.pop()
@@ -179,5 +201,5 @@ class _Handlers:
         elif self.stack:
             self.result.comments.append(text)
 
-    def _problem(self, line: int, rule: str, message: str) -> None:
-        self.result.diagnostics.append(_error(self.display, line, rule, message))
+    def _problem(self, at: tuple[int, int], rule: str, message: str) -> None:
+        self.result.diagnostics.append(_error(self.display, at, rule, message))
