@@ -74,17 +74,21 @@ def _file_problems(sources: Sequence[SourceFile]) -> list[Diagnostic]:
 
 
 def _site_names(results: Sequence[SiteResult]) -> list[Diagnostic]:
-    """One file per site: a second file that defines a site is an error."""
-    first: dict[str, str] = {}
+    """One file per site: a second file that defines a site is an error, at its `site:`."""
+    first: dict[str, SiteResult] = {}
     found = []
     for result in results:
-        if result.name is None:
+        if result.name is None or result.site is None:
             continue
-        other = first.setdefault(result.name, result.source)
-        if other != result.source:
-            found.append(Diagnostic(result.source, None, None, Severity.ERROR,
-                                    "site-duplicate", "site",
-                                    f"site '{result.name}' is also defined by {other}"))
+        other = first.setdefault(result.name, result)
+        if other.source == result.source:
+            continue
+        assert other.site is not None
+        line, column = result.site.name_at or (None, None)
+        found.append(Diagnostic(result.source, line, column, Severity.ERROR,
+                                "site-duplicate", "site",
+                                f"site '{result.name}' is also defined by {other.source}"
+                                f"{_at_line(other.site.name_at)}"))
     return found
 
 

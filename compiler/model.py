@@ -226,6 +226,7 @@ class Site:
     line: int = 1  # where `handsets:` starts, for diagnostics about the whole site
     authoritative: bool = False  # Nx70: the DM removes every handset the file does not list
     mac_at: tuple[int, int] | None = None  # line and column of the MAC, for the fleet's checks
+    name_at: tuple[int, int] | None = None  # of the `site:` key, for the fleet's checks
     # Line and column of the keys the plan's diagnostics point at.
     handsets_at: tuple[int, int] | None = None
     window_at: tuple[int, int] | None = None  # registration.window
@@ -316,6 +317,7 @@ def build_site(data: dict[str, Any], source: str) -> Site:
         source=source,
         line=_key_line(data, "handsets"),
         mac_at=_value_at(data, "mac"),
+        name_at=_key_at(data, "site"),
         handsets_at=_key_at(data, "handsets"),
         window_at=_key_at(registration, "window"),
         pin_at=_key_at(registration, "pin"),
