@@ -70,6 +70,7 @@ def resolve(root: Path, sites: Iterable[tuple[State, Site]], store: SecretStore,
             continue
         text = content.decode(target.encoding)
         resolved, missing = _substitute(text, target, store, site)
+        missing = [_in_file(d, text, target, state, site) for d in missing]
         problems += missing
         if not missing:
             publications.append(Publication(site.name, state.revision, site.mac,
@@ -156,13 +157,59 @@ def _substitute(text: str, target: Target, store: SecretStore, site: Site,
     # device or break the file, so nothing is resolved.
     for name in sorted(Counter(PLACEHOLDER.findall(text)) - references):
         problems.append(Diagnostic(
-            site.source, None, None, Severity.ERROR, "secret-placeholder", "",
+            site.source, None, None, Severity.ERROR, "secret-placeholder", name,
             f"site {site.name} has '${{secret:{name}}}' in a text that is not a "
             "{secret: NAME} password; publish resolves secrets in passwords only: change "
             "that text"))
     if problems:
         return text, problems
     return PLACEHOLDER.sub(lambda match: target.escape_text(values[match.group(1)]), text), []
+
+
+def _in_file(diagnostic: Diagnostic, text: str, target: Target, state: State,
+             site: Site) -> Diagnostic:
+    """A stray placeholder's diagnostic, at its place in the built file (its path held the
+    secret's name until here); any other as it is."""
+    if diagnostic.rule != "secret-placeholder":
+        return diagnostic
+    line, column = _stray_at(text, target, site, diagnostic.path)
+    return Diagnostic(f"{BUILD_DIR}/{site.name}/{state.file}", line, column,
+                      diagnostic.severity, diagnostic.rule, "", diagnostic.message)
+
+
+def _stray_at(text: str, target: Target, site: Site, name: str) -> tuple[int, int]:
+    """Line and column of the first `${secret:NAME}` in the built file that is not in the
+    item of a password that names it (the targets write one item a line); else of the
+    first one."""
+    own = _password_items(text, target, site, name)
+    found = []
+    for match in re.finditer(re.escape("${secret:" + name + "}"), text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        line = text[start:end if end >= 0 else len(text)]
+        found.append((text.count("\n", 0, start) + 1, match.start() - start + 1))
+        if not any(f'"{item}"' in line for item in own):
+            return found[-1]
+    return found[0]
+
+
+def _password_items(text: str, target: Target, site: Site, name: str) -> set[str]:
+    """The IDs of the items that hold the passwords that name this secret: the slots (or
+    IPUIs) of the handsets that name it, and the settings that do."""
+    ref = SecretRef(name)
+    content = text.encode(target.encoding)
+    logins = {h.login for h in site.handsets if h.password == ref}
+    places = {key for key, place in target.places(content).items() if place.login in logins}
+    settings = {secret.path.split(".")[0] for secret in site.settings.secrets
+                if secret.ref == ref}
+    own = set()
+    for item in target.read_items(content):
+        scope, index, field = target.item_scope(item)
+        if (scope == "slot" and field == "password" and (
+                index in places)) or (
+                scope == "setting" and field.split(".")[0] in settings):
+            own.add(item)
+    return own
 
 
 def _problem(target: Target, name: str, value: str | None, source: str,

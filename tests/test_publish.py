@@ -392,16 +392,19 @@ def test_value_that_looks_like_a_placeholder_is_taken_literally(
     assert items[N720_PASSWORD.format(slot=1)] == f'"{secrets["care-home/2102"]}"'
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("display_name: Night Nurse", 'display_name: "${secret:care-home/2101}"'),
-    ("xml\n  name: Sunnyside", 'xml\n  name: "${secret:care-home/2101}"'),
-    ("password: {secret: care-home/2103}", 'password: "${secret:care-home/2101}"'),
+@pytest.mark.parametrize(("old", "new", "at"), [
+    # The handset's comment names it first, then its display name's item.
+    ("display_name: Night Nurse", 'display_name: "${secret:care-home/2101}"', "103:22"),
+    ("xml\n  name: Sunnyside", 'xml\n  name: "${secret:care-home/2101}"', "34:100"),
+    # In a password, but of another handset (slot 2's): not one that names the secret.
+    ("password: {secret: care-home/2103}", 'password: "${secret:care-home/2101}"', "106:98"),
 ])
 def test_placeholder_outside_a_password_is_refused(
-        root: Path, tmp_path: Path, secrets: dict[str, str], old: str, new: str,
+        root: Path, tmp_path: Path, secrets: dict[str, str], old: str, new: str, at: str,
         capsys: pytest.CaptureFixture[str]) -> None:
     """A text that reads like a placeholder would put the secret on a handset's screen, in a
-    device parameter, or into an XML comment where '--' breaks the file."""
+    device parameter, or into an XML comment where '--' breaks the file. Said at its place
+    in the built file."""
     path = root / "sites" / "care-home.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     assert main(["build", "--root", str(root), "--now", NOW]) == EXIT_OK
@@ -409,9 +412,10 @@ def test_placeholder_outside_a_password_is_refused(
     to = tmp_path / "out"
     assert publish(root, to) == EXIT_INVALID
     assert capsys.readouterr() == ("", (
-        "sites/care-home.yaml: error: site care-home has '${secret:care-home/2101}' in a text "
-        "that is not a {secret: NAME} password; publish resolves secrets in passwords only: "
-        "change that text [secret-placeholder]\n" + REFUSED))
+        f"build/care-home/7C2F80123456.xml:{at}: error: site care-home has "
+        "'${secret:care-home/2101}' in a text that is not a {secret: NAME} password; publish "
+        "resolves secrets in passwords only: change that text [secret-placeholder]\n"
+        + REFUSED))
     assert not to.exists()
 
 
