@@ -627,16 +627,17 @@ def _secrets_output(root: Path, paths: _Paths, secrets: dict[str, str],
         return None, []
     display = paths.shown(paths.secrets)
     existing: dict[str, str] = {}
+    places: dict[str, tuple[int, int]] = {}
     text = ""
     if os.path.lexists(paths.secrets):
         store, problems = load_store(root, paths.secrets)
         if problems:
             return None, problems
-        existing = store.file_values
+        existing, places = store.file_values, store.places
         text = paths.secrets.read_text(encoding="utf-8")
-    problems = [Diagnostic(display, None, None, Severity.ERROR, "import-secret-conflict", "",
-                           f"secret '{name}' is already set here, to another value than the "
-                           "file's password; remove it, or import with --secrets another "
+    problems = [Diagnostic(display, *places[name], Severity.ERROR, "import-secret-conflict",
+                           "", f"secret '{name}' is already set here, to another value than "
+                           "the file's password; remove it, or import with --secrets another "
                            "file") for name in sorted(secrets)
                 if name in existing and existing[name] != secrets[name]]
     added = {name: value for name, value in secrets.items() if name not in existing}

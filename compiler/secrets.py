@@ -9,7 +9,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,8 @@ class SecretStore:
     environment: dict[str, str]
     file_values: dict[str, str]
     source: str = "the secrets file"  # where file_values come from, as a user is told
+    # Line and column of each name in the secrets file (or the command's output).
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def value(self, name: str) -> str | None:
         found = self.environment.get(environment_name(name))
@@ -100,8 +102,9 @@ def load_store(root: Path, given: Path | None, command: SecretsCommand | None = 
         return SecretStore(environment, {}), [refusal]
     from compiler.load import load_site  # a secrets file is read by publish and import only
 
-    values, problems = _values(load_site(path, display), display, _lines(path), _FILE)
-    return SecretStore(environment, values), problems
+    loaded = load_site(path, display)
+    values, problems = _values(loaded, display, _lines(path), _FILE)
+    return SecretStore(environment, values, places=_places(loaded)), problems
 
 
 _FILE = "the secrets file"
@@ -125,8 +128,15 @@ def _from_command(environment: dict[str, str], given: Path | None, command: Secr
         assert problem is not None
         return SecretStore(environment, {}, _OUTPUT), [problem]
     lines = output.decode("utf-8", "replace").splitlines()
-    values, problems = _values(load_bytes(output, DISPLAY), DISPLAY, lines, _OUTPUT)
-    return SecretStore(environment, values, _OUTPUT), problems
+    loaded = load_bytes(output, DISPLAY)
+    values, problems = _values(loaded, DISPLAY, lines, _OUTPUT)
+    return SecretStore(environment, values, _OUTPUT, _places(loaded)), problems
+
+
+def _places(loaded: LoadResult) -> dict[str, tuple[int, int]]:
+    if loaded.data is None:
+        return {}
+    return {name: (loc.line, loc.column) for name, loc in loaded.data.key_locs.items()}
 
 
 def _values(loaded: LoadResult, display: str, lines: list[str], what: str,

@@ -637,12 +637,13 @@ def test_secrets_are_added_to_what_the_file_holds(here: Path) -> None:
 
 
 def test_a_secret_already_set_to_another_value_is_an_error(here: Path) -> None:
-    (here / "secrets.yaml").write_text('"acme/1014": "Other-Pw"\n', encoding="utf-8")
+    (here / "secrets.yaml").write_text('"acme/other": "x"\n"acme/1014": "Other-Pw"\n',
+                                       encoding="utf-8")
     shutil.copy(FIXTURES / "vendor-style.xml", here / "dm.xml")
     before = tree(here)
     code, out, err = run("import", "dm.xml", "--site", "acme", "--now", NOW)
     assert (code, out, err) == (EXIT_INVALID, "", (
-        "secrets.yaml: error: secret 'acme/1014' is already set here, to another value than "
+        "secrets.yaml:2:1: error: secret 'acme/1014' is already set here, to another value than "
         "the file's password; remove it, or import with --secrets another file "
         "[import-secret-conflict]\n" + NOTHING))
     assert tree(here) == before
