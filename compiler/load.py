@@ -116,11 +116,12 @@ def locate_key(root: Any, path: tuple[PathPart, ...] | list[PathPart]) -> Loc | 
     return locate(root, path)
 
 
-def load_site(path: Path, display: str) -> LoadResult:
+def load_site(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES,
+              max_nodes: int | None = None) -> LoadResult:
     """Read one site file. `display` is how diagnostics name it (a path relative to the root)."""
     problems = _Problems(display)
     try:
-        data = _read(path)
+        data = _read(path, max_bytes)
     except OSError as err:
         problems.add(None, "file-unreadable", f"cannot read the file: {err.strerror or err}")
         return LoadResult(None, problems.items)
@@ -128,22 +129,23 @@ def load_site(path: Path, display: str) -> LoadResult:
         problems.add(None, "file-unreadable", "cannot read the file: it is a pipe, a socket "
                      "or a device, not a file; put the site's YAML in a plain file")
         return LoadResult(None, problems.items)
-    return load_bytes(data, display, problems)
+    return load_bytes(data, display, problems, max_bytes, max_nodes)
 
 
-def load_bytes(data: bytes, display: str, problems: _Problems | None = None) -> LoadResult:
+def load_bytes(data: bytes, display: str, problems: _Problems | None = None,
+               max_bytes: int = MAX_FILE_BYTES, max_nodes: int | None = None) -> LoadResult:
     """Site-file YAML given as bytes (a command's output): the checks load_site makes."""
     problems = problems if problems is not None else _Problems(display)
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > max_bytes:
         problems.add(
             Loc(1, 1), "file-too-large",
-            f"the file is over {MAX_FILE_BYTES // 1024} KiB; a site file is never that large",
+            f"the file is over {max_bytes // 1024} KiB; a site file is never that large",
         )
         return LoadResult(None, problems.items)
     text = _decode(data, problems)
     if text is None:
         return LoadResult(None, problems.items)
-    builder = _Builder(problems)
+    builder = _Builder(problems, max_nodes)
     root = builder.build(text)
     if isinstance(root, LocatedDict):
         root.has_float = builder.has_float
@@ -157,10 +159,10 @@ def load_bytes(data: bytes, display: str, problems: _Problems | None = None) -> 
     return LoadResult(root if not problems.has_errors() else None, problems.items)
 
 
-def _read(path: Path) -> bytes | None:
-    """At most MAX_FILE_BYTES + 1 bytes, or None for a pipe, socket or device (never
+def _read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
+    """At most `max_bytes` + 1 bytes, or None for a pipe, socket or device (never
     opened). A directory raises what open() would say of it."""
-    return read_plain(path, MAX_FILE_BYTES)
+    return read_plain(path, max_bytes)
 
 
 class _Problems:
@@ -248,8 +250,9 @@ _REFUSED = object()  # a scalar already reported (bad tag, merge key)
 class _Builder:
     """Turns parser events into located data, iteratively, with bounds."""
 
-    def __init__(self, problems: _Problems) -> None:
+    def __init__(self, problems: _Problems, max_nodes: int | None = None) -> None:
         self.problems = problems
+        self.max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self.resolver = Resolver()
         self.constructor = SafeConstructor()
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, size, height
@@ -271,7 +274,7 @@ class _Builder:
                 # Most events are untagged text inside a collection: handled inline, the
                 # rest by _handle. (A site has about a thousand of them per handset line.)
                 if (type(event) is _SCALAR and event.tag is None and event.anchor is None
-                        and self.stack and self.nodes < MAX_NODES and self._text(event)):
+                        and self.stack and self.nodes < self.max_nodes and self._text(event)):
                     continue
                 if not self._handle(event):
                     return None
@@ -438,9 +441,9 @@ class _Builder:
     def _count(self, size: int, loc: Loc) -> bool:
         """Count values as they are read (a collection when it starts, an alias in full)."""
         self.nodes += size
-        if self.nodes > MAX_NODES:
+        if self.nodes > self.max_nodes:
             self.problems.add(loc, "yaml-too-large",
-                              f"the document expands to more than {MAX_NODES} values "
+                              f"the document expands to more than {self.max_nodes} values "
                               "(aliases repeated too often?)", tuple(self.path))
             return False
         return True
