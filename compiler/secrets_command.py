@@ -39,6 +39,11 @@ class SecretsCommand:
     timeout: float = DEFAULT_TIMEOUT
 
 
+def size(limit: int) -> str:
+    """A size cap as a message says it: `16 MiB`, `512 KiB`."""
+    return f"{limit >> 20} MiB" if limit % (1 << 20) == 0 else f"{limit >> 10} KiB"
+
+
 def run(spec: SecretsCommand, limit: int) -> tuple[bytes | None, Diagnostic | None]:
     """The command's standard output, or why there is none. Output over `limit` bytes, a
     non-zero exit, a signal or the timeout give no output at all."""
@@ -58,7 +63,7 @@ def run(spec: SecretsCommand, limit: int) -> tuple[bytes | None, Diagnostic | No
         output = _read(process, deadline, limit)
         if output is None:
             return None, _problem(
-                f"{name} printed over {limit // 1024} KiB; secrets are never that large. "
+                f"{name} printed over {size(limit)}; secrets are never that large. "
                 "It was stopped, and its output is not read")
         try:
             code = process.wait(timeout=max(0.0, deadline - time.monotonic()))

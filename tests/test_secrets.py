@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.secrets import (
     ENVIRONMENT_PREFIX,
+    MAX_SECRETS_BYTES,
     SECRETS_FILE,
     SecretRef,
     SecretStore,
@@ -304,11 +306,47 @@ def test_a_device_is_not_read(tmp_path: Path) -> None:
 
 
 def test_a_secrets_file_over_the_limit_is_not_read(tmp_path: Path) -> None:
-    (tmp_path / SECRETS_FILE).write_text('a/1: "' + "x" * (1024 * 1024) + '"\n',
+    (tmp_path / SECRETS_FILE).write_text('a/1: "' + "x" * MAX_SECRETS_BYTES + '"\n',
                                          encoding="utf-8")
     assert [d.to_text() for d in _problems_of(tmp_path)] == [
-        "secrets.yaml: error: the secrets file is over 1024 KiB; a secrets file is never that "
+        "secrets.yaml: error: the secrets file is over 16 MiB; a secrets file is never that "
         "large [secret-file]"]
+
+
+def _fleet_secrets(count: int) -> str:
+    """A provider's secrets: 25 handsets a site, one line each."""
+    return "".join(f'"site-{n // 25:04d}/handset-{n % 25:02d}": "pw-{n:06d}-Xk9!q"\n'
+                   for n in range(count))
+
+
+def test_sixty_thousand_secrets_load_in_one_file(tmp_path: Path) -> None:
+    """2,400 sites of 25 handsets: over the 1 MiB and 100,000 values a site file may have,
+    well within what one secrets file may hold; read in about a second."""
+    text = _fleet_secrets(60_000)
+    assert len(text.encode()) > 2 * 1024 * 1024
+    (tmp_path / SECRETS_FILE).write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    store, problems = load_store(tmp_path, None)
+    assert time.monotonic() - started < 10
+    assert problems == [] and len(store.file_values) == 60_000
+    assert store.value("site-2399/handset-24") == "pw-059999-Xk9!q"
+    assert store.places["site-2399/handset-24"] == (60_000, 1)
+
+
+def test_a_secrets_file_whose_aliases_expand_over_the_cap_is_not_read(tmp_path: Path) -> None:
+    """A small file whose aliases repeat to over 1,600,000 values: a clear error, at once."""
+    hundred = ", ".join(["x"] * 100)
+    (tmp_path / SECRETS_FILE).write_text(
+        f"a/1: &a [{hundred}]\n"
+        f"a/2: &b [{', '.join(['*a'] * 100)}]\n"
+        f"a/3: &c [{', '.join(['*b'] * 100)}]\n"
+        f"a/4: [{', '.join(['*c'] * 2)}]\n", encoding="utf-8")
+    started = time.monotonic()
+    assert [d.to_text() for d in _problems_of(tmp_path)] == [
+        "secrets.yaml:4:7: error: the secrets file holds more than 1,600,000 values (its "
+        "aliases expanded), about 800,000 secrets; a secrets file never holds that many "
+        "[yaml-too-large]"]
+    assert time.monotonic() - started < 10
 
 
 def _problems_of(tmp_path: Path) -> list[Diagnostic]:

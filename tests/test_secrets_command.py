@@ -91,6 +91,23 @@ def test_the_commands_output_is_the_secrets_file(root: Path, tmp_path: Path,
         assert _value(name) not in output.out + output.err
 
 
+def test_a_providers_sixty_thousand_secrets_come_from_one_command(
+        root: Path, tmp_path: Path) -> None:
+    """One command's output holds every secret of a provider's fleet: the examples' among
+    60,000 others, over what a site file may hold."""
+    fleet = "".join(f'"site-{n // 25:04d}/handset-{n % 25:02d}": "pw-{n:06d}"\n'
+                    for n in range(60_000))
+    (tmp_path / "all.yaml").write_text(fleet + ALL_SECRETS, encoding="utf-8")
+    published = tmp_path / "published"
+    started = time.monotonic()
+    assert _publish(root, published, "--secrets-command", _script(
+        tmp_path, f"import sys\nsys.stdout.write(open({str(tmp_path / 'all.yaml')!r}).read())\n"
+    )) == EXIT_OK
+    assert time.monotonic() - started < 30
+    items = _n720_items(published / "7C2F80123456.xml")
+    assert items[N720_PASSWORD.format(slot=0)] == f'"{_value("care-home/2101")}"'
+
+
 def test_the_environment_comes_before_the_command(root: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(environment_name("care-home/2101"), "FromTheEnvironment")
@@ -238,12 +255,12 @@ def test_a_command_that_waits_for_input_gets_none(root: Path, tmp_path: Path,
 def test_output_over_the_cap_stops_the_command(root: Path, tmp_path: Path,
                                                capfd: pytest.CaptureFixture[str]) -> None:
     command = _script(tmp_path, "import sys, time\n"
-                      f"sys.stdout.write('a/b: \"{LEAK}\"\\n' * 100000)\nsys.stdout.flush()\n"
+                      f"sys.stdout.write('a/b: \"{LEAK}\"\\n' * 700000)\nsys.stdout.flush()\n"
                       "time.sleep(60)\n")
     started = time.monotonic()
     err = _refused(root, tmp_path, capfd, "--secrets-command", command)
     assert time.monotonic() - started < 20  # the cap, not the timeout, stopped it
-    assert ("printed over 1024 KiB; secrets are never that large. It was stopped, and its "
+    assert ("printed over 16 MiB; secrets are never that large. It was stopped, and its "
             "output is not read [secret-command]") in err
 
 
