@@ -84,11 +84,13 @@ def prepare(request: Request, now: datetime) -> Prepared:
     read = read_file(request.file, display, request.provider)
     mapped = read.mapped
     if mapped is None:
-        return _refusal([*read.diagnostics, *shared.diagnostics])
-    diagnostics = [*read.diagnostics, *shared.diagnostics, *_profile_problems(request, shared)]
+        return _refusal([*read.diagnostics, *shared.diagnostics])  # errors only
+    # fleet.yaml's errors, not its warnings: they are the plan's to say.
+    fleet = [d for d in shared.diagnostics if d.is_error] + _profile_problems(request, shared)
+    diagnostics = list(read.diagnostics)
     name = request.site or mapped.header_site
     if name is None:
-        return _refusal(diagnostics + [_option(
+        return _refusal(diagnostics + fleet + [_option(
             "--site", "import-site", "the file does not name its site (dectprov did not "
             "write it); name it with --site NAME")])
     if not SITE_NAME.fullmatch(name):
@@ -101,6 +103,7 @@ def prepare(request: Request, now: datetime) -> Prepared:
     diagnostics += password_problems
     diagnostics += _validated(site_data, mapped, display, exact=has_errors(diagnostics),
                               given_provider=request.provider is not None)
+    diagnostics += fleet
     if has_errors(diagnostics):
         return _refusal(diagnostics)
     site_data = _pin_slots(site_data, mapped, target.database_slots)

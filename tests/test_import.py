@@ -1544,6 +1544,12 @@ def test_an_invalid_fleet_yaml_stops_the_import(tmp_path: Path) -> None:
     assert re.fullmatch(r"fleet\.yaml:4:16: error: .*carrier-pigeon.*\n" + re.escape(NOTHING),
                         err), err
     assert tree(root) == before
+    # With the file's own errors, in one run.
+    (root / "dm.xml").write_text(HEAD + MINIMAL_PROVIDER + ONE_RULE["bytes"][0] + TAIL,
+                                 encoding="iso-8859-1")
+    code, out, err = run("import", root / "dm.xml", "--root", root, "--site", "acme")
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in err.splitlines()] == [
+        "dm.xml:7:3", "fleet.yaml:4:16", NOTHING.strip()]
 
 
 @pytest.mark.parametrize(("fleet", "message"), [
