@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from compiler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagno
 from compiler.emit import quoted, site_yaml
 from compiler.files import read_plain
 from compiler.load import locate_key
-from compiler.model import SECRET_SETTINGS, Site, build_site
+from compiler.model import SECRET_SETTINGS, Provider, Site, build_site
 from compiler.paths import BUILD_DIR, FLEET_FILE, SITES_DIR, shown
 from compiler.plan import Revision, SitePlan, SlotAssignment, assign_slots, new_state, next_revision
 from compiler.publish import password_problem
@@ -384,11 +384,19 @@ def _against_fleet(whole: dict[str, Any], shared: Shared, profile: str | None,
 
 def _same(shared: Shared, expected: Site, device: _Device, data: dict[str, Any]) -> bool:
     """A build with fleet.yaml makes of `data` the expected site: the same file for the
-    device, and the same site but for how its providers say it (a fleet provider that
-    spells out a default, `transport: udp`, is the file's provider that leaves it out)."""
+    device, and the same site but where a fleet provider spells out what the file's
+    provider leaves to the model's default (`transport: udp`)."""
     site = _through_fleet(data, shared, device.source)[0]
-    return site is not None and replace(site, providers=()) == replace(
-        expected, providers=()) and device.render(site) == device.render(expected)
+    return (site is not None and replace(site, providers=()) == replace(expected, providers=())
+            and len(site.providers) == len(expected.providers)
+            and all(_spelled_out(*pair) for pair in zip(site.providers, expected.providers))
+            and device.render(site) == device.render(expected))
+
+
+def _spelled_out(provider: Provider, own: Provider) -> bool:
+    """`provider` is `own`, but for fields `own` leaves to the default (None)."""
+    return all(getattr(own, name) in (None, getattr(provider, name))
+               for name in (f.name for f in fields(own)))
 
 
 def _through_fleet(data: dict[str, Any], shared: Shared, source: str,
