@@ -1619,3 +1619,27 @@ def test_every_diagnostic_of_the_file_has_its_line_and_column(tmp_path: Path,
     found = [d for d in (*read.diagnostics, *prepared.diagnostics) if d.file.endswith("dm.xml")]
     assert found
     assert all(d.line is not None and d.column is not None for d in found), found
+
+
+def test_a_fleet_value_this_site_cannot_take_stops_the_import(tmp_path: Path) -> None:
+    """What fleet.yaml gives every site is checked for the imported one too, at its line."""
+    root = _fleet_root(tmp_path / "root", VENDOR_FLEET.replace(
+        "sites:\n", "sites:\n  authoritative: true\n"))
+    before = tree(root)
+    code, _, err = run("import", root / "dm.xml", "--root", root, "--site", "acme",
+                       "--now", NOW)
+    assert (code, err) == (EXIT_INVALID, (
+        "fleet.yaml:8:18: error: authoritative: authoritative mode belongs to the Nx70 "
+        "family; on the N720 the compiler deregisters a removed handset by zeroing its slot "
+        "(used by sites/acme.yaml) [authoritative-unsupported]\n" + NOTHING))
+    assert tree(root) == before
+
+
+def test_a_fleet_yaml_that_gives_this_site_nothing_leaves_it_whole(tmp_path: Path) -> None:
+    root = _fleet_root(tmp_path / "root", "providers:\n  - name: Other\n"
+                                          "    domain: other.example.net\n")
+    assert run("import", root / "dm.xml", "--root", root, "--site", "acme",
+               "--now", NOW)[0] == EXIT_OK
+    assert (root / "sites" / "acme.yaml").read_text(encoding="utf-8") == VENDOR_YAML
+    assert run("plan", "--root", root, "--detailed-exitcode", "--now", NOW) == (
+        EXIT_OK, "Plan: no changes.\n", "")
