@@ -7,7 +7,10 @@ whatever it cannot trust.
   it took (merge.py: `sites:`, its profile, the providers it names), and the compiler
   itself (its code, templates and schemas);
 - a site with nothing to do, whose build/ holds what a build writes: keyed by that, plus
-  the state's bytes, the provisioning file's size and time, and the directory's listing.
+  the state's bytes, the provisioning file's size and the directory's listing; the
+  provisioning file's bytes are taken as they were when its time is, and hashed against
+  the state's sha256 when it is not (a fresh clone, whose files all have new times, then
+  reuses a cache restored by CI).
 
 Any other site is compiled afresh. The cache lives in the user's cache directory, one
 folder per root, never in the tree; deleting it only costs time. Its index is signed with
@@ -22,7 +25,7 @@ import hmac
 import os
 import pickle
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from compiler.state import State
 
 INDEX = "index.pickle"
-FORMAT = 7
+FORMAT = 8
 
 
 @functools.cache
@@ -176,6 +179,8 @@ class Entry:
     # (and to nothing else of fleet.yaml) compiles the site again.
     fleet_parts: tuple[str, ...] = ()
     fleet_key: str = ""
+    # The provisioning file's time when its bytes were last known to be the state's.
+    provisioning_time: int | None = None
 
     @property
     def result(self) -> SiteResult:
@@ -223,7 +228,14 @@ class Cache:
         quiet = entry.answer
         assert isinstance(quiet, Quiet)
         now = _build_key(job.root, key, quiet.site, quiet.state.file)
-        return quiet.result() if entry.build_key == now else None
+        if now is None or entry.build_key != now[0]:
+            return None
+        if entry.provisioning_time != now[1]:
+            if not _holds(job.root, quiet):
+                return None
+            self.entries[display] = replace(entry, provisioning_time=now[1])
+            self.dirty = True
+        return quiet.result()
 
     def remember(self, job: Job, result: SiteResult) -> None:
         """Keep a result with errors in its file, or one with nothing to do; forget any
@@ -248,7 +260,7 @@ class Cache:
             return None
         quiet = Quiet.of(result)
         build_key = _build_key(job.root, key, quiet.site, quiet.state.file)
-        return Entry(key, build_key, quiet, parts, _fleet_key(job, parts)) \
+        return Entry(key, build_key[0], quiet, parts, _fleet_key(job, parts), build_key[1]) \
             if build_key is not None else None
 
     def disjoint(self, jobs: list[Job]) -> frozenset[str]:
@@ -299,10 +311,10 @@ def _nothing_to_do(result: SiteResult) -> bool:
             and all(output.on_disk for output in result.outputs))
 
 
-def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
+def _build_key(root: Path, file_key: str, site: Site, file: str) -> tuple[str, int] | None:
     """What a "nothing to do" answer depends on beyond the site file: the state, the
-    provisioning file's size and time, and the listing of build/<site>/; None when it is
-    not there to compare with."""
+    provisioning file's size, and the listing of build/<site>/; with the provisioning
+    file's time. None when it is not there to compare with."""
     directory = os.path.join(root, BUILD_DIR, site.name)  # os, not pathlib: every site, every run
     if os.path.islink(directory) or os.path.islink(os.path.dirname(directory)):
         return None  # the plan refuses a symlinked build/ or build/<site>: never recalled
@@ -316,5 +328,14 @@ def _build_key(root: Path, file_key: str, site: Site, file: str) -> str | None:
         return None
     digest = hashlib.sha256(file_key.encode())
     digest.update(state)
-    digest.update(f"{info.st_size}:{info.st_mtime_ns}:{listing}".encode())
-    return digest.hexdigest()
+    digest.update(f"{info.st_size}:{listing}".encode())
+    return digest.hexdigest(), info.st_mtime_ns
+
+
+def _holds(root: Path, quiet: Quiet) -> bool:
+    """Whether the provisioning file holds the bytes its state was written with."""
+    try:
+        content = read_plain(os.path.join(root, BUILD_DIR, quiet.site.name, quiet.state.file))
+    except OSError:
+        return False
+    return content is not None and hashlib.sha256(content).hexdigest() == quiet.state.sha256

@@ -163,19 +163,44 @@ def test_checking_in_worker_processes_gives_the_bytes_of_one_process(
     assert len(tree(parallel / "build")) == 2 * sites
 
 
-def test_a_build_the_cache_answers_loads_no_stage_it_does_not_run(fleet: Path) -> None:
-    """What makes a no-op build cheap: it reads no YAML, validates and renders nothing, so
-    it must not even import the loader, the validators or the template engine."""
-    assert _build(fleet) == EXIT_OK
+def _modules_of_a_build(root: Path) -> tuple[str, str]:
+    """A build's last output line, and the stages' modules it imported."""
     probe = ("import sys\nfrom compiler.cli import main\n"
-             f"code = main(['build', '--root', {str(fleet)!r}, '--now', {NOW!r}])\n"
+             f"code = main(['build', '--root', {str(root)!r}, '--now', {NOW!r}])\n"
              "print(code, sorted(m for m in sys.modules if m.split('.')[0] in "
              "('yaml', 'jinja2', 'jsonschema', 'fastjsonschema', 'pydantic') "
              "or m in ('compiler.load', 'compiler.validate', 'compiler.importer')))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
                             text=True, check=False)
-    assert result.stdout.splitlines()[-1] == f"{EXIT_OK} []", result.stderr
-    assert "0 changed" in result.stdout
+    return result.stdout, result.stdout.splitlines()[-1] if result.stdout else result.stderr
+
+
+def test_a_build_the_cache_answers_loads_no_stage_it_does_not_run(fleet: Path) -> None:
+    """What makes a no-op build cheap: it reads no YAML, validates and renders nothing, so
+    it must not even import the loader, the validators or the template engine."""
+    assert _build(fleet) == EXIT_OK
+    output, modules = _modules_of_a_build(fleet)
+    assert modules == f"{EXIT_OK} []"
+    assert "0 changed" in output
+
+
+def test_a_fresh_clone_with_a_restored_cache_compiles_nothing(fleet: Path) -> None:
+    """A clone gives every file a new time: the cache CI restores still answers, once the
+    provisioning files' bytes are found to be the ones their states were written with."""
+    assert _build(fleet) == EXIT_OK
+    later = 2_000_000_000 * 10**9
+    for path in (fleet / "build").rglob("*"):
+        os.utime(path, ns=(later, later))
+    output, modules = _modules_of_a_build(fleet)
+    assert modules == f"{EXIT_OK} []"
+    assert "0 changed" in output
+    xml = next((fleet / "build" / "site-00003").glob("*.xml"))  # the same size, new bytes
+    xml.write_bytes(xml.read_bytes().replace(b"Customer 3", b"Customer X"))
+    os.utime(xml, ns=(later + 1, later + 1))
+    check = subprocess.run([sys.executable, "-m", "compiler", "check", "--root", str(fleet)],
+                           cwd=REPO, capture_output=True, text=True, check=False)
+    assert check.returncode == EXIT_INVALID
+    assert "build/site-00003/" in check.stderr and "edited by hand" in check.stderr
 
 
 def test_a_recalled_result_is_the_result_it_remembers(tmp_path: Path) -> None:

@@ -32,8 +32,10 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 # from the tags, in RedisLabs/terraform-provider-rediscloud#847 (checkout 6.0.2 -> 6.0.3),
 # cisco-en-programmability/catalystwan-sdk#209 and ms609/citation-bot#6023 (setup-python
 # 6.3.0), and for github-script 8.0.0 the release's commit as pinned with its tag in
-# many public workflows.
+# many public workflows; for cache 6.1.0, the release's commit as pinned with its tag in
+# many public workflows (beside checkout 6.0.3's).
 PINS = {
+    "actions/cache": ("55cc8345863c7cc4c66a329aec7e433d2d1c52a9", "v6.1.0"),
     "actions/checkout": ("df4cb1c069e1874edd31b4311f1884172cec0e10", "v6.0.3"),
     "actions/setup-python": ("ece7cb06caefa5fff74198d8649806c4678c61a1", "v6.3.0"),
     "actions/github-script": ("ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
@@ -108,6 +110,26 @@ def test_every_job_has_a_timeout_and_caches_pip(path: Path) -> None:
                   if step.get("uses", "").startswith("actions/setup-python@")]
         assert [step["with"] for step in python] == [{
             "python-version": "3.11", "cache": "pip", "cache-dependency-path": "pyproject.toml"}]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_restores_dectprovs_cache_before_it_runs_dectprov(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key for every workflow, so that a pull request restores what main saved: the
+    prefix matches any commit's, the newest first."""
+    from compiler import cache
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    home = cache._home()
+    for job in workflow(path)["jobs"].values():
+        names = [step.get("uses", "").split("@")[0] or step["run"].split()[0]
+                 for step in job["steps"]]
+        assert names.index("actions/cache") < names.index("dectprov")
+        step = job["steps"][names.index("actions/cache")]
+        assert step["with"] == {"path": "~/.cache/dectprov",
+                                "key": "dectprov-${{ runner.os }}-${{ github.sha }}",
+                                "restore-keys": "dectprov-${{ runner.os }}-"}
+        assert Path(os.path.expanduser(step["with"]["path"])) == home
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
