@@ -7,6 +7,10 @@ fleet's). A module of its own so that reading one loads no validator.
 from __future__ import annotations
 
 import copy
+import hashlib
+import importlib
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,9 @@ STATE_SCHEMA = "state.schema.json"  # build/<site>/state.json, read as untrusted
 
 # The site keys fleet.yaml cannot give: they are what makes a site this site.
 SITE_OWN_KEYS = ("site", "mac", "handsets", "profile")
+# fastjsonschema's code of the schemas every run checks, as modules of the package
+# (compiler/compiled/), written by `make golden`: a run then compiles no schema.
+COMPILED = {SITE_SCHEMA: "site_schema", STATE_SCHEMA: "state_schema"}
 
 
 def schema_text(name: str = SITE_SCHEMA) -> str:
@@ -27,6 +34,37 @@ def schema_text(name: str = SITE_SCHEMA) -> str:
         if (folder / name).is_file():
             return (folder / name).read_text(encoding="utf-8")
     raise FileNotFoundError(f"{name} is not installed with the compiler")
+
+
+def fast_validator(name: str) -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema: its module in compiler/compiled/
+    when that was made from this schema by this fastjsonschema, else compiled now (a
+    schema edited since `make golden`, another fastjsonschema)."""
+    import fastjsonschema
+
+    text = schema_text(name)
+    module = importlib.import_module(f"compiler.compiled.{COMPILED[name]}")
+    if (module.SCHEMA_SHA256, module.VERSION) == (_sha256(text), fastjsonschema.VERSION):
+        return module.validate  # type: ignore[no-any-return]
+    return fastjsonschema.compile(json.loads(text))  # type: ignore[no-any-return]
+
+
+def compiled_module(name: str) -> str:
+    """The text of compiler/compiled/'s module for the schema `name`, as `make golden`
+    writes it: fastjsonschema's code, after the schema's sha256."""
+    import fastjsonschema
+    from fastjsonschema.ref_resolver import RefResolver
+
+    text = schema_text(name)
+    schema = json.loads(text)
+    root = RefResolver.from_schema(schema, store={}).get_scope_name()  # as compile() finds it
+    return (f'"""fastjsonschema\'s code for schemas/{name}, written by `make golden`: do not '
+            f'edit."""\n# ruff: noqa\nSCHEMA_SHA256 = "{_sha256(text)}"\n'
+            f"{fastjsonschema.compile_to_code(schema)}\n\nvalidate = {root}\n")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def fleet_schema(site: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from compiler.files import read_plain
 from compiler.ipui import Ipui, parse_ipui
 from compiler.jsonpos import position_of, positions
 from compiler.paths import STATE_FILE, state_path
-from compiler.schema import STATE_SCHEMA, schema_text
+from compiler.schema import STATE_SCHEMA, fast_validator, schema_text
 from compiler.targets import target_for
 from compiler.targets.common import STAMP_FORMAT_SHARED
 from compiler.text import clip, shown_path
@@ -226,9 +226,7 @@ def _located(shown: str, where: tuple[int, int] | None, message: str) -> Diagnos
 
 @functools.cache
 def _fast_validator() -> Callable[[Any], Any]:
-    import fastjsonschema
-
-    return fastjsonschema.compile(json.loads(schema_text(STATE_SCHEMA)))
+    return fast_validator(STATE_SCHEMA)
 
 
 def _schema_problems(data: Any) -> list[tuple[tuple[PathPart, ...], str]]:

@@ -15,12 +15,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import fastjsonschema
 import pytest
 import yaml
 from helpers import copy_sites, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.ipui import Ipui, parse_ipui
+from compiler.schema import COMPILED, compiled_module, fast_validator, schema_text
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -269,3 +271,38 @@ def test_build_is_the_same_from_another_directory(tmp_path: Path, monkeypatch: p
     first = tree(root / "build")
     assert first == tree(second / "build")
     assert len(first) == 2 * len(EXAMPLES)
+
+
+# -- the schemas' compiled code ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_the_compiled_schema_is_what_fastjsonschema_makes_of_the_schema(
+        name: str, update_golden: bool) -> None:
+    """A run takes fastjsonschema's code of a schema from the package instead of compiling
+    the schema: the module must be what fastjsonschema makes of the schema now."""
+    path = REPO / "compiler" / "compiled" / f"{COMPILED[name]}.py"
+    made = compiled_module(name)
+    if update_golden:
+        path.write_text(made, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == made, "run make golden"
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_a_schema_its_compiled_code_was_not_made_from_is_compiled(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from compiler import schema
+
+    module = importlib.import_module(f"compiler.compiled.{COMPILED[name]}")
+    assert fast_validator(name) is module.validate
+    edited = schema_text(name).replace('"type": "object"', '"type": "array"', 1)
+    monkeypatch.setattr(schema, "schema_text", lambda _: edited)
+    compiled = fast_validator(name)
+    assert compiled is not module.validate
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        compiled({})
+    monkeypatch.setattr(module, "VERSION", "0")
+    monkeypatch.setattr(schema, "schema_text", lambda _: schema_text(name))
+    assert fast_validator(name) is not module.validate
