@@ -277,7 +277,11 @@ def _id_pattern(template: str) -> re.Pattern[str]:
     return re.compile(text + r"(?:\[0\])?", re.IGNORECASE)
 
 
-_OWNED = tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
+@functools.cache
+def _owned() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each parameter's ID pattern, with its field: compiled when an `extra:` item is
+    first checked, not by every run that imports the table."""
+    return tuple((_id_pattern(p.id), p.field) for p in ALL_PARAMS)
 
 
 def _match(param_id: str) -> tuple[re.Match[str], str] | None:
@@ -286,7 +290,7 @@ def _match(param_id: str) -> tuple[re.Match[str], str] | None:
     # An index with a `%` in it (`[%%]`, `[0%]`: the format admits them) is read as `%`.
     normalised = re.sub(r"\[[0-9]*%[0-9%]*\]", "[0]", param_id)
     normalised = re.sub(r"\[[0-9]+\]$", "[0]", normalised)
-    for pattern, field in _OWNED:
+    for pattern, field in _owned():
         match = pattern.fullmatch(normalised)
         if match is not None:
             return match, field
@@ -297,7 +301,7 @@ def owning_param(param_id: str) -> Param | None:
     """The parameter whose field `param_id` writes, in whatever form."""
     normalised = re.sub(r"\[[0-9]*%[0-9%]*\]", "[0]", param_id)
     normalised = re.sub(r"\[[0-9]+\]$", "[0]", normalised)
-    return next((param for param, (pattern, _) in zip(ALL_PARAMS, _OWNED, strict=True)
+    return next((param for param, (pattern, _) in zip(ALL_PARAMS, _owned(), strict=True)
                  if pattern.fullmatch(normalised)), None)
 
 

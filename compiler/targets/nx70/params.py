@@ -170,12 +170,16 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-_OWNED = tuple((_pattern(p.name), p.field) for p in ALL_PARAMS)
+@functools.cache
+def _owned() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each parameter's name pattern, with its field: compiled when an `extra:` item is
+    first checked, not by every run that imports the table."""
+    return tuple((_pattern(p.name), p.field) for p in ALL_PARAMS)
 
 
 @functools.lru_cache(maxsize=8192)
 def match(name: str) -> tuple[re.Match[str], str] | None:
-    for pattern, field in _OWNED:
+    for pattern, field in _owned():
         found = pattern.fullmatch(name)
         if found is not None:
             return found, field
