@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compiler.ipui import ZERO
@@ -19,11 +18,11 @@ from compiler.targets.common import (
     WINDOW_YEARS_SHARED,
     Problem,
     comment,
+    escape_attribute,
     header,
     is_control,
     providers_of,
     refused_provider_settings,
-    template,
     text_of,
     unsupported,
     utc_offset,
@@ -37,8 +36,22 @@ if TYPE_CHECKING:
     from compiler.plan import SlotAssignment
     from compiler.targets import Importer, Revision
 
-_TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "iso-8859-1"
+# The file around its items: the VERSION line (at a revision with a stamp), the firmware
+# elements and the items (`body`) are whole lines, each ending in its newline. A format
+# string, not a template: a file is some 1,100 lines built in Python, and a one-site run
+# would otherwise start a template engine to wrap them.
+_FILE = """\
+<?xml version="1.0" encoding="ISO-8859-1"?>
+<!-- {header} -->
+<ProviderFrame xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
+xsi:noNamespaceSchemaLocation="N720_general.xsd">
+ <Provider>
+  <MAC_ADDRESS value="{mac}"/>
+{version}  <PROFILE_NAME class="string" value="{profile_name}"/>
+{elements}{body} </Provider>
+</ProviderFrame>
+"""
 _ITEM = re.compile(r'<SYMB_ITEM ID="([^"]*)" class="symb_item" '
                    r"""value=(?:'([^']*)'|"([^"]*)")\s*/>""")  # the ID, then the value
 _PROFILE = re.compile(r'<PROFILE_NAME class="string" value="(?P<value>[^"]*)"\s*/>')
@@ -137,12 +150,14 @@ class _Rendering:
 
     def file(self, revision: Revision | None) -> bytes:
         site = self.site
-        return template(_TEMPLATES, "provisioning.xml.j2").render(
-            header=header(site.source, revision.number if revision else None),
+        stamp = revision.stamp if revision is not None else None
+        return _FILE.format(
+            header=comment(header(site.source, revision.number if revision else None)),
             mac=site.mac,
-            version=revision.stamp if revision is not None else None,
-            profile_name=site.profile_name,
-            elements=self.elements,
+            version=f'  <VERSION value="{stamp}"/>\n' if stamp else "",
+            profile_name=escape_attribute(site.profile_name),
+            elements="".join(f'  <{name} class="string" value={value}/>\n'
+                             for name, value in self.elements),
             body=self.body,
         ).encode(ENCODING)
 
