@@ -639,3 +639,18 @@ def test_slots_stamp_and_window_bounds() -> None:
 def test_target_for() -> None:
     assert target_for("N720") is TARGET
     assert target_for("N730") is None
+
+
+def test_the_scope_of_an_id_as_written_is_the_scope_its_pattern_gives() -> None:
+    """scope() looks the IDs a build writes up in a table, and matches any other form
+    against the parameters' patterns: the two agree on every ID of the table."""
+    from compiler.targets.n720 import params
+
+    written = params._written()
+    assert len(written) == sum(
+        (params.SLOTS if "{slot}" in param.id else 1)
+        * (params.PROVIDER_PROFILES if "{provider}" in param.id else 1)
+        for param in params.ALL_PARAMS)  # no two parameters write one ID
+    assert {item_id: params.matched_scope(item_id) for item_id in written} == written
+    assert params.scope("BS_VOIP_Data.astVoipProviders[3].aucSIP_DOMAIN[0]") == \
+        params.matched_scope("BS_VOIP_Data.astVoipProviders[3].aucSIP_DOMAIN[%]")

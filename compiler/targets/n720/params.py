@@ -319,17 +319,45 @@ def scope(param_id: str) -> tuple[str, int | None, str]:
         return "profile", None, "profile_name"
     if param_id == ZONE_NAME:
         return "setting", None, "timezone"
+    written = _written().get(param_id)
+    return written if written is not None else matched_scope(param_id)
+
+
+def matched_scope(param_id: str) -> tuple[str, int | None, str]:
+    """scope() of an ID in any form the device reads, by the parameters' patterns."""
     found = _match(param_id)
     if found is None:
         return "extra", None, param_id
     match, field = found
+    groups = match.groupdict()
+    return _scope(field, int(groups["slot"]) if "slot" in groups else None,
+                  int(groups["provider"]) if "provider" in groups else None)
+
+
+def _scope(field: str, slot: int | None, provider: int | None) -> tuple[str, int | None, str]:
     name = field.rsplit(".", 1)[-1].removeprefix("handsets[]").removeprefix("providers[]")
-    if "slot" in match.groupdict():
-        return "slot", int(match["slot"]), name or "handset"
-    if "provider" in match.groupdict():
-        return "provider", int(match["provider"]), name or "transport"
+    if slot is not None:
+        return "slot", slot, name or "handset"
+    if provider is not None:
+        return "provider", provider, name or "transport"
     if field.startswith("providers[]"):  # one item for every provider profile
         return "provider", None, name
     if field in SETTING_FIELDS:
         return "setting", None, field
     return ("pin" if field == "registration.pin" else "window"), None, name
+
+
+@functools.cache
+def _written() -> dict[str, tuple[str, int | None, str]]:
+    """scope() of each ID exactly as a build writes it, for every slot and provider
+    profile: a file's items are looked up rather than matched against every pattern (a
+    test keeps the two equal)."""
+    table: dict[str, tuple[str, int | None, str]] = {}
+    for param in ALL_PARAMS:
+        slots = range(SLOTS) if "{slot}" in param.id else (None,)
+        providers = range(PROVIDER_PROFILES) if "{provider}" in param.id else (None,)
+        for slot in slots:
+            for provider in providers:
+                table.setdefault(param.id.format(slot=slot, provider=provider),
+                                 _scope(param.field, slot, provider))
+    return table
