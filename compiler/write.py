@@ -288,17 +288,22 @@ def write_results(results: Sequence[SiteResult], faults: Faults | None = None,
 
 
 def _write_site(result: SiteResult, faults: Faults) -> list[Path]:
+    """A site's staged files renamed into place, in order, and what it no longer writes
+    removed; then each directory they are in flushed to the disk once, rather than once
+    a rename (the staged files' bytes were flushed as they were staged)."""
     written = []
     for output in result.outputs:
         if output.staged is None:
             continue
         try:
-            commit(output.staged, output.path, faults)
+            commit(output.staged, output.path, faults, durable=False)
         except OSError as err:  # name the file, not its temporary twin
             raise OSError(err.errno, err.strerror, str(output.path)) from err
         written.append(output.path)
     for path in result.strays:
         path.unlink(missing_ok=True)
+    for directory in dict.fromkeys(path.parent for path in (*written, *result.strays)):
+        sync_directory(directory)
     return written
 
 
