@@ -1,4 +1,4 @@
-"""What every target's files share: XML comments and escaping, and the template set-up."""
+"""What every target's files share: XML comments and escaping, headers, limits."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Collection
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compiler.schema import schema_text
 from compiler.secrets import SecretRef
-
-if TYPE_CHECKING:
-    import jinja2
 
 # Longest text per site field, in characters: the N720's table (the vendor publishes only
 # PROFILE_NAME's 20; the rest follow other Gigaset fields, 74 for server addresses and 50
@@ -140,27 +136,6 @@ def read_header(text: str) -> tuple[str, int] | None:
     if match is None:
         return None
     return re.sub(r"- (?=-)", "-", match["source"]), int(match["revision"])
-
-
-@functools.cache
-def template(templates: Path, name: str) -> jinja2.Template:
-    """A target's template, compiled when it first renders, once per process (a build with
-    nothing to render does not import the template engine)."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        # Values are escaped by kind in Python (an N720 device string is not a plain
-        # attribute), so the template must not escape them a second time.
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    environment.filters["comment"] = comment
-    environment.filters["attr"] = escape_attribute
-    return environment.get_template(name)
 
 
 # -- typed provider settings -------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -17,11 +16,11 @@ from compiler.targets.common import (
     STAMP_FORMAT_SHARED,
     TEXT_LIMITS_SHARED,
     WINDOW_YEARS_SHARED,
+    comment,
     escape_attribute,
     header,
     is_control,
     refused_provider_settings,
-    template,
     text_of,
     unsupported,
 )
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from compiler.plan import SlotAssignment
     from compiler.targets import Importer, Revision
 
-_TEMPLATES = Path(__file__).parent / "templates"
 ENCODING = "utf-8"
 PIN_ITEM = "hs.*.DECT_AC"  # the site PIN as read_items shows it, once for all handsets
 
@@ -261,10 +259,16 @@ def _item_name(name: str) -> str:
     return PIN_ITEM if found is not None and found[1] == P.PIN.field else name
 
 
+def _param_line(item: Item) -> str:
+    return (f'    <param name="{escape_attribute(item.name)}" '
+            f'value="{escape_attribute(item.value)}"/>')
+
+
 @dataclass(frozen=True)
 class _File:
-    """What one site's file holds, in the template's order: written at a revision (only
-    the header comment depends on it), or read as the plan compares it."""
+    """What one site's file holds, in its order: written at a revision (only the header
+    comment depends on it), or read as the plan compares it. The file is its lines, built
+    here as the N720's are: a template engine would be started for a few loops."""
 
     site: Site
     deregistered: list[str]  # the IPUIs whose handsets are removed, lower case, sorted
@@ -274,16 +278,37 @@ class _File:
     firmware: list[Item]  # the <firmware><file> attributes: version, url
 
     def file(self, revision: Revision | None) -> bytes:
-        return template(_TEMPLATES, "provisioning.xml.j2").render(
-            header=header(self.site.source, revision.number if revision else None),
-            firmware={item.name.removeprefix("firmware."): item.value
-                      for item in self.firmware},
-            authoritative=self.site.authoritative,
-            deregistered=self.deregistered,
-            sections=self.sections,
-            window=self.window,
-            extra=self.extra,
-        ).encode(ENCODING)
+        said = header(self.site.source, revision.number if revision else None)
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- {comment(said)} -->",
+                 '<provisioning version="1.1" productID="e2">']
+        if self.firmware:
+            firmware = {item.name.removeprefix("firmware."): item.value
+                        for item in self.firmware}
+            lines += ["  <firmware>",
+                      f'    <file version="{escape_attribute(firmware["version"])}" '
+                      f'url="{escape_attribute(firmware["url"])}"/>',
+                      "  </firmware>"]
+        lines.append("  <nvm>")
+        if self.site.authoritative:
+            lines.append('    <oper name="DeleteNotProvisionedHS"/>')
+        lines += [f'    <param name="hs.{ipui}.RegStatus" value="ToDeReg"/>'
+                  for ipui in self.deregistered]
+        for section in self.sections:
+            lines.append(f"    <!-- {comment(section.title)} -->")
+            if section.register:
+                lines += [f'    <oper name="add_hs" value="{section.register}">',
+                          '      <param name="hs.RegStatus" value="ToReg"/>', "    </oper>"]
+            lines += map(_param_line, section.params)
+        if self.window:
+            lines += ["    <!-- registration window -->",
+                      '    <oper name="update_dm" value="local">',
+                      *(f'      <param name="{item.name}" value="{item.value}"/>'
+                        for item in self.window),
+                      "    </oper>"]
+        if self.extra:
+            lines += ["    <!-- extra parameters -->", *map(_param_line, self.extra)]
+        lines += ["  </nvm>", "</provisioning>", ""]
+        return "\n".join(lines).encode(ENCODING)
 
     def items(self) -> dict[str, str]:
         """Name -> value, as read_items reads them back: the operations, then the
