@@ -72,3 +72,13 @@ def test_a_header_reads_back_as_it_was_written() -> None:
         assert read_header(written) == (source, 7)
     assert read_header(f" {comment(header('sites/x.yaml', None))} ") is None
     assert read_header(" Made by hand. ") is None
+
+
+def test_each_family_names_the_models_its_target_builds() -> None:
+    from compiler.targets import FAMILIES, all_targets
+
+    assert [models for _, models in FAMILIES] == [tuple(target.capacity)
+                                                  for target in all_targets()]
+    assert all(target_for(model) is target for target in all_targets()
+               for model in target.capacity)
+    assert target_for("N510") is None
