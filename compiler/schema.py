@@ -26,7 +26,8 @@ STATE_SCHEMA = "state.schema.json"  # build/<site>/state.json, read as untrusted
 SITE_OWN_KEYS = ("site", "mac", "handsets", "profile")
 # fastjsonschema's code of the schemas every run checks, as modules of the package
 # (compiler/compiled/), written by `make golden`: a run then compiles no schema.
-COMPILED = {SITE_SCHEMA: "site_schema", STATE_SCHEMA: "state_schema"}
+COMPILED = {SITE_SCHEMA: "site_schema", FLEET_SCHEMA: "fleet_schema",
+            STATE_SCHEMA: "state_schema"}
 
 
 def schema_text(name: str = SITE_SCHEMA) -> str:

@@ -82,10 +82,10 @@ def _validator(name: str = SITE_SCHEMA) -> jsonschema.Draft202012Validator:
 
 
 @functools.cache
-def _fast_validator() -> Callable[[Any], Any]:
-    """The same schema compiled to Python: many times faster on the common valid site.
+def _fast_validator(name: str = SITE_SCHEMA) -> Callable[[Any], Any]:
+    """The same schema compiled to Python: many times faster on the common valid file.
     Only its yes matters; a no is explained by the full validator above."""
-    return fast_validator(SITE_SCHEMA)
+    return fast_validator(name)
 
 
 def prepare_validation() -> None:
@@ -93,17 +93,17 @@ def prepare_validation() -> None:
     _fast_validator()
 
 
-def _schema_errors(data: Any) -> list[jsonschema.ValidationError]:
+def _schema_errors(data: Any, name: str = SITE_SCHEMA) -> list[jsonschema.ValidationError]:
     import fastjsonschema
 
     try:
-        _fast_validator()(data)
+        _fast_validator(name)(data)
     except fastjsonschema.JsonSchemaException:
-        return list(_validator().iter_errors(data))
+        return list(_validator(name).iter_errors(data))
     if getattr(data, "has_float", True) and _has_float(data):
         # JSON Schema's integers include 7200.0; ours do not. (The loader says whether the
         # file has a float at all.)
-        return list(_validator().iter_errors(data))
+        return list(_validator(name).iter_errors(data))
     return []
 
 
@@ -196,7 +196,7 @@ def validate_shared(data: LocatedDict, file: str) -> list[Diagnostic]:
     """fleet.yaml on its own: its schema, and one definition per provider name. (What its
     values mean for a site is checked in each site that takes them.)"""
     report = _Report(file, data)
-    for error in _validator(FLEET_SCHEMA).iter_errors(data):
+    for error in _schema_errors(data, FLEET_SCHEMA):
         path = tuple(error.absolute_path)
         own = [key for key in error.instance if key in SITE_OWN_KEYS] if (
             error.validator == "additionalProperties" and path[:1] in (("sites",), ("profiles",))

@@ -22,7 +22,13 @@ from helpers import copy_sites, tree
 
 from compiler.cli import EXIT_INVALID, EXIT_OK, main
 from compiler.ipui import Ipui, parse_ipui
-from compiler.schema import COMPILED, compiled_module, fast_validator, schema_text
+from compiler.schema import (
+    COMPILED,
+    FLEET_SCHEMA,
+    compiled_module,
+    fast_validator,
+    schema_text,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -306,3 +312,39 @@ def test_a_schema_its_compiled_code_was_not_made_from_is_compiled(
     monkeypatch.setattr(module, "VERSION", "0")
     monkeypatch.setattr(schema, "schema_text", lambda _: schema_text(name))
     assert fast_validator(name) is not module.validate
+
+
+def _mutations(value: object) -> list[object]:
+    """The document with one value replaced by a value of each wrong kind, or one key
+    added to a mapping, at every place in it."""
+    wrong: list[object] = [None, True, 0, -1, 10**6, "", "x" * 300, "*", [], [1], {}, {"k": 1}]
+    found: list[object] = [*wrong] if not isinstance(value, dict) else [
+        {**value, "unknown": 1}, *wrong]
+    children = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, list) else ()
+    for key, child in children:
+        for changed in _mutations(child):
+            if isinstance(value, dict):
+                found.append({**value, key: changed})
+            else:
+                assert isinstance(value, list) and isinstance(key, int)
+                found.append([*value[:key], changed, *value[key + 1:]])
+    return found
+
+
+def test_the_compiled_fleet_schema_says_yes_where_the_full_validator_finds_nothing() -> None:
+    """fleet.yaml is checked by the compiled schema first, and only a no asks the full
+    validator: the two agree on the examples' fleet.yaml changed in every place."""
+    from compiler.validate import _validator
+
+    fleet = yaml.safe_load((REPO / "fleet.yaml").read_text(encoding="utf-8"))
+    fast, full = fast_validator(FLEET_SCHEMA), _validator(FLEET_SCHEMA)
+    documents = _mutations(fleet)
+    assert len(documents) > 200
+    for document in documents:
+        try:
+            fast(document)
+            said_yes = True
+        except fastjsonschema.JsonSchemaException:
+            said_yes = False
+        assert said_yes == (not list(full.iter_errors(document))), document
