@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,17 +62,23 @@ class Plans:
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
-    root = tmp_path_factory.mktemp("fleet")
+    return planned(tmp_path_factory.mktemp("fleet"),
+                   lambda root, changed: write_fleet(root, NEW if changed else OLD, changed))
+
+
+def planned(root: Path, write: Callable[[Path, bool], None]) -> Plans:
+    """The fleet `write` lays built and committed, then changed: planned, and planned from
+    git once the change is built."""
     (root / "sites").mkdir()
     git(root, "init", "-q")
-    write_fleet(root, OLD, changed=False)
+    write(root, False)
     assert run("build", "--root", str(root), "--now", NOW)[0] == 0
     commit(root, "base")
-    write_fleet(root, NEW, changed=True)
+    write(root, True)
     # Planned once, rendered three times: the command line's part is tested elsewhere.
-    planned = app.plan(root, options=Options(datetime.fromisoformat(LATER + "+00:00")))
-    assert planned.ok and not planned.refused
-    shown = list(planned.plans)
+    result = app.plan(root, options=Options(datetime.fromisoformat(LATER + "+00:00")))
+    assert result.ok and not result.refused
+    shown = list(result.plans)
     assert run("build", "--root", str(root), "--now", LATER)[0] == 0
     code, effect, err = run("plan", "--root", str(root), "--base-ref", "HEAD",
                             "--format", "markdown")
@@ -176,22 +183,7 @@ def write_accounts_fleet(root: Path, changed: bool) -> None:
 
 @pytest.fixture(scope="module")
 def account_plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
-    root = tmp_path_factory.mktemp("accounts")
-    (root / "sites").mkdir()
-    git(root, "init", "-q")
-    write_accounts_fleet(root, changed=False)
-    assert run("build", "--root", str(root), "--now", NOW)[0] == 0
-    commit(root, "base")
-    write_accounts_fleet(root, changed=True)
-    planned = app.plan(root, options=Options(datetime.fromisoformat(LATER + "+00:00")))
-    assert planned.ok and not planned.refused
-    shown = list(planned.plans)
-    assert run("build", "--root", str(root), "--now", LATER)[0] == 0
-    code, effect, err = run("plan", "--root", str(root), "--base-ref", "HEAD",
-                            "--format", "markdown")
-    assert code == 0, err
-    return Plans(render_text(shown), render_markdown(shown), json.loads(render_json(shown)),
-                 effect)
+    return planned(tmp_path_factory.mktemp("accounts"), write_accounts_fleet)
 
 
 ACCOUNTS_GROUP = (f"accounts: voicemail changed: {SITES - 1:,} sites, "
