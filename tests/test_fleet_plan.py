@@ -87,6 +87,11 @@ def planned(root: Path, write: Callable[[Path, bool], None]) -> Plans:
                  effect)
 
 
+def section_of(markdown: str, site: str) -> str:
+    """A site's own section of a Markdown plan, up to the next heading."""
+    return markdown.split(f"### {site} ")[1].split("###")[0]
+
+
 @pytest.mark.parametrize("form", ["markdown", "effect_markdown"])
 def test_the_markdown_plan_of_2000_sites_is_under_the_limit_and_names_the_groups_size(
         plans: Plans, form: str) -> None:
@@ -105,16 +110,16 @@ def test_the_markdown_plan_of_2000_sites_is_under_the_limit_and_names_the_groups
 
 def test_a_site_with_changes_of_its_own_shows_them_and_points_at_the_group(
         plans: Plans) -> None:
-    section = plans.markdown.split(f"### {REGISTERS} ")[1].split("###")[0]
+    section = section_of(plans.markdown, REGISTERS)
     assert "| slot 1 | register |" in section
     assert "provider 0" not in section
     assert r"Also the shared changes \[1\] above." in section
-    section = plans.markdown.split(f"### {DEREGISTERS} ")[1].split("###")[0]
+    section = section_of(plans.markdown, DEREGISTERS)
     assert "| slot 0 | deregister |" in section
 
 
 def test_the_outlier_is_shown_whole_with_its_values(plans: Plans) -> None:
-    section = plans.markdown.split(f"### {OUTLIER} ")[1].split("###")[0]
+    section = section_of(plans.markdown, OUTLIER)
     assert (r"provider 0 (Hosted PBX): domain, proxy, registrar changed (not as \[1\]: "
             r"BS\_VOIP\_Data.astVoipProviders\[0\].aucSIP\_DOMAIN\[%\]: "
             f'"{OLD}" -&gt; "voip2.example-provider.dee"') in section
@@ -206,11 +211,11 @@ def test_a_fleet_wide_account_change_is_one_group_and_no_site_is_cut(
 
 def test_a_site_with_its_own_changes_names_the_slots_the_group_holds(
         account_plans: Plans) -> None:
-    section = account_plans.markdown.split(f"### {MIXED} ")[1].split("###")[0]
+    section = section_of(account_plans.markdown, MIXED)
     assert "| slot 3 | register |" in section
     assert "| account |" not in section
     assert r"Also the shared changes \[1\] (slots 0-2) above." in section
-    section = account_plans.markdown.split(f"### {OWN_VOICEMAIL} ")[1].split("###")[0]
+    section = section_of(account_plans.markdown, OWN_VOICEMAIL)
     assert section.count("| account |") == ACCOUNTS
     assert r"voicemail changed (not as \[1\]: voicemail: " in section
 
